@@ -1,0 +1,39 @@
+"""VAE Latent Explorer: `streamlit run app.py`.
+
+A small router: page config and navigation. Each page draws the shared sidebar itself
+(ui.sidebar), so pages also run on their own under Streamlit's AppTest.
+
+The pages live in views/, not pages/: Streamlit treats a pages/ folder as its legacy multipage
+app, and a fresh server then serves a bookmarked /traversal without this router.
+"""
+
+import streamlit as st
+import torch
+
+from ui.i18n import t
+
+# The shipped models are small: one decode per slider move is fastest on one thread, and a
+# second one only spins against the other sessions' reruns (measured in benchmarks/explorer_speed.py).
+torch.set_num_threads(1)
+
+st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
+
+PAGES = {
+    "nav_section_explore": [
+        ("views/home.py", "nav_home", "🏠", True),
+        ("views/traversal.py", "nav_traversal", "🎚️", False),
+        ("views/latent_map.py", "nav_latent_map", "🗺️", False),
+        ("views/interpolation.py", "nav_interpolation", "↔️", False),
+        ("views/conditional.py", "nav_conditional", "🔢", False),
+    ],
+    "nav_section_train": [
+        ("views/train.py", "nav_train", "🏋️", False),
+        ("views/runs.py", "nav_runs", "📈", False),
+    ],
+}
+
+navigation = st.navigation({
+    t(section): [st.Page(path, title=t(title), icon=icon, default=default) for path, title, icon, default in pages]
+    for section, pages in PAGES.items()
+})
+navigation.run()

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Rebuild the pretrained models in assets/ with our own CLI, on the CPU, seeded.
+# About 30 minutes on 2 cores. Each model is an ordinary run directory the app reads.
+set -euo pipefail
+# One thread per process: these models are small, and a second thread only spins on a shared machine.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+cd "$(dirname "$0")/.."
+
+train() {
+    local name=$1
+    shift
+    rm -rf "assets/$name"
+    echo "== $name"
+    python -m vae train --quiet --device cpu --seed 0 --run-dir "assets/$name" "$@"
+    python -m vae slim "assets/$name"  # ship weights only: optimizer state would triple the size
+}
+
+# 8×8 digits: the classroom models, seconds to train. A Gaussian likelihood (σ = 0.1) because
+# with a Bernoulli one 64 gray pixels carry so little weight that half the latent dims collapse.
+digits=(--dataset digits --likelihood gaussian)
+train digits-vae "${digits[@]}" --hidden 256,128 --latent-dim 8 --epochs 100 --batch-size 32
+train digits-vae-2d "${digits[@]}" --hidden 256,128 --latent-dim 2 --epochs 100 --batch-size 32
+train digits-cvae --model cvae "${digits[@]}" --hidden 256,128 --latent-dim 4 --epochs 100 --batch-size 32
+train digits-vqvae --model vqvae --dataset digits --image-size 16 --hidden 32,64 --latent-dim 16 \
+    --codebook-size 64 --epochs 100 --batch-size 32
+
+# Shapes with known factors: the same network at β = 1, β = 4 and as β-TCVAE, to compare disentanglement.
+shapes=(--dataset shapes --image-size 32 --arch conv --hidden 32,32,64 --latent-dim 10 --epochs 25 --batch-size 64)
+train shapes-vae "${shapes[@]}" --beta 1
+train shapes-beta4 "${shapes[@]}" --beta 4
+train shapes-tcvae --model tcvae "${shapes[@]}" --beta 6
+
+# Real clothing photos, where Debian's dataset-fashion-mnist (or the IDX files in ./data) is present.
+if python -m vae datasets | grep '^fashion-mnist  *yes' >/dev/null; then
+    train fashion-vae --dataset fashion-mnist --arch conv --hidden 32,64 --latent-dim 16 --epochs 10
+fi
+du -sh assets

@@ -1,0 +1,122 @@
+"""The Train page: both languages, the demo presets, a bad form refused before anything starts, and a short
+run started from the page, watched, stopped, resumed and finished (a real trainer process)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.catalog import ROOT
+from vae.data import list_datasets
+
+PAGE = str(ROOT / "views/train.py")
+TIMEOUT_S = 240  # a trainer process needs seconds to import torch; far more on a busy machine
+
+
+@pytest.fixture
+def runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # trainers started here share the machine with the tests
+    return tmp_path
+
+
+@pytest.fixture
+def open_page(runs, monkeypatch):
+    def opener(lang: str = "en") -> AppTest:
+        # AppTest reads selectbox values back through their (translated) labels outside the script run.
+        monkeypatch.setattr("ui.i18n.DEFAULT_LANGUAGE", lang)
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        at.session_state["lang"] = lang
+        return at.run()
+
+    return opener
+
+
+def rerun_until(at: AppTest, predicate, what: str, timeout: float = TIMEOUT_S) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        if predicate(at):
+            return at
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}; progress: {[p.proto.text for p in at.get('progress')]}")
+
+
+def progress_text(at: AppTest) -> str:
+    return " ".join(p.proto.text for p in at.get("progress"))
+
+
+@pytest.mark.parametrize("lang, title", [("en", "Train a model and watch it learn"),
+                                         ("zh", "训练一个模型,看着它学习")])
+def test_renders_in_both_languages(open_page, lang, title):
+    at = open_page(lang)
+    assert not at.exception
+    assert at.title[0].value == title
+    assert at.button(key="train_start").label == ("Start training" if lang == "en" else "开始训练")
+    assert at.info  # no runs yet: says how to start one
+
+
+def test_presets_fill_the_form(open_page):
+    at = open_page()
+    at.pills[0].set_value("train_preset_shapes_beta").run()
+    assert (at.selectbox(key="train_dataset").value, at.number_input(key="train_beta").value) == ("shapes", 4.0)
+    assert at.number_input(key="train_image_size").value == 32
+    at.pills[0].set_value("train_preset_vqvae").run()
+    assert at.selectbox(key="train_model").value == "vqvae"
+    keys = {w.key for w in at.number_input}
+    assert "train_codebook" in keys and "train_beta" not in keys  # the form shows what the family uses
+    at.pills[0].set_value("train_preset_cvae").run()
+    assert (at.selectbox(key="train_model").value, at.number_input(key="train_latent").value) == ("cvae", 2)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda at: at.text_input(key="train_hidden").input("32,abc"), "Hidden sizes must be whole numbers"),
+    (lambda at: (at.selectbox(key="train_warmup").set_value("linear").run(),
+                 at.number_input(key="train_warmup_steps").set_value(0)), "KL warm-up needs warmup_steps >= 1"),
+    (lambda at: (at.selectbox(key="train_arch").set_value("conv"), at.text_input(key="train_hidden").input("8,8,8,8")),
+     "must be divisible by 16"),
+    (lambda at: at.selectbox(key="train_dataset").set_value("folder"), "the folder dataset needs a folder"),
+])
+def test_invalid_form_is_refused_with_its_message(open_page, runs, change, message):
+    at = open_page()
+    change(at)
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("Cannot start: ") and message in errors[0]
+    assert list(runs.iterdir()) == []  # nothing started
+
+
+def test_missing_dataset_says_how_to_get_it(open_page):
+    missing = [s for s in list_datasets() if not s.available and s.name != "folder"]
+    if not missing:
+        pytest.skip("every downloadable dataset is present here")
+    at = open_page()
+    at.selectbox(key="train_dataset").set_value(missing[0].name).run()
+    assert any(missing[0].how_to_get in w.value for w in at.warning)
+
+
+def test_start_watch_stop_resume_finish(open_page, runs):
+    at = open_page()
+    for key, value in [("train_latent", 2), ("train_limit", 300), ("train_epochs", 8), ("train_batch", 32),
+                       ("train_log_every", 1)]:
+        at.number_input(key=key).set_value(value)
+    at.text_input(key="train_hidden").input("32")
+    at.segmented_control(key="train_device").set_value("cpu")
+    at.text_input(key="train_name").input("class demo")
+    at.button(key="train_start").click().run()
+    assert not at.exception and not at.error
+    assert "class-demo" in at.success[0].value and (runs / "class-demo" / "launch.json").is_file()
+    rerun_until(at, lambda at: "Epoch" in progress_text(at), "the first steps")
+    at.button(key="train_class-demo_stop").click()
+    rerun_until(at, lambda at: any("Stopped" in i.value for i in at.info), "the stop")
+    assert at.get("progress")[0].proto.value < 100
+    at.button(key="train_class-demo_resume").click()
+    rerun_until(at, lambda at: any(b.key == "train_class-demo_open" for b in at.button), "the end")
+    assert at.get("progress")[0].proto.value == 100
+    assert "Epoch 8 of 8" in progress_text(at)
+    assert len(at.get("plotly_chart")) == 2 and len(at.image) >= 3  # curves, heatmap, latest grids, strip
+    assert at.button(key="train_class-demo_open").label == "Open in explorer"

@@ -1,0 +1,204 @@
+"""The latent traversal page: it runs for every model in both languages, its widgets change what is
+drawn, and its figures and labels hold what they claim."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from ui.catalog import list_models
+from ui.i18n import table
+from ui.images import gif_bytes, grid_pil, png_bytes, to_pil
+from ui.traversal_view import frames_figure, grid_figure, mosaic
+import ui.traversal_view
+from vae.config import TrainConfig
+from vae.latent import dominant_factor, factor_entropy, factor_mutual_information
+from vae.train import train
+
+FULL_MI = factor_mutual_information
+PAGE = str(Path(__file__).resolve().parent.parent / "views" / "traversal.py")
+PRETRAINED = [m.name for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
+# Tiny runs of our own, so the tests never wait for assets/: (model fields, train fields).
+TINY = {
+    "tiny-digits": (dict(family="vae", arch="mlp", hidden=(32,), latent_dim=4), dict(dataset="digits")),
+    "tiny-cvae": (dict(family="cvae", arch="mlp", hidden=(32,), latent_dim=3), dict(dataset="digits")),
+    "tiny-vqvae": (dict(family="vqvae", arch="conv", hidden=(8, 8), latent_dim=4, codebook_size=16),
+                   dict(dataset="digits", image_size=16)),
+    "tiny-shapes": (dict(family="vae", arch="conv", hidden=(8, 8), latent_dim=3, conv_fc=32),
+                    dict(dataset="shapes", image_size=16)),
+}
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory):
+    """Train the tiny runs once and point the app's catalog at them (VAE_RUNS_DIR)."""
+    root = tmp_path_factory.mktemp("runs")
+    for name, (model_fields, train_fields) in TINY.items():
+        config = TrainConfig(epochs=1, batch_size=64, limit=128, device="cpu", grid_images=16, **train_fields)
+        train(model_fields, config, root / name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VAE_RUNS_DIR", str(root))
+        # The kNN estimator costs seconds per model on 2,000 images; the page runs only need it to run
+        # (it is tested on its own below), so they get it on the first 300 images.
+        patch.setattr(ui.traversal_view.latent, "factor_mutual_information",
+                      lambda codes, factors, seed=0: FULL_MI(codes[:300], factors[:300], seed))
+        yield root
+
+
+def entry_named(name: str):
+    return next(m for m in list_models() if m.name == name)
+
+
+def page(name: str, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["model_path"] = entry_named(name).path
+    at.session_state["lang"] = lang
+    return at.run()
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", PRETRAINED + list(TINY))
+def test_page_runs_for_every_model(runs, name, lang):
+    entry = entry_named(name)
+    at = page(name, lang)
+    assert not at.exception
+    if not entry.is_gaussian:
+        assert at.info and not at.slider and not at.get("plotly_chart")
+        return
+    assert sorted(s.key for s in at.slider if s.key.startswith("z")) == sorted(f"z{d}" for d in range(entry.latent_dim))
+    assert len(at.image) == 1
+    assert len(at.get("download_button")) >= 2  # the GIF of the scrubbed dimension and the grid PNG
+
+
+def test_slider_changes_picture_and_reset_restores_it(runs):
+    at = page("tiny-digits")
+    before = at.image[0].proto.SerializeToString()
+    top = at.slider[0].key  # the most used dimension comes first
+    at.slider(key=top).set_value(2.5).run()
+    assert not at.exception
+    assert at.image[0].proto.SerializeToString() != before
+    at.button(key="trav_reset").click().run()
+    assert at.slider(key=top).value == 0.0
+    assert at.image[0].proto.SerializeToString() == before
+
+
+def test_start_from_test_image_centres_sliders_on_its_code(runs):
+    at = page("tiny-digits")
+    at.get("button_group")[0].set_value("image").run()
+    assert not at.exception
+    assert len(at.image) == 2  # the decoded picture and the start image
+    sliders = [s for s in at.slider if s.key.startswith("z")]
+    assert any(s.value != 0 for s in sliders)
+    for s in sliders:
+        assert s.min == pytest.approx(s.value - 3, abs=0.02) and s.max == pytest.approx(s.value + 3, abs=0.02)
+    at.selectbox(key="trav_class").set_value(3).run()
+    assert not at.exception and at.number_input(key="trav_index").max < 1000
+
+
+def test_conditional_vae_draws_the_chosen_class(runs):
+    at = page("tiny-cvae")
+    before = at.image[0].proto.SerializeToString()
+    at.selectbox(key="trav_y_prior").set_value(7).run()
+    assert not at.exception and at.image[0].proto.SerializeToString() != before
+
+
+
+
+def test_frames_figure_steps_animate_to_their_frames():
+    values = np.linspace(-3, 3, 9).tolist()
+    gray = frames_figure(torch.rand(9, 1, 8, 8), values, "z0 = ", "play", "pause")
+    assert len(gray.frames) == 9 and gray.data[0].type == "heatmap"
+    steps = gray.layout.sliders[0].steps
+    assert [s.args[0][0] for s in steps] == [f.name for f in gray.frames]
+    for step in steps:
+        assert step.method == "animate"
+        options = step.args[1]
+        assert options["mode"] == "immediate" and options["frame"] == {"duration": 0, "redraw": True}
+        assert options["transition"] == {"duration": 0}
+    assert gray.layout.updatemenus[0].buttons[0].args[0] is None  # play runs through every frame
+    rgb = frames_figure(torch.rand(9, 3, 8, 8), values, "z0 = ", "play", "pause")
+    assert rgb.data[0].type == "image" and rgb.frames[0].data[0].type == "image"
+
+
+def test_grid_figure_names_rows_and_hovers_each_cell():
+    images = torch.rand(3, 5, 1, 8, 8)
+    hover = [[f"z{r} (KL 1.00 nats): value {v:+.2f}" for v in range(5)] for r in range(3)]
+    fig = grid_figure(images, ["z2 · shape", "z0", "z1 · collapsed"], [str(v) for v in range(5)], hover, "value")
+    assert list(fig.layout.yaxis.ticktext) == ["z2 · shape", "z0", "z1 · collapsed"]
+    layer = next(tr for tr in fig.data if tr.type == "heatmap")
+    assert np.asarray(layer.text).shape == (3, 5) and layer.text[2][4] == hover[2][4]
+    picture = mosaic(images, scale=2)
+    assert picture.shape == (3 * 18 - 2, 5 * 18 - 2, 3) and picture.dtype == np.uint8
+
+
+def test_page_figures_scrub_frames_and_name_grid_rows(runs):
+    at = page("tiny-digits")
+    scrub = next(c for c in charts(at) if c.get("frames"))
+    steps = scrub["layout"]["sliders"][0]["steps"]
+    assert len(scrub["frames"]) == len(steps) == 41
+    assert [s["args"][0][0] for s in steps] == [f["name"] for f in scrub["frames"]]
+    grid = next(c for c in charts(at) if not c.get("frames") and len(c["data"]) == 2)
+    text = grid["data"][1]["text"]
+    assert len(text) == 4 and len(text[0]) == 11
+    assert text[0][0].startswith(grid["layout"]["yaxis"]["ticktext"][0]) and "KL" in text[0][0]
+    # The second grid defaults to another model of the same dataset (here a digits model).
+    compare = next(s for s in at.selectbox if s.key.startswith("trav_compare"))
+    assert compare.value and next(m for m in list_models() if m.path == compare.value).dataset == "digits"
+
+
+def test_mutual_information_names_the_copied_factor():
+    generator = torch.Generator().manual_seed(0)
+    factors = torch.stack([torch.randint(0, k, (1500,), generator=generator) for k in (3, 6, 20)], dim=1)
+    codes = torch.randn(1500, 3, generator=generator)
+    codes[:, 0] = factors[:, 2] / 20 + 0.01 * codes[:, 0]  # dimension 0 copies factor 2
+    codes[:, 2] = factors[:, 0].float() + 0.01 * codes[:, 2]  # dimension 2 copies factor 0
+    mi = factor_mutual_information(codes, factors)
+    entropy = factor_entropy(factors)
+    assert entropy == pytest.approx(np.log([3, 6, 20]), abs=0.05)
+    assert mi[0].argmax() == 2 and mi[2].argmax() == 0
+    assert dominant_factor(mi, entropy) == [2, None, 0]
+
+
+def test_shapes_compare_and_factor_heatmap(runs):
+    at = page("tiny-shapes")
+    assert not at.exception
+    # The tiny shapes run is compared with a pretrained shapes model when one exists; MI heatmaps appear.
+    specs = charts(at)
+    assert any(s["data"][0].get("colorscale") and s["layout"]["xaxis"].get("side") == "top" for s in specs)
+    compare = next(s for s in at.selectbox if s.key.startswith("trav_compare"))
+    compare.set_value("").run()
+    assert not at.exception
+    assert sum(1 for s in charts(at) if not s.get("frames") and len(s["data"]) == 2) == 1
+
+
+def test_vqvae_suggests_other_models_instead_of_failing(runs):
+    at = page("tiny-vqvae")
+    assert not at.exception and not at.error
+    assert at.info[0].value == table()["traversal_not_gaussian"][0]
+    assert any(b.key and b.key.startswith("suggest-") for b in at.button)
+
+
+def test_download_builders_give_png_and_gif():
+    images = torch.rand(2, 5, 1, 8, 8)
+    assert png_bytes(grid_pil(images.flatten(0, 1), nrow=5)).startswith(b"\x89PNG")
+    assert gif_bytes([to_pil(image, 64) for image in images[0]]).startswith(b"GIF8")
+
+
+def test_every_string_has_both_languages_with_the_same_placeholders():
+    from string import Formatter
+
+    from ui.strings.traversal import STRINGS
+
+    for key, (english, chinese) in STRINGS.items():
+        assert key.startswith("traversal_") and english and chinese
+        names = lambda s: {f for _, f, _, _ in Formatter().parse(s) if f}  # noqa: E731
+        assert names(english) == names(chinese), key

@@ -1,0 +1,106 @@
+"""Which models the app offers: the pretrained run directories in assets/ and every finished
+run under runs/, plus cached loaders for their weights and data (shared across sessions)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+import torch
+
+from vae.checkpoint import CHECKPOINT_NAME, load_model
+from vae.config import TrainConfig
+from vae.data import ImageData
+from vae.runs import list_runs, read_metrics, read_run
+from vae.train import load_split
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = ROOT / "assets"
+
+
+def runs_dir() -> Path:
+    """Where training runs live; VAE_RUNS_DIR overrides it (tests, shared servers)."""
+    return Path(os.environ.get("VAE_RUNS_DIR", ROOT / "runs"))
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    path: str  # run directory
+    name: str
+    pretrained: bool
+    model: dict  # ModelConfig fields
+    train: dict  # TrainConfig fields
+    class_names: tuple[str, ...]
+    factor_names: tuple[str, ...]
+    test_loss: float | None
+    stamp: float  # checkpoint mtime: a retrained run reloads
+
+    @property
+    def family(self) -> str:
+        return self.model["family"]
+
+    @property
+    def dataset(self) -> str:
+        return self.train["dataset"]
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.model["latent_dim"])
+
+    @property
+    def is_gaussian(self) -> bool:
+        return self.family != "vqvae"
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.model.get("num_classes", 0)) if self.family == "cvae" else 0
+
+
+def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
+    checkpoint = run_dir / CHECKPOINT_NAME
+    run = read_run(run_dir)
+    if run is None or not checkpoint.is_file() or "model" not in run.config:
+        return None
+    if not pretrained and run.state != "finished":
+        return None
+    epochs = read_metrics(run_dir, "epoch")
+    info = run.config.get("dataset_info", {})
+    return ModelEntry(str(run_dir), run_dir.name, pretrained, run.config["model"], run.config["train"],
+                      tuple(info.get("class_names", ())), tuple(info.get("factor_names", ())),
+                      epochs[-1].get("test_loss") if epochs else None, checkpoint.stat().st_mtime)
+
+
+def list_models() -> list[ModelEntry]:
+    """Pretrained models first (in assets/ order), then finished runs, newest first."""
+    pretrained = sorted(p for p in ASSETS_DIR.iterdir() if p.is_dir()) if ASSETS_DIR.is_dir() else []
+    entries = [_entry(p, True) for p in pretrained] + [_entry(r.path, False) for r in list_runs(runs_dir())]
+    return [e for e in entries if e is not None]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def cached_model(path: str, stamp: float) -> torch.nn.Module:
+    """The model of a run, loaded once per checkpoint version and shared; never mutate it."""
+    return load_model(path)
+
+
+def model_for(entry: ModelEntry) -> torch.nn.Module:
+    return cached_model(entry.path, entry.stamp)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _cached_split(train: tuple, split: str) -> ImageData:
+    return load_split(TrainConfig.from_dict(dict(train)), split)
+
+
+def data_for(entry: ModelEntry, split: str = "test") -> ImageData:
+    """The split of the model's own dataset, at its size and channels (shared; never mutate).
+
+    Raises DatasetUnavailable when the data is not on this machine."""
+    keep = ("dataset", "data_root", "image_size", "channels", "seed", "limit", "exclude_classes")
+    train = {k: entry.train.get(k) for k in keep}
+    train["exclude_classes"] = tuple(train["exclude_classes"] or ())
+    if split != "train":
+        train["limit"] = None
+    return _cached_split(tuple(sorted(train.items())), split)

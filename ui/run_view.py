@@ -1,0 +1,500 @@
+"""A training run as the class sees it, read from its directory alone: progress, loss curves over
+the β / capacity schedule, KL per latent dimension as a heatmap, the runs table and the overlay
+of several runs. Pure builders (facts, figures, rows) first; `run_panel` draws them live."""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+from PIL import Image
+
+from ui.i18n import language, t
+from ui.sidebar import FAMILY_KEYS
+from vae import launch
+from vae.atomic import read_json, read_jsonl
+from vae.checkpoint import CHECKPOINT_NAME
+from vae.runs import CONFIG_NAME, METRICS_NAME, RECONS_DIR, SAMPLES_DIR, STATUS_NAME, epoch_images, has_checkpoint
+
+ACTIVE_KL = 0.05  # nats: a latent dimension below this has collapsed (the threshold of vae.latent.dimension_order)
+POLL_S = 1.0  # seconds between live updates of a running run's progress
+CHART_POLL_S = 2.0  # ... and of its charts and pictures (heavier for the browser)
+STATE_ICONS = {"starting": "⏳", "running": "🟢", "stopping": "🛑", "finished": "✅", "stopped": "⏸️",
+               "failed": "❌", "interrupted": "⚠️", "unknown": "❔"}
+COMPARE_METRICS = ("test_loss", "loss", "recon", "kl", "test_recon", "test_kl")
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    path: Path
+    state: launch.RunState
+    config: dict  # config.json, or {} while the trainer starts
+    status: dict
+    launched: dict  # launch.json (settings, started, ...), {} for runs started from the CLI
+    steps: list[dict]  # metrics events of kind "step"
+    epochs: list[dict]  # metrics events of kind "epoch"
+    stamp: tuple[int, int] = (0, 0)  # metrics.jsonl (mtime_ns, size) these events were read at
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def setting(self, section: str, key: str, default=None):
+        cli_key = {"family": "model"}.get(key, key)
+        return self.config.get(section, {}).get(key, (self.launched.get("settings") or {}).get(cli_key, default))
+
+    @property
+    def family(self) -> str:
+        return self.setting("model", "family", "vae")
+
+    @property
+    def beta(self) -> float:
+        return float(self.setting("model", "beta", 1.0))
+
+    @property
+    def dataset(self) -> str:
+        return self.setting("train", "dataset", "digits")
+
+    @property
+    def total_epochs(self) -> int:
+        return int(self.status.get("epochs") or self.setting("train", "epochs", 10))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _events(path: str, mtime_ns: int, size: int) -> list[dict]:
+    return read_jsonl(path)
+
+
+def read_facts(run_dir: str | Path) -> RunFacts | None:
+    """Everything the page shows about a run; None when the folder holds no run."""
+    run_dir = Path(run_dir)
+    state = launch.run_state(run_dir)
+    if state is None:
+        return None
+    metrics = run_dir / METRICS_NAME
+    try:
+        info = metrics.stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+        events = _events(str(metrics), *stamp)
+    except OSError:
+        events, stamp = [], (0, 0)
+    files = [read_json(run_dir / name, default={}) or {} for name in (CONFIG_NAME, STATUS_NAME, launch.LAUNCH_NAME)]
+    steps = [e for e in events if e.get("kind") == "step"]
+    return RunFacts(run_dir, state, *files, steps, [e for e in events if e.get("kind") == "epoch"], stamp)
+
+
+# ---------------------------------------------------------------- numbers
+
+@dataclass(frozen=True)
+class Progress:
+    fraction: float  # 0..1 of all optimizer steps
+    epoch: int  # the epoch under way (1-based), or the completed ones when the run is over
+    step: int
+    total_steps: int | None
+    rate: float | None  # training images per second
+    eta_s: float | None  # seconds left, while live
+
+
+def _pace(steps: list[dict], window: int = 30, gap_s: float = 30.0) -> tuple[float | None, float | None]:
+    """(images/s of the training steps, optimizer steps per wall-clock second including the end-of-epoch
+    tests and pictures), both over the latest events of this session (a pause ends the window)."""
+    recent = steps[-window:]
+    for i in range(len(recent) - 1, 0, -1):
+        if recent[i].get("time", 0) - recent[i - 1].get("time", 0) > gap_s:
+            recent = recent[i:]
+            break
+    rates = [e["samples_per_s"] for e in recent
+             if isinstance(e.get("samples_per_s"), (int, float)) and e["samples_per_s"] > 0]
+    images = len(rates) / sum(1 / r for r in rates) if rates else None  # harmonic mean: equal images per event
+    wall = recent[-1].get("time", 0) - recent[0].get("time", 0) if len(recent) > 1 else 0
+    pace = (recent[-1]["step"] - recent[0]["step"]) / wall if wall > 0 else None
+    return images, pace
+
+
+def progress_of(facts: RunFacts, now: float | None = None) -> Progress:
+    """Where the run is: the last step event, steps in all from the first epoch (or the trainer's own eta),
+    and time left at the pace of the last few seconds."""
+    now = time.time() if now is None else now
+    last = facts.steps[-1] if facts.steps else {}
+    step = int(last.get("step", facts.status.get("step", 0)))
+    total = None
+    if facts.epochs and facts.epochs[0].get("epoch"):
+        total = round(facts.epochs[0]["step"] / facts.epochs[0]["epoch"]) * facts.total_epochs
+    elif last.get("samples_per_s") and "eta_s" in last:
+        batch = int(facts.setting("train", "batch_size", 128))
+        total = step + round(last["eta_s"] * last["samples_per_s"] / batch)
+    # Full only once finished: after the last step come the test, the pictures and the checkpoint.
+    fraction = 1.0 if facts.state.state == "finished" else (min(0.99, step / total) if total else 0.0)
+    live = facts.state.live and bool(last)
+    rate, pace = _pace(facts.steps) if live else (None, None)
+    eta = None
+    if live and total and pace:
+        eta = max(0.0, (total - step) / pace - (now - last.get("time", now)))
+    elif live and "eta_s" in last:
+        eta = max(0.0, last["eta_s"] - (now - last.get("time", now)))
+    epoch = int(last.get("epoch", 0)) if facts.state.live else int(facts.status.get("epoch", 0))
+    return Progress(fraction, epoch, step, total, rate, eta)
+
+
+def active_dims(kl_per_dim: list[float] | None) -> int | None:
+    return None if not kl_per_dim else sum(v >= ACTIVE_KL for v in kl_per_dim)
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    s = int(round(seconds))
+    if s < 60:
+        return t("run_dur_s", s=s)
+    if s < 3600:
+        return t("run_dur_m", m=s // 60, s=s % 60)
+    return t("run_dur_h", h=s // 3600, m=s % 3600 // 60)
+
+
+def family_text(family: str, beta: float) -> str:
+    if family == "vae" and beta != 1:
+        return t("family_beta_vae")
+    return t(FAMILY_KEYS.get(family, "family_vae"))
+
+
+def state_text(state: str) -> str:
+    return f"{STATE_ICONS.get(state, '❔')} {t('run_state_' + state if state in STATE_ICONS else 'run_state_unknown')}"
+
+
+def table_row(facts: RunFacts, now: float | None = None) -> dict:
+    """One row of the runs table (column keys are translation keys)."""
+    now = time.time() if now is None else now
+    last = facts.epochs[-1] if facts.epochs else {}
+    started = facts.status.get("started") or facts.launched.get("started")
+    end = now if facts.state.live else facts.status.get("updated")
+    if facts.family == "vqvae":
+        units = f"{last['usage']:.0%} {t('runs_codes')}" if "usage" in last else "–"
+    else:
+        n = active_dims(last.get("kl_per_dim"))
+        units = f"{n} / {len(last['kl_per_dim'])}" if n is not None else "–"
+    return {
+        "runs_col_name": facts.name, "runs_col_family": family_text(facts.family, facts.beta),
+        "runs_col_dataset": facts.dataset, "runs_col_beta": facts.beta,
+        "runs_col_status": state_text(facts.state.state),
+        "runs_col_epochs": f"{int(facts.status.get('epoch', last.get('epoch', 0)))} / {facts.total_epochs}",
+        "runs_col_test_loss": last.get("test_loss"), "runs_col_active": units,
+        "runs_col_started": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)) if started else "–",
+        "runs_col_duration": duration_text(end - started) if started and end else "–",
+    }
+
+
+def rows_to_names(rows: list[int], names: list[str]) -> list[str]:
+    """Table rows picked with the mouse -> the run names to overlay (rows no longer in the table are ignored)."""
+    return [names[i] for i in rows if 0 <= i < len(names)]
+
+
+# ---------------------------------------------------------------- figures
+
+def _layout(fig: go.Figure, height: int) -> go.Figure:
+    # uirevision keeps the viewer's zoom while new points arrive every second.
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=70, b=10), uirevision="keep",
+                      hovermode="x unified", legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
+    return fig
+
+
+def thin(events: list[dict], limit: int = 600) -> list[dict]:
+    """At most about limit events, evenly spaced, the last always kept: a browser redraws them every second."""
+    if len(events) <= limit:
+        return events
+    stride = math.ceil(len(events) / limit)
+    kept = events[::stride]
+    return kept if kept[-1] is events[-1] else kept + [events[-1]]
+
+
+def _line(fig, events, key, name, row, **style):
+    points = [(e["step"], e[key]) for e in events if isinstance(e.get(key), (int, float)) and "step" in e]
+    if points:
+        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], name=name,
+                                 mode=style.pop("mode", "lines"), **style), row=row, col=1)
+
+
+def loss_figure(facts: RunFacts) -> go.Figure:
+    """Training losses per step, test loss per epoch, the KL (or VQ) terms, and the weight schedule beneath."""
+    vq = facts.family == "vqvae"
+    titles = [t("run_chart_loss"), t("run_chart_vq" if vq else "run_chart_kl"),
+              t("run_chart_codes" if vq else "run_chart_schedule")]
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.5, 0.28, 0.22],
+                        subplot_titles=titles)
+    steps, epochs = thin(facts.steps), facts.epochs
+    _line(fig, steps, "loss", t("run_series_loss"), 1)
+    _line(fig, steps, "recon", t("run_series_recon"), 1)
+    _line(fig, epochs, "test_loss", t("run_series_test_loss"), 1,
+          mode="lines+markers" if len(epochs) <= 60 else "lines")
+    if vq:
+        _line(fig, steps, "vq", t("run_series_vq"), 2)
+        _line(fig, steps, "commit", t("run_series_commit"), 2)
+        _line(fig, steps, "perplexity", t("run_series_perplexity"), 3)
+    else:
+        _line(fig, steps, "kl", t("run_series_kl"), 2)
+        for key in ("mi", "tc", "dwkl"):
+            _line(fig, steps, key, t(f"run_series_{key}"), 2)
+        _line(fig, steps, "kl_weight", t("run_series_kl_weight"), 3)
+        _line(fig, steps, "capacity", t("run_series_capacity"), 3)
+    fig.update_xaxes(title_text=t("run_axis_step"), row=3, col=1)
+    return _layout(fig, 640)
+
+
+def kl_heatmap(facts: RunFacts) -> go.Figure | None:
+    """KL of each latent dimension (rows) at each logged step (columns); None without such data."""
+    events = [e for e in facts.steps if isinstance(e.get("kl_per_dim"), list) and "step" in e]
+    if not events:
+        return None
+    dims = len(events[-1]["kl_per_dim"])
+    events = thin([e for e in events if len(e["kl_per_dim"]) == dims], 300)
+    z = [[e["kl_per_dim"][d] for e in events] for d in range(dims)]  # (D, T)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[e["step"] for e in events], y=[f"z{d + 1}" for d in range(dims)], colorscale="Viridis", zmin=0,
+        colorbar=dict(title=t("run_axis_nats"), thickness=12),
+        hovertemplate=t("run_heat_hover") + "<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", title_text=t("run_axis_dim"), type="category")
+    fig.update_xaxes(title_text=t("run_axis_step"))
+    fig = _layout(fig, min(640, max(300, 120 + 36 * dims)))
+    fig.update_layout(hovermode="closest", title=t("run_chart_heat"))
+    return fig
+
+
+def compare_series(facts: RunFacts, metric: str) -> tuple[list[float], list[float]]:
+    """(x in epochs, y) of one metric of one run: test metrics per epoch, training ones per step."""
+    if metric.startswith("test_"):
+        points = [(e.get("epoch"), e.get(metric)) for e in facts.epochs]
+    else:
+        first = facts.epochs[0] if facts.epochs and facts.epochs[0].get("epoch") else None
+        per_epoch = first["step"] / first["epoch"] if first else 1  # before the first epoch ends: steps
+        points = [(e["step"] / per_epoch, e.get(metric)) for e in thin(facts.steps) if "step" in e]
+    points = [(x, y) for x, y in points if isinstance(x, (int, float)) and isinstance(y, (int, float))]
+    return [p[0] for p in points], [p[1] for p in points]
+
+
+def compare_figure(runs: list[RunFacts], metric: str) -> go.Figure:
+    """One line per run of the chosen metric, on a shared epoch axis."""
+    fig = go.Figure()
+    for facts in runs:
+        x, y = compare_series(facts, metric)
+        label = f"{facts.name} (β = {facts.beta:g})"
+        markers = metric.startswith("test_") and len(x) <= 60
+        fig.add_trace(go.Scatter(x=x, y=y, name=label, mode="lines+markers" if markers else "lines"))
+    fig.update_xaxes(title_text=t("run_axis_epoch"))
+    fig.update_yaxes(title_text=f"{t(f'runs_metric_{metric}')} · {t('run_axis_nats_image')}")
+    return _layout(fig, 480)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def crisp(path: str, mtime_ns: int, side: int = 640) -> bytes:
+    """A grid PNG enlarged nearest-neighbour to about side pixels (tiny digits stay sharp on a projector),
+    as PNG bytes: the same picture is the same media file, so a rerun every second costs nothing."""
+    with Image.open(path) as picture:
+        picture = picture.convert("RGB")
+    factor = max(1, side // max(picture.size))
+    picture = picture.resize((picture.width * factor, picture.height * factor), Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def picture(path: Path, side: int = 640) -> bytes:
+    return crisp(str(path), path.stat().st_mtime_ns, side)
+
+
+def strip_epochs(paths: list[Path], count: int = 8) -> list[Path]:
+    """Up to count grids evenly spread over the run, always the first and the latest."""
+    if len(paths) <= count:
+        return paths
+    picks = sorted({round(i * (len(paths) - 1) / (count - 1)) for i in range(count)})
+    return [paths[i] for i in picks]
+
+
+def epoch_number(path: Path) -> int:
+    return int(path.stem.split("_")[-1])
+
+
+# ---------------------------------------------------------------- the live panel
+
+def run_panel(run_dir: str | Path, key: str) -> None:
+    """Status, progress, controls, curves and pictures of one run. While it runs, the status rereads the
+    files every second and the charts every two (only these parts of the page rerun: a plotly chart is
+    drawn afresh on each change); once the run is over nothing polls."""
+    state = launch.run_state(run_dir)
+    if state is None:
+        st.info(t("run_gone"))
+        return
+    st.fragment(run_every=POLL_S if state.live else None)(_status)(str(run_dir), key, state.live)
+    st.fragment(run_every=CHART_POLL_S if state.live else None)(_visuals)(str(run_dir))
+
+
+def _status(path: str, key: str, was_live: bool) -> None:
+    if st.session_state.pop(f"{key}_open", False):
+        st.switch_page("views/traversal.py")
+    facts = read_facts(path)
+    if facts is None or facts.state.live != was_live:
+        st.rerun()  # deleted, finished or resumed: the whole page redraws (and polls only if needed)
+    _header(facts)
+    _controls(facts, key)
+    _problem(facts)
+
+
+def _visuals(path: str) -> None:
+    facts = read_facts(path)
+    if facts is not None:
+        _charts(facts)
+        _pictures(facts)
+
+
+def _header(facts: RunFacts) -> None:
+    st.subheader(f"{STATE_ICONS.get(facts.state.state, '❔')} {facts.name}")
+    latent = facts.setting("model", "latent_dim", "?")
+    st.caption(t("run_facts", family=family_text(facts.family, facts.beta), dataset=facts.dataset,
+                 beta=f"{facts.beta:g}", latent=latent, state=state_text(facts.state.state)))
+    p = progress_of(facts)
+    if facts.state.state == "starting" or (facts.state.live and not facts.steps):
+        text = t("run_progress_starting")
+    else:
+        epoch = max(p.epoch, 1) if facts.state.live else p.epoch
+        parts = [t("run_progress_epoch", epoch=epoch, epochs=facts.total_epochs),
+                 t("run_progress_step", step=f"{p.step:,}", total=f"{p.total_steps:,}" if p.total_steps else "?")]
+        if p.rate:
+            parts.append(t("run_progress_rate", rate=f"{p.rate:,.0f}"))
+        if p.eta_s is not None:
+            parts.append(t("run_progress_eta", eta=duration_text(p.eta_s)))
+        text = " · ".join(parts)
+    st.progress(p.fraction, text=text)
+    if facts.epochs:
+        _headline(facts)
+
+
+def _headline(facts: RunFacts) -> None:
+    last, before = facts.epochs[-1], (facts.epochs[-2] if len(facts.epochs) > 1 else {})
+
+    def delta(name):
+        return f"{last[name] - before[name]:+.2f}" if name in last and name in before else None
+
+    cols = st.columns(4)
+    cols[0].metric(t("run_metric_test_loss"), f"{last.get('test_loss', float('nan')):.2f}", delta("test_loss"),
+                   delta_color="inverse", help=t("run_metric_test_loss_help"))
+    cols[1].metric(t("run_metric_recon"), f"{last.get('test_recon', float('nan')):.2f}", delta("test_recon"),
+                   delta_color="inverse")
+    if facts.family == "vqvae":
+        cols[2].metric(t("run_metric_perplexity"), f"{last.get('perplexity', float('nan')):.1f}")
+        cols[3].metric(t("run_metric_codes"), f"{last.get('usage', 0):.0%}")
+    else:
+        cols[2].metric(t("run_metric_kl"), f"{last.get('test_kl', float('nan')):.2f}", delta("test_kl"),
+                       delta_color="off")
+        kl = last.get("kl_per_dim") or []
+        cols[3].metric(t("run_metric_active"), f"{active_dims(kl) or 0} / {len(kl)}",
+                       help=t("run_metric_active_help"))
+
+
+def _act(key: str, action, *args) -> None:
+    # A callback: runs before the page, so a failure is kept for the panel to show.
+    try:
+        action(*args)
+    except (launch.LaunchError, OSError) as error:
+        st.session_state[f"{key}_error"] = str(error)
+
+
+def _extend(key: str, path: str, epochs_key: str) -> None:
+    # Read the number at click time: arguments bound when the button was drawn may predate the last edit.
+    _act(key, launch.resume_run, path, int(st.session_state[epochs_key]))
+
+
+def _open(key: str, path: str) -> None:
+    st.session_state["model_path"] = path  # the explorer pages' model picker
+    st.session_state[f"{key}_open"] = True
+
+
+def _controls(facts: RunFacts, key: str) -> None:
+    path, state = str(facts.path), facts.state.state
+    k = f"{key}_{facts.name}"
+    row = st.container(horizontal=True)
+    if facts.state.live:
+        row.button(t("run_stopping") if state == "stopping" else t("run_stop"), key=f"{k}_stop", icon="⏹️",
+                   disabled=state == "stopping" or facts.state.pid is None, on_click=_act,
+                   args=(key, launch.stop_run, path))
+    else:
+        resumable = has_checkpoint(facts.path) or state == "failed"
+        if state != "finished" and resumable:
+            label = t("run_resume") if has_checkpoint(facts.path) else t("run_retry")
+            row.button(label, key=f"{k}_resume", icon="▶️", type="primary", on_click=_act,
+                       args=(key, launch.resume_run, path))
+        if state == "finished" and has_checkpoint(facts.path):
+            row.button(t("run_open"), key=f"{k}_open", icon="🧭", type="primary", on_click=_open, args=(key, path))
+            with row.popover(t("run_more"), icon="➕"):
+                st.number_input(t("run_more_epochs"), 1, 10_000, facts.total_epochs + 10, key=f"{k}_epochs")
+                st.button(t("run_more_go"), key=f"{k}_more", on_click=_extend, args=(key, path, f"{k}_epochs"))
+        if has_checkpoint(facts.path):
+            checkpoint = facts.path / CHECKPOINT_NAME  # read only when the button is pressed
+            row.download_button(t("run_download"), data=checkpoint.read_bytes, file_name=f"{facts.name}.safetensors",
+                                mime="application/octet-stream", key=f"{k}_download", icon="💾", on_click="ignore")
+        with row.popover(t("run_delete"), icon="🗑️"):
+            st.write(t("run_delete_confirm", name=facts.name))
+            st.button(t("run_delete_go"), key=f"{k}_delete", type="primary", on_click=_act,
+                      args=(key, launch.delete_run, path))
+    error = st.session_state.pop(f"{key}_error", None)
+    if error:
+        st.error(t("run_action_failed", message=error))
+
+
+def _problem(facts: RunFacts) -> None:
+    state = facts.state.state
+    if state == "failed":
+        st.error(t("run_failed", message=facts.state.message or t("run_no_message")))
+        lines = launch.log_tail(facts.path, 15)
+        if lines:
+            st.code("\n".join(lines), language=None, wrap_lines=True)
+    elif state == "interrupted":
+        st.warning(t("run_interrupted"))
+    elif state == "stopped":
+        st.info(t("run_stopped_note"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _figures(path: str, stamp: tuple, lang: str, _facts: RunFacts) -> tuple[go.Figure, go.Figure | None]:
+    # Shared by every viewer of the run (a class, several tabs) until metrics.jsonl changes; never mutated.
+    return loss_figure(_facts), kl_heatmap(_facts)
+
+
+def _charts(facts: RunFacts) -> None:
+    if not facts.steps:
+        return
+    loss, heat = _figures(str(facts.path), facts.stamp, language(), facts)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.plotly_chart(loss, key=f"loss_{facts.name}", config={"displaylogo": False})
+    with right:
+        if heat is not None:
+            st.plotly_chart(heat, key=f"heat_{facts.name}", config={"displaylogo": False})
+            st.caption(t("run_heat_help"))
+        else:
+            st.info(t("run_heat_vq"))
+
+
+def _pictures(facts: RunFacts) -> None:
+    samples, recons = epoch_images(facts.path, SAMPLES_DIR), epoch_images(facts.path, RECONS_DIR)
+    if not samples:
+        return
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown(f"**{t('run_samples', epoch=epoch_number(samples[-1]))}**")
+        st.image(picture(samples[-1]), width="stretch")
+        caption = {"cvae": "run_samples_cvae", "vqvae": "run_samples_vq"}.get(facts.family, "run_samples_help")
+        st.caption(t(caption))
+    if recons:
+        with right:
+            st.markdown(f"**{t('run_recons', epoch=epoch_number(recons[-1]))}**")
+            st.image(picture(recons[-1]), width="stretch")
+            st.caption(t("run_recons_help"))
+    if len(samples) > 1:
+        st.markdown(f"**{t('run_strip')}**")
+        chosen = strip_epochs(samples)
+        for column, path in zip(st.columns(len(chosen)), chosen):
+            column.image(picture(path, 320), caption=t("run_epoch", epoch=epoch_number(path)), width="stretch")

@@ -1,0 +1,65 @@
+"""The shared sidebar every page draws first: language, model picker and the model's facts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.catalog import ModelEntry, list_models
+from ui.i18n import LANGUAGES, t
+
+FAMILY_KEYS = {"vae": "family_vae", "tcvae": "family_tcvae", "cvae": "family_cvae", "vqvae": "family_vqvae"}
+
+
+def family_label(entry: ModelEntry) -> str:
+    if entry.family == "vae" and float(entry.model.get("beta", 1)) != 1:
+        return t("family_beta_vae")
+    return t(FAMILY_KEYS[entry.family])
+
+
+def model_label(entry: ModelEntry) -> str:
+    source = t("pretrained") if entry.pretrained else t("your_run")
+    return f"{entry.name} · {family_label(entry)} · {entry.dataset} ({source})"
+
+
+def _facts(entry: ModelEntry) -> None:
+    loss = f"{entry.test_loss:.1f}" if entry.test_loss is not None else "–"
+    rows = [(t("fact_family"), family_label(entry)), (t("fact_dataset"), entry.dataset),
+            (t("fact_latent"), str(entry.latent_dim)), (t("fact_beta"), f"{float(entry.model.get('beta', 1)):g}"),
+            (t("fact_test_loss"), loss)]
+    st.sidebar.markdown("\n".join(f"- **{name}**: {value}" for name, value in rows))
+
+
+def sidebar(models: list[ModelEntry] | None = None) -> ModelEntry | None:
+    """Draw the sidebar; return the chosen model (None when there is none to choose)."""
+    st.sidebar.segmented_control(
+        "Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get, key="lang", default="en",
+        required=True, persist_state="session")
+    models = list_models() if models is None else models
+    if not models:
+        st.sidebar.warning(t("no_models"))
+        return None
+    paths = [m.path for m in models]
+    if st.session_state.get("model_path") not in paths:
+        st.session_state["model_path"] = paths[0]
+    chosen = st.sidebar.selectbox(t("model_picker"), paths, key="model_path", persist_state="session",
+                                  format_func=lambda p: model_label(models[paths.index(p)]))
+    entry = models[paths.index(chosen)]
+    _facts(entry)
+    return entry
+
+
+def suggest_models(models: list[ModelEntry], fits, reason_key: str) -> None:
+    """Explain why this page does not apply to the chosen model and offer ones it works with."""
+    st.info(t(reason_key))
+    good = [m for m in models if fits(m)]
+    if not good:
+        st.warning(t("no_fitting_model"))
+        return
+    st.write(t("try_these"))
+    for m in good:
+        st.button(model_label(m), key=f"suggest-{m.path}", on_click=_choose, args=(m.path,))
+
+
+def _choose(path: str) -> None:
+    # A callback runs before the script, while the picker may still be changed.
+    st.session_state["model_path"] = path

@@ -1,0 +1,38 @@
+"""Strings of the home page."""
+
+STRINGS = {
+    "home_title": ("What does a VAE learn?", "VAE 学到了什么?"),
+    "home_intro": (
+        "A **variational autoencoder** squeezes each picture into a handful of numbers, its *latent code* z, "
+        "and learns to draw the picture back from them. Because it is trained to keep those codes close to a "
+        "simple bell curve, any code drawn from that curve decodes to a new, plausible picture. "
+        "Pick a model on the left and explore what its numbers mean.",
+        "**变分自编码器**(VAE)把每张图片压缩成几个数字,也就是它的*潜变量* z,再学习用这些数字把图片画回来。"
+        "由于训练时要求这些编码接近一个简单的钟形分布,从这个分布中随便抽一个编码,也能解码出一张新的、合理的图片。"
+        "在左侧选择一个模型,探索这些数字的含义。"),
+    "home_objective": (
+        "It is trained to maximize the objective below: draw the picture back well (first term), while keeping "
+        "the code's distribution near the prior N(0, I) (second term). β sets how hard that second pull is: "
+        "β = 1 is the classic VAE, a larger β gives smoother, often more *disentangled* codes.",
+        "训练目标如下:第一项要求把图片画得准确,第二项要求编码的分布接近先验 N(0, I)。"
+        "β 决定第二项的力度:β = 1 是经典 VAE,更大的 β 让编码更平滑,往往也更*解耦*。"),
+    "home_samples": ("Random samples", "随机样本"),
+    "home_samples_help": (
+        "Codes drawn at random from the prior and decoded: pictures that were never in the data.",
+        "从先验中随机抽取编码并解码:这些图片从未出现在数据中。"),
+    "home_new_samples": ("New samples", "换一批样本"),
+    "home_recons": ("Reconstructions", "重建"),
+    "home_recons_help": (
+        "Test pictures the model never trained on (top of each pair) and what it draws back from their codes (below).",
+        "模型训练时没见过的测试图片(每对的上方),以及模型根据其编码画回的结果(下方)。"),
+    "home_vq_note": (
+        "This VQ-VAE replaces the bell curve with a codebook of discrete codes; its samples here draw each code "
+        "by how often training used it.",
+        "这个 VQ-VAE 用离散码本代替了钟形分布;这里的样本按训练中各个码的使用频率抽取。"),
+    "home_pages": (
+        "**Where to go next:** *Latent traversal* moves one number at a time; *Latent map* shows where every test "
+        "picture lands; *Interpolation* walks from one picture to another; *Conditional sampling* draws a chosen "
+        "class; *Train* lets you train your own model and watch it learn.",
+        "**接下来:** *潜变量遍历* 一次只改变一个数字;*潜空间地图* 显示每张测试图片落在哪里;*插值* 从一张图片走到另一张;"
+        "*条件采样* 画出指定类别;*训练* 让你训练自己的模型并观看它学习。"),
+}

@@ -1,0 +1,192 @@
+"""What the traversal page draws: the traversal grid with per-row hover, a figure that scrubs
+through precomputed frames in the browser, the dimension × factor MI heatmap (plain arguments in,
+figures out, so tests can read them), and the cached facts that order and name the dimensions.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+from PIL import Image
+
+from ui.catalog import ModelEntry, data_for, model_for
+from ui.i18n import t, table
+from vae import latent
+
+CELL_MIN_SIDE = 48  # grid cells are enlarged (nearest neighbour) to at least this many pixels
+GAP = 2  # pixels of background between grid cells
+GAP_VALUE = 255  # white gaps: cells of dark pictures stay apart
+LABEL_GRAY = "#808495"  # readable on the light and the dark theme
+STATS_IMAGES = 2000  # test images behind the KL order and the factor mutual information
+MIN_FACTOR_SHARE = 0.1  # a dimension is named after a factor only above this share of its information
+TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
+
+
+def _rgb_uint8(images: torch.Tensor) -> np.ndarray:
+    """(..., C, H, W) in [0, 1] -> uint8 (..., H, W, 3)."""
+    array = (images.detach().float().cpu().clamp(0, 1) * 255).round().byte()
+    if array.shape[-3] == 1:
+        array = array.expand(*array.shape[:-3], 3, *array.shape[-2:])
+    return array.movedim(-3, -1).numpy()
+
+
+def mosaic(images: torch.Tensor, scale: int = 1, gap: int = GAP) -> np.ndarray:
+    """(R, S, C, H, W) -> one uint8 RGB picture (R·(H·scale+gap)−gap, S·(W·scale+gap)−gap, 3)."""
+    rows, steps, _, height, width = images.shape
+    cells = _rgb_uint8(images).repeat(scale, axis=2).repeat(scale, axis=3)  # (R, S, Hs, Ws, 3)
+    ch, cw = height * scale, width * scale
+    out = np.full((rows * (ch + gap) - gap, steps * (cw + gap) - gap, 3), GAP_VALUE, dtype=np.uint8)
+    for r in range(rows):
+        for s in range(steps):
+            out[r * (ch + gap):r * (ch + gap) + ch, s * (cw + gap):s * (cw + gap) + cw] = cells[r, s]
+    return out
+
+
+def _png_data_uri(picture: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def cell_scale(height: int) -> int:
+    return max(1, math.ceil(CELL_MIN_SIDE / height))
+
+
+def grid_figure(images: torch.Tensor, row_labels: list[str], column_labels: list[str],
+                hover: list[list[str]], x_title: str, width_hint: int = 900) -> go.Figure:
+    """The traversal grid (R, S, C, H, W) as one crisp image; an invisible heatmap on top gives
+    each cell its hover text hover[r][s], and the axes name the rows and columns. The height fits
+    a column about width_hint pixels wide."""
+    rows, steps, _, h, w = images.shape
+    scale = cell_scale(h)
+    picture = mosaic(images, scale)
+    ch, cw = h * scale, w * scale
+    ys = [r * (ch + GAP) + (ch - 1) / 2 for r in range(rows)]  # cell centres in picture pixels
+    xs = [s * (cw + GAP) + (cw - 1) / 2 for s in range(steps)]
+    fig = go.Figure(go.Image(source=_png_data_uri(picture), hoverinfo="skip"))  # what px.imshow embeds, cheaper
+    fig.add_trace(go.Heatmap(z=np.zeros((rows, steps)), x=xs, y=ys, text=hover, hovertemplate="%{text}<extra></extra>",
+                             colorscale=TRANSPARENT, showscale=False, name="hover"))
+    fig.update_xaxes(tickvals=xs, ticktext=column_labels, title_text=x_title, showticklabels=True,
+                     showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(tickvals=ys, ticktext=row_labels, showticklabels=True, showgrid=False, zeroline=False,
+                     tickfont_size=14, autorange="reversed", scaleanchor="x", constrain="domain",
+                     constraintoward="top")
+    label_px = 30 + 8 * max(len(label) for label in row_labels)  # room the row labels take beside the picture
+    height = int(75 + max(width_hint - label_px, 200) * picture.shape[0] / picture.shape[1])
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), hoverlabel=dict(font_size=15),
+                      dragmode=False)
+    return fig
+
+
+def _frame_trace(image: torch.Tensor, full: bool = True) -> go.Heatmap | go.Image:
+    """(C, H, W) -> a grayscale heatmap (1 channel) or an RGB image trace (3 channels).
+
+    Animation frames (full=False) carry only the pixels: plotly merges them into the shown trace."""
+    if image.shape[0] == 1:
+        z = np.round(image[0].detach().float().cpu().clamp(0, 1).numpy(), 3)
+        if not full:
+            return go.Heatmap(z=z)
+        return go.Heatmap(z=z, colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip")
+    return go.Image(z=_rgb_uint8(image), hoverinfo="skip") if full else go.Image(z=_rgb_uint8(image))
+
+
+def frames_figure(frames: torch.Tensor, values: list[float], prefix: str, play: str, pause: str,
+                  active: int | None = None, height: int = 520) -> go.Figure:
+    """One precomputed picture per value (S, C, H, W); a plotly slider whose steps animate to
+    those frames, so the browser scrubs without asking the server. Frame i is named f"{i}"."""
+    names = [str(i) for i in range(len(values))]
+    active = len(values) // 2 if active is None else active
+    still = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
+    steps = [dict(method="animate", label=f"{round(v, 2) + 0.0:+.2f}", args=[[name], still]) for name, v in zip(names, values)]
+    playing = {"mode": "immediate", "fromcurrent": True, "frame": {"duration": 60, "redraw": True},
+               "transition": {"duration": 0}}
+    fig = go.Figure(
+        data=[_frame_trace(frames[active])],
+        frames=[go.Frame(data=[_frame_trace(image, full=False)], traces=[0], name=name)
+                for name, image in zip(names, frames)],
+    )
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=10, b=10), dragmode=False,
+        sliders=[dict(active=active, steps=steps, pad=dict(t=10, b=0), len=0.78, x=0.22,
+                      currentvalue=dict(prefix=prefix, font=dict(size=18, color=LABEL_GRAY)),
+                      font=dict(color="rgba(0,0,0,0)"), ticklen=0, minorticklen=0)],
+        updatemenus=[dict(type="buttons", direction="down", showactive=False, x=0, xanchor="left", y=0,
+                          font=dict(size=14),
+                          yanchor="top", pad=dict(t=10, r=10),
+                          buttons=[dict(label=play, method="animate", args=[None, playing]),
+                                   dict(label=pause, method="animate", args=[[None], still])])],
+    )
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    return fig
+
+
+def mi_figure(share: np.ndarray, dim_labels: list[str], factor_labels: list[str], hover: list[list[str]],
+              height: int | None = None) -> go.Figure:
+    """Heatmap of MI shares (D, F) in [0, 1]: one row per dimension, one column per factor."""
+    fig = go.Figure(go.Heatmap(z=np.round(share, 3), x=factor_labels, y=dim_labels, zmin=0, zmax=1,
+                               colorscale="Blues", text=hover, hovertemplate="%{text}<extra></extra>",
+                               texttemplate="%{z:.2f}", colorbar=dict(thickness=12)))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(side="top", type="category")
+    fig.update_layout(height=height or 80 + 34 * len(dim_labels), margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+@dataclass(frozen=True)
+class Dims:
+    """A model's latent dimensions as the page shows them."""
+
+    order: list[int]  # by decreasing KL: the most used first
+    labels: dict[int, str]  # "z3", "z3 · x position", "z3 · collapsed"
+    kl: np.ndarray | None  # (D,) nats, None without test data
+    share: np.ndarray | None  # (D, F) MI as a share of each factor's entropy, None without factors
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def latent_stats(path: str, stamp: float, _entry: ModelEntry) -> dict:
+    """KL of each dimension (D,) and, where the data has factors, MI shares (D, F) on the test images."""
+    encoded = latent.encode_dataset(model_for(_entry), data_for(_entry), limit=STATS_IMAGES)
+    stats = {"kl": latent.kl_per_dimension(encoded).numpy(), "share": None}
+    if _entry.factor_names and encoded.factors is not None:
+        mi = latent.factor_mutual_information(encoded.mu, encoded.factors)
+        stats["share"] = np.clip(mi / np.maximum(latent.factor_entropy(encoded.factors), 1e-8)[None, :], 0, 1)
+    return stats
+
+
+def factor_label(name: str) -> str:
+    """A factor's name in the reader's language (shapes' factors are translated; others stay as named)."""
+    key = f"traversal_factor_{name}"
+    return t(key) if key in table() else name
+
+
+def describe_dims(entry: ModelEntry, has_data: bool) -> Dims:
+    """Order the dimensions by KL and label them (collapsed, or the factor they move most)."""
+    stats = latent_stats(entry.path, entry.stamp, entry) if has_data else None
+    if stats is None:
+        order, collapsed = list(range(entry.latent_dim)), [False] * entry.latent_dim
+    else:
+        order, collapsed = latent.dimension_order(torch.from_numpy(stats["kl"]))
+    share = stats["share"] if stats else None
+    factors = latent.dominant_factor(share, min_share=MIN_FACTOR_SHARE) if share is not None else [None] * len(order)
+    labels = {}
+    for d, is_collapsed in zip(order, collapsed):
+        tag = t("traversal_collapsed") if is_collapsed else (
+            factor_label(entry.factor_names[factors[d]]) if factors[d] is not None else None)
+        labels[d] = f"z{d} · {tag}" if tag else f"z{d}"
+    return Dims(order, labels, stats["kl"] if stats else None, share)
+
+
+def hover_text(dims: Dims, d: int, value: float) -> str:
+    """ "z3 · x position (KL 2.41 nats): value +1.20" """
+    if dims.kl is None:
+        return t("traversal_hover_nokl", dim=dims.labels[d], value=value)
+    return t("traversal_hover", dim=dims.labels[d], kl=float(dims.kl[d]), value=value)

@@ -1,0 +1,113 @@
+"""Checkpoints that can never execute code: one safetensors file holding the weights (and,
+for resuming, optimizer and RNG state), with the model config and run metadata as JSON in
+its header. Written atomically, so a crash never leaves half a checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from vae import __version__
+from vae.atomic import atomic_write
+from vae.config import ConfigError, ModelConfig
+from vae.models import build_model
+
+FORMAT = "vae-explorer-checkpoint"
+CHECKPOINT_NAME = "checkpoint.safetensors"
+MODEL_PREFIX = "model."
+
+
+class CheckpointError(ValueError):
+    """A file that is not a usable checkpoint; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    path: Path
+    config: ModelConfig
+    meta: dict  # dataset, epoch, step, metrics, library version, ...
+    tensors: dict[str, torch.Tensor]  # every stored tensor, model weights under "model."
+
+    def model_state(self) -> dict[str, torch.Tensor]:
+        return {k[len(MODEL_PREFIX):]: v for k, v in self.tensors.items() if k.startswith(MODEL_PREFIX)}
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """A run directory or a checkpoint file -> the checkpoint file."""
+    path = Path(path)
+    return path / CHECKPOINT_NAME if path.is_dir() else path
+
+
+def save_checkpoint(path: str | Path, model: torch.nn.Module, meta: dict,
+                    extra: dict[str, torch.Tensor] | None = None) -> None:
+    """Write model weights, config and meta (plus extra tensors, e.g. optimizer state) atomically."""
+    tensors = {MODEL_PREFIX + k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
+    for key, value in (extra or {}).items():
+        tensors[key] = value.detach().to("cpu").contiguous().clone()
+    header = {
+        "format": FORMAT,
+        "library_version": __version__,
+        "config": json.dumps(model.config.to_dict()),
+        "meta": json.dumps(meta),
+    }
+    atomic_write(resolve_checkpoint(path), lambda tmp: save_file(tensors, tmp, metadata=header))
+
+
+def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
+    """Read and check a checkpoint file (or a run directory's); refuses anything else."""
+    path = resolve_checkpoint(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}: train a model first or pick another run")
+    try:
+        with safe_open(str(path), framework="pt", device=str(device)) as handle:
+            header = handle.metadata() or {}
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{path} is not a valid checkpoint ({str(error).splitlines()[0][:120]})") from None
+    if header.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is a safetensors file but not a VAE Explorer checkpoint (no config in it)")
+    try:
+        config = ModelConfig.from_dict(json.loads(header["config"]))
+        meta = json.loads(header.get("meta", "{}"))
+    except (KeyError, json.JSONDecodeError, TypeError, ConfigError) as error:
+        raise CheckpointError(f"{path} has an unreadable config: {error}") from None
+    return Checkpoint(path, config, meta, tensors)
+
+
+def model_from_checkpoint(checkpoint: Checkpoint, device: str | torch.device = "cpu") -> torch.nn.Module:
+    """Build the model a checkpoint's config describes and load its weights, strictly."""
+    model = build_model(checkpoint.config)
+    state = checkpoint.model_state()
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = sorted(k for k in set(expected) & set(state) if expected[k].shape != state[k].shape)
+    if missing or unexpected or wrong:
+        detail = (f"missing {missing[:3]}" if missing else f"unexpected {unexpected[:3]}" if unexpected
+                  else f"{wrong[0]} is {tuple(state[wrong[0]].shape)}, config needs {tuple(expected[wrong[0]].shape)}")
+        raise CheckpointError(f"{checkpoint.path}: weights do not match its config ({detail})")
+    model.load_state_dict(state)
+    return model.to(device).eval()
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> torch.nn.Module:
+    """One call from a run directory or checkpoint file to a ready model in eval mode."""
+    return model_from_checkpoint(read_checkpoint(path), device)
+
+
+def slim_checkpoint(path: str | Path) -> tuple[int, int]:
+    """Keep only the weights (drop optimizer and RNG state), e.g. for shipping pretrained models.
+
+    The run can then be loaded but no longer resumed. Returns (bytes before, bytes after)."""
+    checkpoint = read_checkpoint(path)
+    before = checkpoint.path.stat().st_size
+    model = model_from_checkpoint(checkpoint)
+    save_checkpoint(checkpoint.path, model, {**checkpoint.meta, "weights_only": True})
+    return before, checkpoint.path.stat().st_size
+

@@ -1,0 +1,225 @@
+"""The command line: `python -m vae {train,eval,datasets,sample}`.
+
+Bad settings are refused up front with one line on stderr (exit status 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from vae.checkpoint import CheckpointError
+from vae.config import ARCHS, FAMILIES, LIKELIHOODS, WARMUPS, ConfigError, ModelConfig, TrainConfig, default_hidden
+from vae.data import DATASET_NAMES, DatasetUnavailable
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got '{text}'") from None
+
+
+def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    model = parser.add_argument_group("model")
+    model.add_argument("--model", choices=FAMILIES, default="vae", help="model family (β-VAE is vae with --beta)")
+    model.add_argument("--arch", choices=ARCHS, default=None, help="mlp or conv (default: mlp; conv for vqvae)")
+    model.add_argument("--hidden", type=_int_list, default=None, help="MLP widths or conv channels, e.g. 400 or 32,64")
+    model.add_argument("--latent-dim", type=int, default=None, help="size of z (VQ-VAE: code vector size)")
+    model.add_argument("--likelihood", choices=LIKELIHOODS, default="bernoulli")
+    model.add_argument("--beta", type=float, default=1.0, help="KL weight (TC weight for tcvae)")
+    model.add_argument("--capacity-max", type=float, default=0.0, help="C_max nats for γ·|KL−C| (0: off)")
+    model.add_argument("--capacity-gamma", type=float, default=1000.0)
+    model.add_argument("--capacity-steps", type=int, default=10_000)
+    model.add_argument("--tc-alpha", type=float, default=1.0, help="tcvae: weight on index-code MI")
+    model.add_argument("--tc-gamma", type=float, default=1.0, help="tcvae: weight on dimension-wise KL")
+    model.add_argument("--warmup", choices=WARMUPS, default="none", help="KL warm-up schedule")
+    model.add_argument("--warmup-steps", type=int, default=0)
+    model.add_argument("--free-bits", type=float, default=0.0, help="minimum nats per latent dimension")
+    model.add_argument("--codebook-size", type=int, default=128)
+    model.add_argument("--commitment", type=float, default=0.25)
+    model.add_argument("--ema-decay", type=float, default=0.99)
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", default="digits", help=f"one of {', '.join(DATASET_NAMES)}")
+    data.add_argument("--data-root", default=None, help="folder with IDX files or class subfolders of images")
+    data.add_argument("--download", action="store_true", help="download MNIST / Fashion-MNIST if missing")
+    data.add_argument("--image-size", type=int, default=None)
+    data.add_argument("--channels", type=int, choices=(1, 3), default=None)
+    data.add_argument("--limit", type=int, default=None, help="use only the first N training images")
+    data.add_argument("--exclude-classes", type=_int_list, default=(), help="hold these labels out, e.g. 7 or 3,8")
+    run = parser.add_argument_group("run")
+    run.add_argument("--epochs", type=int, default=None, help="passes over the data (default 10; with --resume: "
+                     "train on to this many)")
+    run.add_argument("--batch-size", type=int, default=128)
+    run.add_argument("--lr", type=float, default=1e-3)
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    run.add_argument("--log-every", type=int, default=50, help="steps between metrics events")
+    run.add_argument("--no-bf16", action="store_true", help="train in fp32 on CUDA")
+    run.add_argument("--run-dir", default=None, help="where the run is written (default runs/<model>-<dataset>-<time>)")
+    run.add_argument("--resume", metavar="DIR", default=None, help="continue the run in DIR (other settings come from it)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def configs_from_args(args) -> tuple[dict, TrainConfig]:
+    """Model fields (completed from the data by the trainer) and the training config."""
+    train_config = TrainConfig(
+        dataset=args.dataset, data_root=args.data_root, download=args.download, image_size=args.image_size,
+        channels=args.channels, limit=args.limit, exclude_classes=args.exclude_classes,
+        epochs=10 if args.epochs is None else args.epochs,
+        batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device, log_every=args.log_every,
+        bf16=not args.no_bf16)
+    arch = args.arch or ("conv" if args.model == "vqvae" else "mlp")
+    fields = dict(
+        family=args.model, arch=arch, likelihood=args.likelihood, beta=args.beta,
+        capacity_max=args.capacity_max, capacity_gamma=args.capacity_gamma, capacity_steps=args.capacity_steps,
+        tc_alpha=args.tc_alpha, tc_gamma=args.tc_gamma, warmup=args.warmup, warmup_steps=args.warmup_steps,
+        free_bits=args.free_bits, codebook_size=args.codebook_size, commitment=args.commitment,
+        ema_decay=args.ema_decay)
+    if args.latent_dim is not None:
+        fields["latent_dim"] = args.latent_dim
+    elif args.model == "vqvae":
+        fields["latent_dim"] = 16
+    if args.hidden is not None:
+        fields["hidden"] = args.hidden
+    # Validate the model settings now, before any data is read: a bad β fails in a blink. The stand-in
+    # image is one that any number of conv stages divides; the data's own size is checked once it is read.
+    side = 2 ** max(6, len(fields.get("hidden", ())))
+    probe = {**fields, "num_classes": 10, "image_shape": (1, side, side)}
+    if "hidden" not in fields:
+        probe["hidden"] = default_hidden(arch, 64)
+    ModelConfig(**probe)
+    return fields, train_config
+
+
+def _command_train(args) -> int:
+    from vae.train import fit_model_config, load_split, resume, train
+
+    if args.resume:
+        result = resume(args.resume, epochs=args.epochs, progress=not args.quiet)
+    else:
+        fields, train_config = configs_from_args(args)
+        train_data = load_split(train_config, "train")
+        if "hidden" not in fields:
+            fields["hidden"] = default_hidden(fields["arch"], train_data.info.image_shape[-1])
+        fit_model_config(fields, train_data)  # refuse e.g. a CVAE without labels before anything is written
+        test_data = load_split(train_config, "test")
+        run_dir = args.run_dir or f"runs/{args.model}-{args.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+        result = train(fields, train_config, run_dir, progress=not args.quiet, data=(train_data, test_data))
+    test_loss = result.last_epoch.get("test_loss")
+    loss_text = f", test loss {test_loss:.2f} nats/image" if test_loss is not None else ""
+    print(f"{result.state}: {result.run_dir} after {result.epoch} epochs{loss_text}")
+    return 0
+
+
+def _command_eval(args) -> int:
+    from vae.checkpoint import load_model
+    from vae.devices import resolve_device
+    from vae.evaluate import evaluate
+    from vae.runs import read_run
+    from vae.train import load_split
+
+    run = read_run(args.run_dir)
+    if run is None:
+        raise ConfigError(f"{args.run_dir} holds no run (no config.json): give a run directory")
+    train_config = TrainConfig.from_dict(run.config["train"])
+    data = load_split(train_config, "test")
+    if args.limit:
+        data.images, data.labels = data.images[:args.limit], (data.labels[:args.limit] if data.labels is not None else None)
+    model = load_model(args.run_dir, resolve_device(args.device))
+    report = evaluate(model, data, k=args.k)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{run.name}: {report['images']} test images of {train_config.dataset}")
+    if "neg_elbo" in report:
+        print(f"  negative ELBO   {report['neg_elbo']:10.3f} nats/image")
+        print(f"  reconstruction  {report['recon']:10.3f}")
+        print(f"  KL              {report['kl']:10.3f}")
+        print(f"  IWAE NLL (k={args.k}) {report['iwae_nll']:8.3f}")
+        print(f"  active units    {report['active_units']:6d} of {len(report['kl_per_dim'])}")
+        print("  KL per dim      " + " ".join(f"{v:.2f}" for v in report["kl_per_dim"]))
+    else:
+        print(f"  reconstruction  {report['recon']:10.3f} nats/image")
+        print(f"  perplexity      {report['perplexity']:10.2f}")
+        print(f"  codes used      {report['usage']:10.1%}  ({report['dead_codes']} dead)")
+    return 0
+
+
+def _command_datasets(args) -> int:
+    from vae.data import list_datasets
+
+    for status in list_datasets(args.data_root):
+        mark = "yes" if status.available else "no "
+        where = status.where if status.available else status.how_to_get
+        print(f"{status.name:14s} {mark}  {status.description}\n{'':19s}{where}")
+    return 0
+
+
+def _command_slim(args) -> int:
+    from vae.checkpoint import slim_checkpoint
+
+    before, after = slim_checkpoint(args.run_dir)
+    print(f"{args.run_dir}: checkpoint {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB (weights only; no longer resumable)")
+    return 0
+
+
+def _command_sample(args) -> int:
+    import torch
+
+    from vae.checkpoint import load_model
+    from vae.grids import save_grid
+
+    model = load_model(args.run_dir)
+    y = args.label if model.num_classes else None
+    if model.num_classes and y is None:
+        y = torch.arange(args.n) % model.num_classes
+    images = model.sample(args.n, y=y, temperature=args.temperature, generator=torch.Generator().manual_seed(args.seed))
+    save_grid(images, args.out)
+    print(f"wrote {args.n} samples to {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m vae", description="Train and inspect VAEs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a model (or --resume a run)")
+    _add_train_arguments(train)
+    train.set_defaults(handler=_command_train)
+    evaluate = commands.add_parser("eval", help="test-set ELBO, IWAE bound and active units of a run")
+    evaluate.add_argument("run_dir")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--k", type=int, default=100, help="importance samples of the IWAE bound")
+    evaluate.add_argument("--limit", type=int, default=None, help="evaluate only the first N test images")
+    evaluate.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    evaluate.set_defaults(handler=_command_eval)
+    datasets = commands.add_parser("datasets", help="list datasets and whether each is available here")
+    datasets.add_argument("--data-root", default=None)
+    datasets.set_defaults(handler=_command_datasets)
+    slim = commands.add_parser("slim", help="drop optimizer and RNG state from a run's checkpoint (to ship it)")
+    slim.add_argument("run_dir")
+    slim.set_defaults(handler=_command_slim)
+    sample = commands.add_parser("sample", help="write a PNG grid of samples from a run")
+    sample.add_argument("run_dir")
+    sample.add_argument("--n", type=int, default=64)
+    sample.add_argument("--label", type=int, default=None, help="class to draw (conditional models)")
+    sample.add_argument("--temperature", type=float, default=1.0)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--out", default="samples.png")
+    sample.set_defaults(handler=_command_sample)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ConfigError, DatasetUnavailable, CheckpointError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except RuntimeError as error:  # TrainingDiverged and friends: the run's status says the same
+        print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 1

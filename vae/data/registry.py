@@ -1,0 +1,74 @@
+"""One entry point for every dataset: `load_dataset(name, split, ...)` and `list_datasets()`."""
+
+from __future__ import annotations
+
+import os
+
+from . import digits, folder, idx, shapes
+from .base import DatasetStatus, DatasetUnavailable, ImageData
+from .transforms import check_options, reshape, select
+
+DATASET_NAMES: tuple[str, ...] = ("digits", "shapes", "fashion-mnist", "mnist", "folder")
+
+
+def _check_name(name: str) -> None:
+    if name not in DATASET_NAMES:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASET_NAMES)}")
+
+
+def load_dataset(name: str, split: str = "train", *, root: str | None = None,
+                 image_size: int | None = None, channels: int | None = None,
+                 limit: int | None = None, seed: int = 0,
+                 exclude_classes: tuple[int, ...] = (), download: bool = False) -> ImageData:
+    """Load one split of a registered dataset: images (N, C, H, W) float32 in [0, 1].
+
+    split: "train" or "test" ("all" too for shapes: the full 737,280-image grid).
+    image_size: square resize (antialiased bilinear); shapes and folders render/read at it.
+    channels: 1 (luma) or 3 (gray repeated). limit: keep the first `limit` images of the split.
+    seed: only moves the shapes subset; every other split is fixed.
+    exclude_classes: drop these labels (e.g. hold one class out for anomaly detection).
+    root: folder to read (mnist/fashion-mnist default ./data; required for folder).
+    download: let torchvision fetch mnist/fashion-mnist into root when missing.
+    Raises ValueError for bad arguments, DatasetUnavailable (one line) when the data is missing.
+    """
+    _check_name(name)
+    check_options(image_size, channels, limit)
+    exclude = tuple(exclude_classes)
+    if name == "shapes":
+        data = shapes.load_shapes(split, image_size=image_size, limit=limit, seed=seed,
+                                  exclude_classes=exclude)
+        return reshape(data, channels=channels)
+    if name == "digits":
+        data = digits.load_digits(split)
+    elif name == "folder":
+        data = folder.load_folder(root, split, image_size=image_size, channels=channels)
+    else:
+        data = idx.load_idx(name, split, root=root, download=download)
+    return reshape(select(data, exclude, limit), image_size, channels)
+
+
+def _idx_status(name: str, root: str | None) -> DatasetStatus:
+    source = idx.SOURCES[name]
+    found = [idx.find_split(source, split, root) for split in ("train", "test")]
+    if all(found):
+        return DatasetStatus(name, True, os.path.dirname(found[0][0]), "", idx.DESCRIPTIONS[name])
+    return DatasetStatus(name, False, "", idx.missing_message(source, root), idx.DESCRIPTIONS[name])
+
+
+def _folder_status(root: str | None) -> DatasetStatus:
+    try:
+        folder.check_root(root)
+    except (DatasetUnavailable, OSError) as e:
+        return DatasetStatus(folder.NAME, False, "", str(e), folder.DESCRIPTION)
+    return DatasetStatus(folder.NAME, True, os.path.abspath(root), "", folder.DESCRIPTION)
+
+
+def list_datasets(root: str | None = None) -> list[DatasetStatus]:
+    """Each registered dataset: available here?, where, and one line on how to get it."""
+    return [
+        DatasetStatus(digits.NAME, True, digits.SOURCE, "", digits.DESCRIPTION),
+        DatasetStatus(shapes.NAME, True, "generated", "", shapes.DESCRIPTION),
+        _idx_status("fashion-mnist", root),
+        _idx_status("mnist", root),
+        _folder_status(root),
+    ]

@@ -1,0 +1,305 @@
+"""The training loop: data as tensors on the device, batches taken by index, a run directory
+written atomically as it goes, and a callback that can watch or stop it (after minGPT).
+
+A run can be stopped at any moment: SIGTERM, Ctrl-C or a callback returning False save a
+checkpoint mid-epoch and exit; SIGKILL loses at most the current epoch. `resume` continues
+exactly where the checkpoint left off (same batches, same random numbers on the CPU).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from vae import __version__
+from vae.atomic import atomic_write_json, atomic_write_jsonl, read_json
+from vae.checkpoint import read_checkpoint, model_from_checkpoint, save_checkpoint
+from vae.config import ConfigError, ModelConfig, TrainConfig
+from vae.data import ImageData, load_dataset
+from vae.devices import resolve_device
+from vae.evaluate import batched_losses
+from vae.grids import interleave_rows, save_grid
+from vae.models import build_model
+from vae.optim_state import optimizer_from_tensors, optimizer_to_tensors
+from vae.runs import (CONFIG_NAME, METRICS_NAME, RECONS_DIR, SAMPLES_DIR, has_checkpoint, read_metrics,
+                      write_status)
+
+Callback = Callable[[dict], "bool | None"]  # return False to stop the run cleanly
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    state: str  # finished or stopped
+    epoch: int  # completed epochs
+    step: int  # optimizer steps taken
+    last_epoch: dict  # the last epoch event (test loss and friends), {} if none
+
+
+def load_split(config: TrainConfig, split: str) -> ImageData:
+    """One split of the run's dataset with the run's size, channel and class settings."""
+    return load_dataset(config.dataset, split, root=config.data_root, image_size=config.image_size,
+                        channels=config.channels, limit=config.limit if split == "train" else None,
+                        seed=config.seed, exclude_classes=config.exclude_classes if split == "train" else (),
+                        download=config.download)
+
+
+def fit_model_config(model_config: ModelConfig | dict, data: ImageData) -> ModelConfig:
+    """The model config with what the data decides filled in: image shape, classes, dataset size."""
+    fields = model_config.to_dict() if isinstance(model_config, ModelConfig) else dict(model_config)
+    fields["image_shape"] = tuple(data.info.image_shape)
+    fields["dataset_size"] = len(data)
+    if fields.get("family") == "cvae":
+        if data.labels is None or data.info.num_classes < 2:
+            raise ConfigError(f"a conditional VAE needs class labels, and '{data.info.name}' has none: "
+                              "pick a labelled dataset such as digits or fashion-mnist")
+        fields["num_classes"] = data.info.num_classes
+    return ModelConfig(**fields)
+
+
+class _StopRequest:
+    """Turns SIGTERM / SIGINT into a flag the loop checks between steps (main thread only)."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self._previous: dict = {}
+
+    def __enter__(self) -> "_StopRequest":
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, _frame) -> None:
+        self.reason = signal.Signals(signum).name
+
+    def __exit__(self, *_exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def train(model_config: ModelConfig | dict, train_config: TrainConfig, run_dir: str | Path, *,
+          callback: Callback | None = None, progress: bool = False,
+          data: tuple[ImageData, ImageData] | None = None) -> RunResult:
+    """Start a new run in run_dir (which must not hold one) and train it to the end."""
+    run_dir = Path(run_dir)
+    if (run_dir / CONFIG_NAME).exists():
+        raise ConfigError(f"{run_dir} already holds a run: resume it with --resume {run_dir} or pick another --run-dir")
+    train_data, test_data = data or (load_split(train_config, "train"), load_split(train_config, "test"))
+    model_config = fit_model_config(model_config, train_data)
+    device = resolve_device(train_config.device)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(run_dir / CONFIG_NAME, {
+        "model": model_config.to_dict(), "train": train_config.to_dict(),
+        "dataset_info": {"class_names": list(train_data.info.class_names),
+                         "factor_names": list(train_data.info.factor_names),
+                         "factor_sizes": list(train_data.info.factor_sizes)},
+        "library_version": __version__, "created": time.time(),
+    })
+    torch.manual_seed(train_config.seed)
+    model = build_model(model_config).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr)
+    state = {"epoch": 0, "batch": 0, "step": 0, "wall": 0.0}
+    return _Loop(model, optimizer, train_config, run_dir, train_data, test_data, device, state, [],
+                 callback, progress).run()
+
+
+def resume(run_dir: str | Path, *, epochs: int | None = None, callback: Callback | None = None,
+           progress: bool = False, device: str | None = None) -> RunResult:
+    """Continue a stopped, killed or finished run from its checkpoint (optionally to more epochs)."""
+    run_dir = Path(run_dir)
+    saved = read_json(run_dir / CONFIG_NAME)
+    if not isinstance(saved, dict) or "train" not in saved:
+        raise ConfigError(f"{run_dir} holds no run to resume (no config.json): start one with `python -m vae train`")
+    changes = {"epochs": epochs} if epochs else {}
+    if device:
+        changes["device"] = device
+    train_config = TrainConfig.from_dict(saved["train"]).replace(**changes)
+    device_ = resolve_device(train_config.device)
+    train_data, test_data = load_split(train_config, "train"), load_split(train_config, "test")
+    checkpoint = read_checkpoint(run_dir)
+    if "rng.cpu" not in checkpoint.tensors:
+        raise ConfigError(f"{run_dir} holds weights only (a shipped model): it cannot be resumed; start a new run")
+    model = model_from_checkpoint(checkpoint, device_).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr)
+    optimizer_from_tensors(optimizer, checkpoint.tensors, checkpoint.meta.get("optimizer", {}))
+    torch.set_rng_state(checkpoint.tensors["rng.cpu"])
+    if device_.type == "cuda" and "rng.cuda" in checkpoint.tensors:
+        torch.cuda.set_rng_state(checkpoint.tensors["rng.cuda"])
+    state = {key: checkpoint.meta[key] for key in ("epoch", "batch", "step", "wall")}
+    # Events logged after the checkpoint was written are replayed by this run: drop them.
+    events = [e for e in read_metrics(run_dir) if e.get("step", 0) <= state["step"]]
+    return _Loop(model, optimizer, train_config, run_dir, train_data, test_data, device_, state, events,
+                 callback, progress).run()
+
+
+class _Loop:
+    """One training session over a run directory; `run` trains until the last epoch or a stop."""
+
+    def __init__(self, model, optimizer, config: TrainConfig, run_dir: Path, train_data: ImageData,
+                 test_data: ImageData, device: torch.device, state: dict, events: list[dict],
+                 callback: Callback | None, progress: bool):
+        self.model, self.optimizer, self.config, self.run_dir = model, optimizer, config, run_dir
+        self.device, self.state, self.events = device, state, events
+        self.callback, self.progress = callback, progress
+        # The whole dataset lives on the device; batches are gathers by index (no DataLoader).
+        self.x = train_data.images.to(device)
+        self.y = train_data.labels.to(device) if train_data.labels is not None else None
+        self.test = test_data
+        self.needs_labels = model.num_classes > 0
+        self.steps_per_epoch = math.ceil(len(self.x) / config.batch_size)
+        self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16)
+                         if device.type == "cuda" and config.bf16 else contextlib.nullcontext())
+        generator = torch.Generator().manual_seed(config.seed + 1)
+        self.grid_z = torch.randn(config.grid_images, model.latent_dim, generator=generator)
+        self.started = time.time()
+
+    def _status(self, state: str, message: str = "") -> None:
+        write_status(self.run_dir, state=state, pid=os.getpid(), epoch=self.state["epoch"],
+                     epochs=self.config.epochs, step=self.state["step"], message=message,
+                     started=self.events[0]["time"] if self.events else self.started)
+
+    def run(self) -> RunResult:
+        self._status("running")
+        try:
+            with _StopRequest() as stop:
+                reason = self._epochs(stop)
+        except TrainingDiverged as error:
+            self._status("failed", str(error))
+            raise
+        except BaseException as error:
+            self._status("failed", f"{type(error).__name__}: {error}".splitlines()[0])
+            raise
+        final = "stopped" if reason else "finished"
+        self._status(final, f"stopped by {reason}" if reason else "")
+        last_epoch = next((e for e in reversed(self.events) if e.get("kind") == "epoch"), {})
+        return RunResult(self.run_dir, final, self.state["epoch"], self.state["step"], last_epoch)
+
+    def _epochs(self, stop: _StopRequest) -> str | None:
+        """Train the remaining epochs; returns why it stopped early, or None."""
+        from tqdm import tqdm
+
+        cfg, state = self.config, self.state
+        while state["epoch"] < cfg.epochs:
+            epoch = state["epoch"]
+            bar = tqdm(total=self.steps_per_epoch, initial=state["batch"], desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                       disable=not self.progress, leave=True, unit="step")
+            order = torch.randperm(len(self.x), generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch))
+            order = order.to(self.device)
+            tick, seen = time.perf_counter(), 0
+            self.model.train()
+            while state["batch"] < self.steps_per_epoch:
+                index = order[state["batch"] * cfg.batch_size:(state["batch"] + 1) * cfg.batch_size]
+                terms = self._step(index)
+                state["batch"] += 1
+                state["step"] += 1
+                seen += len(index)
+                last = state["batch"] == self.steps_per_epoch
+                if state["step"] % cfg.log_every == 0 or last:
+                    now = time.perf_counter()
+                    state["wall"] += now - tick
+                    rate = seen / max(now - tick, 1e-9)
+                    tick, seen = now, 0
+                    event = self._log("step", terms, samples_per_s=rate)
+                    bar.update(state["batch"] - bar.n)
+                    bar.set_postfix(loss=f"{event['loss']:.2f}", samples_s=f"{rate:,.0f}")
+                    if self.callback and self.callback(event) is False:
+                        stop.reason = "callback"
+                if stop.reason and not last:  # on the last batch, finish the epoch first
+                    bar.close()
+                    self._checkpoint()
+                    return stop.reason
+            bar.close()
+            state["epoch"], state["batch"] = epoch + 1, 0
+            event = self._end_of_epoch(terms)
+            if self.callback and self.callback(event) is False:
+                return "callback"
+            if stop.reason:
+                return stop.reason
+        return None
+
+    def _step(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
+        x = self.x[index]
+        y = self.y[index] if self.needs_labels else None
+        with self.autocast:
+            terms = self.model.loss(x, y, step=self.state["step"])
+        loss = terms["loss"]
+        if not torch.isfinite(loss):
+            raise self._diverged(f"loss became {loss.item()} at epoch {self.state['epoch'] + 1}, "
+                                 f"step {self.state['step']}", self.state["epoch"])
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return terms
+
+    def _diverged(self, what: str, good_epoch: int) -> TrainingDiverged:
+        kept = (f"the last good checkpoint (epoch {good_epoch}) is kept" if has_checkpoint(self.run_dir)
+                else "no checkpoint was written yet")
+        return TrainingDiverged(f"{what}; {kept}: try a lower --lr")
+
+    def _log(self, kind: str, terms: dict[str, torch.Tensor], **extra) -> dict:
+        """Append one event to metrics.jsonl (rewritten atomically) and return it."""
+        event = {"kind": kind, "epoch": self.state["epoch"] + (kind == "step"), "step": self.state["step"],
+                 "time": time.time(), "wall_time": self.state["wall"], "lr": self.optimizer.param_groups[0]["lr"]}
+        for name, value in terms.items():
+            value = value.detach().float().cpu()
+            event[name] = value.tolist() if value.dim() else float(value)
+        event.update(extra)
+        if "samples_per_s" in event:
+            done = self.state["epoch"] * self.steps_per_epoch + self.state["batch"]
+            left = self.config.epochs * self.steps_per_epoch - done
+            event["eta_s"] = left * self.config.batch_size / max(event["samples_per_s"], 1e-9)
+        self.events.append(event)
+        atomic_write_jsonl(self.run_dir / METRICS_NAME, self.events)
+        return event
+
+    def _end_of_epoch(self, terms: dict[str, torch.Tensor]) -> dict:
+        """Test loss, sample and reconstruction grids, checkpoint, and the epoch event."""
+        self.model.eval()
+        test = batched_losses(self.model, self.test, self.device, seed=self.config.seed)
+        epoch = self.state["epoch"]
+        if not math.isfinite(test["loss"]):  # the last step broke the weights: keep the previous checkpoint
+            raise self._diverged(f"test loss became {test['loss']} after epoch {epoch}", epoch - 1)
+        with torch.no_grad():
+            y = None
+            if self.needs_labels:
+                y = torch.arange(self.grid_z.shape[0]) % self.model.num_classes
+            if self.model.config.is_gaussian_latent:
+                samples = self.model.decode(self.grid_z.to(self.device), y)
+            else:
+                samples = self.model.sample(self.grid_z.shape[0], generator=torch.Generator().manual_seed(epoch))
+            originals = self.test.images[:32].to(self.device)
+            labels = self.test.labels[:32].to(self.device) if self.needs_labels else None
+            recons = self.model.reconstruct(originals, labels)
+        save_grid(samples, self.run_dir / SAMPLES_DIR / f"epoch_{epoch:04d}.png",
+                  nrow=self.model.num_classes if self.needs_labels else 8)
+        save_grid(interleave_rows(originals, recons), self.run_dir / RECONS_DIR / f"epoch_{epoch:04d}.png")
+        test_terms = {f"test_{k}": torch.as_tensor(v) for k, v in test.items()}
+        event = self._log("epoch", {**terms, **test_terms})
+        self._checkpoint()
+        self._status("running")
+        return event
+
+    def _checkpoint(self) -> None:
+        extra = optimizer_to_tensors(self.optimizer)
+        extra["rng.cpu"] = torch.get_rng_state()
+        if self.device.type == "cuda":
+            extra["rng.cuda"] = torch.cuda.get_rng_state(self.device)
+        last = next((e for e in reversed(self.events) if e.get("kind") == "epoch"), {})
+        meta = {**{k: self.state[k] for k in ("epoch", "batch", "step", "wall")},
+                "dataset": self.config.dataset, "optimizer": {"lr": self.config.lr},
+                "metrics": {k: v for k, v in last.items() if k.startswith("test_") and not isinstance(v, list)}}
+        save_checkpoint(self.run_dir, self.model, meta, extra)

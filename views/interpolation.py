@@ -1,0 +1,180 @@
+"""Interpolation: walk in latent space between two test pictures (straight and spherical paths),
+against a plain pixel cross-fade, and latent arithmetic that moves a picture from one class to another."""
+
+import math
+
+import streamlit as st
+import torch
+
+from ui import interp_view as view
+from ui.catalog import data_for, model_for
+from ui.i18n import t
+from ui.images import png_bytes, to_pil
+from ui.map_view import encoded_test_set
+from ui.sidebar import sidebar
+from vae.data import DatasetUnavailable
+from vae.latent import class_means, decode_every_class, decode_path, pixel_blend
+
+
+def choose(key: str, options, default) -> None:
+    """Reset a widget's remembered value when this model does not offer it (before the widget is drawn)."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
+def class_name(entry, k: int) -> str:
+    return entry.class_names[k] if k < len(entry.class_names) else str(k)
+
+
+def pick_image(entry, data, side: str, column, default_class: int) -> int:
+    """A class and which picture of it (or just an index when unlabelled) -> a test index, with a thumbnail."""
+    labels = data.labels
+    with column:
+        st.markdown(f"**{t('interp_' + side)}**")
+        k = None
+        if labels is not None:
+            classes = sorted(set(labels.tolist()))
+            choose(f"interp_class_{side}", classes, default_class if default_class in classes else classes[0])
+            k = st.selectbox(t("class"), classes, key=f"interp_class_{side}",
+                             format_func=lambda c: class_name(entry, c))
+        members = view.class_members(labels, k, len(data))
+        choose(f"interp_pick_{side}", range(len(members)), 0)
+        pick = st.number_input(t("interp_which", count=len(members)), 0, len(members) - 1, key=f"interp_pick_{side}")
+        index = int(members[int(pick)])
+        st.image(to_pil(data.images[index], 160), caption=f"{t('index')} #{index}", width=160,
+                 output_format="PNG")
+    return index
+
+
+def set_random_pair(labels, n: int) -> None:
+    """Button callback: draw a pair from the seed, show it in the pickers, and move the seed on."""
+    seed = int(st.session_state.get("interp_seed", 0))
+    for side, index in zip("ab", view.random_pair(labels, n, seed)):
+        if labels is not None:
+            k = int(labels[index])
+            st.session_state[f"interp_class_{side}"] = k
+            st.session_state[f"interp_pick_{side}"] = int(list(view.class_members(labels, k, n)).index(index))
+        else:
+            st.session_state[f"interp_pick_{side}"] = index
+    st.session_state["interp_seed"] = seed + 1
+
+
+def show_strip(entry, images: torch.Tensor, title: str, caption: str, name: str) -> None:
+    """One strip, large, with what it is and PNG / GIF downloads."""
+    st.markdown(f"#### {title}")
+    picture = view.strip_picture(images)
+    st.image(picture, caption=caption, width="stretch", output_format="PNG")
+    buttons = st.container(horizontal=True)
+    buttons.download_button(t("download_png"), png_bytes(picture), file_name=f"{entry.name}-{name}.png",
+                            mime="image/png", key=f"interp_png_{name}", on_click="ignore", icon=":material/image:")
+    buttons.download_button(t("download_gif"), view.strip_gif(images), file_name=f"{entry.name}-{name}.gif",
+                            mime="image/gif", key=f"interp_gif_{name}", on_click="ignore", icon=":material/animation:")
+
+
+def endpoints(entry, data) -> tuple[int, int]:
+    st.header(t("interp_pair_title"))
+    button, seed, _ = st.columns([1, 1, 4], vertical_alignment="bottom")
+    seed.number_input(t("seed"), 0, 10**6, key="interp_seed")
+    button.button(t("interp_random_pair"), key="interp_random", on_click=set_random_pair,
+                  args=(None if data.labels is None else data.labels.numpy(), len(data)), icon="🎲")
+    left, right = st.columns(2, gap="large")
+    first_class = 0
+    second_class = 1 if entry.class_names and len(entry.class_names) > 1 else 0
+    return pick_image(entry, data, "a", left, first_class), pick_image(entry, data, "b", right, second_class)
+
+
+def interpolation_strips(entry, model, data, a: int, b: int, steps: int, codes) -> None:
+    st.header(t("interp_strips_title"))
+    y = None
+    if entry.num_classes:
+        choose("interp_decode_class", range(entry.num_classes), int(data.labels[a]))
+        y = st.columns([1, 2])[0].selectbox(t("interp_decode_class"), range(entry.num_classes),
+                                            key="interp_decode_class", format_func=lambda k: class_name(entry, k),
+                                            help=t("interp_decode_class_help"))
+    labels = data.labels[[a, b]] if entry.num_classes else None
+    z = view.encode_means(model, data.images[[a, b]], labels)  # (2, D)
+    ends = f"#{a} → #{b}"
+    lerp_caption = (t("interp_lerp_caption_cvae", ends=ends, name=class_name(entry, y)) if y is not None
+                    else t("interp_lerp_caption", ends=ends))
+    show_strip(entry, view.latent_strip(model, z[0], z[1], steps, "lerp", y), t("interp_lerp_title"),
+               lerp_caption, "lerp")
+    if entry.is_gaussian:
+        show_strip(entry, view.latent_strip(model, z[0], z[1], steps, "slerp", y), t("interp_slerp_title"),
+                   t("interp_slerp_caption", ends=ends), "slerp")
+    else:
+        st.info(t("interp_vq_note"))
+        show_strip(entry, view.latent_strip(model, z[0], z[1], steps, "lerp", snap=True), t("interp_snap_title"),
+                   t("interp_snap_caption", ends=ends), "snapped")
+    show_strip(entry, pixel_blend(data.images[a], data.images[b], steps), t("interp_blend_title"),
+               t("interp_blend_caption", ends=ends), "pixels")
+    if entry.is_gaussian:
+        with st.expander(t("interp_norm_title")):
+            st.markdown(t("interp_norm_intro"))
+            typical = float(torch.from_numpy(codes.mu).norm(dim=1).median())
+            paths = {t("interp_norm_lerp"): view.latent_path(z[0], z[1], steps, "lerp"),
+                     t("interp_norm_slerp"): view.latent_path(z[0], z[1], steps, "slerp")}
+            references = {t("interp_norm_prior", value=f"{math.sqrt(z.shape[1]):.1f}"): math.sqrt(z.shape[1]),
+                          t("interp_norm_codes", value=f"{typical:.1f}"): typical}
+            st.plotly_chart(view.norm_figure(paths, references), key="interp_norm_chart", width="stretch")
+
+
+def arithmetic(entry, model, data, steps: int, codes) -> None:
+    st.header(t("interp_arith_title"))
+    if data.labels is None:
+        st.info(t("interp_arith_no_labels"))
+        return
+    classes = sorted(set(data.labels.tolist()))
+    if len(classes) < 2:
+        st.info(t("interp_arith_no_labels"))
+        return
+    st.markdown(t("interp_arith_intro") if not entry.num_classes else t("interp_arith_cvae_intro"))
+    source_col, pick_col, target_col = st.columns(3, gap="large")
+    choose("interp_arith_source", classes, 7 if 7 in classes else classes[-1])
+    source = source_col.selectbox(t("interp_arith_source"), classes, key="interp_arith_source",
+                                  format_func=lambda c: class_name(entry, c))
+    members = view.class_members(data.labels, source, len(data))
+    choose("interp_arith_pick", range(len(members)), 0)
+    pick = pick_col.number_input(t("interp_which", count=len(members)), 0, len(members) - 1, key="interp_arith_pick")
+    index = int(members[int(pick)])
+    x = data.images[index:index + 1]
+    if entry.num_classes:  # the class is an input: keep the code, change the label
+        z = view.encode_means(model, x, data.labels[index:index + 1])
+        images = decode_every_class(model, z)[0]
+        show_strip(entry, images, t("interp_arith_cvae_title"), t("interp_arith_cvae_caption", index=index), "classes")
+        return
+    targets = [c for c in classes if c != source]
+    choose("interp_arith_target", targets, 1 if 1 in targets else targets[0])
+    target = target_col.selectbox(t("interp_arith_target"), targets, key="interp_arith_target",
+                                  format_func=lambda c: class_name(entry, c))
+    means = class_means(torch.from_numpy(codes.mu), torch.from_numpy(codes.labels), max(classes) + 1)
+    z = view.encode_means(model, x)[0]
+    references = decode_path(model, means[[source, target]])
+    st.image([to_pil(x[0], 160), to_pil(references[0], 160), to_pil(references[1], 160)], width=160,
+             caption=[t("original"), t("interp_arith_mean", name=class_name(entry, source)),
+                      t("interp_arith_mean", name=class_name(entry, target))], output_format="PNG")
+    strip = view.arithmetic_strip(model, z, means[source], means[target], steps)
+    show_strip(entry, strip, t("interp_arith_strip_title", source=class_name(entry, source),
+                                target=class_name(entry, target)),
+               t("interp_arith_caption", index=index, source=class_name(entry, source),
+                 target=class_name(entry, target)), "arithmetic")
+    if not entry.is_gaussian:
+        st.caption(t("interp_arith_vq_note"))
+
+
+entry = sidebar()
+st.title(t("interp_title"))
+st.markdown(t("interp_intro"))
+if entry is not None:
+    model = model_for(entry)
+    try:
+        data = data_for(entry)
+    except DatasetUnavailable as error:
+        st.warning(t("data_missing", message=error))
+    else:
+        with st.spinner(t("interp_encoding")):
+            codes = encoded_test_set(model, data, entry.path, entry.stamp)
+        a, b = endpoints(entry, data)
+        steps = st.slider(t("interp_steps"), 3, 20, 10, key="interp_steps", persist_state="session",
+                          help=t("interp_steps_help"))
+        interpolation_strips(entry, model, data, a, b, steps, codes)
+        arithmetic(entry, model, data, steps, codes)

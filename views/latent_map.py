@@ -1,0 +1,207 @@
+"""Latent map: every test picture placed by its code (PCA or t-SNE), the picture behind a clicked dot,
+the decoded manifold of a 2-D latent space, and where the codes sit against the prior N(0, I)."""
+
+import numpy as np
+import streamlit as st
+import torch
+
+from ui import map_view
+from ui.catalog import data_for, model_for
+from ui.i18n import t
+from ui.images import png_bytes, to_pil
+from ui.sidebar import sidebar
+from vae.data import DatasetUnavailable
+from vae.latent import (Encoded, decoded_manifold, dimension_order, fraction_within, kl_per_dimension,
+                        posterior_samples, prior_fraction_within)
+
+METHODS = {"pca": "map_method_pca", "tsne": "map_method_tsne"}
+HISTOGRAM_DIMS = 6
+
+
+def choose(key: str, options: list, default) -> None:
+    """Reset a widget's remembered value when this model does not offer it (before the widget is drawn)."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
+def class_name(entry, label) -> str:
+    return entry.class_names[int(label)] if label is not None and int(label) < len(entry.class_names) else "–"
+
+
+def controls(entry, codes: map_view.Codes) -> tuple[str, int, str | None]:
+    """Projection method, number of points and colouring, in one row."""
+    method_col, points_col, colour_col = st.columns([1, 2, 1], gap="large")
+    method = "pca"
+    if codes.mu.shape[1] > 2:
+        with method_col:
+            method = st.segmented_control(t("map_method"), list(METHODS), format_func=lambda m: t(METHODS[m]),
+                                          key="map_method", default="pca", required=True, persist_state="session",
+                                          help=t("map_method_help")) or "pca"
+    choices = map_view.point_choices(len(codes.mu))
+    if len(choices) > 1:
+        choose("map_points", choices, map_view.default_points(choices))
+        with points_col:
+            n = st.select_slider(t("map_points"), choices, key="map_points", format_func=lambda n: f"{n:,}",
+                                 help=t("map_points_help"), persist_state="session")
+    else:
+        n = choices[-1]
+    colours = map_view.colour_options(codes, entry.factor_names)
+    colour = None
+    if len(colours) > 1:
+        choose("map_colour", colours, colours[0])
+        with colour_col:
+            colour = st.selectbox(t("map_colour"), colours, key="map_colour", persist_state="session",
+                                  format_func=lambda c: t("class") if c == "class" else c)
+    elif colours:
+        colour = colours[0]
+    return method, int(n), colour
+
+
+def map_section(entry, model, data, codes: map_view.Codes) -> None:
+    method, n, colour = controls(entry, codes)
+    if codes.mu.shape[1] <= 2:
+        method, axis = "pca", "z"
+        st.caption(t("map_direct_2d"))
+    else:
+        axis = t("map_axis_pca") if method == "pca" else t("map_axis_tsne")
+    message = (t("map_computing_tsne", n=f"{n:,}", seconds=map_view.tsne_seconds(n)) if method == "tsne"
+               else t("map_computing_pca", n=f"{n:,}"))
+    with st.spinner(message, show_time=True):
+        xy = map_view.projection(codes.mu, entry.path, entry.stamp, method, n)
+    index = np.arange(n)
+    factor = None
+    if colour not in (None, "class"):
+        factor = codes.factors[:n, list(entry.factor_names).index(colour)]
+    picked = st.session_state.get("map_picked")
+    picked = picked[1] if picked and picked[0] == entry.path and picked[1] < len(codes.mu) else None
+
+    left, right = st.columns([2, 1], gap="large")
+    with left:
+        text = {"image": t("map_test_image"), "class": t("class"), "picked": t("map_picked"), "legend": t("class")}
+        figure = map_view.map_figure(xy, index, labels=None if codes.labels is None else codes.labels[:n],
+                                     class_names=entry.class_names, factor=factor, factor_name=colour or "",
+                                     axes=("z1", "z2") if axis == "z" else (f"{axis} 1", f"{axis} 2"),
+                                     text=text, picked=picked)
+        event = st.plotly_chart(figure, key="map_chart", on_select="rerun", selection_mode="points",
+                                width="stretch", alt=t("map_chart_alt"))
+        clicked = map_view.selected_test_index(event)
+        if clicked is not None and clicked != picked:
+            st.session_state["map_picked"] = (entry.path, clicked)
+            st.rerun()  # redraw the map with the ring on the new point
+    with right:
+        if picked is None:
+            st.info(t("map_click_hint"))
+        else:
+            details(entry, model, data, codes, picked, xy[picked] if picked < n else None, axis)
+
+
+def details(entry, model, data, codes: map_view.Codes, index: int, position, axis: str) -> None:
+    """The picked test picture, what the model draws back from its code, and where that code is."""
+    st.subheader(t("map_picked_title", index=index))
+    x = data.images[index:index + 1]
+    y = data.labels[index:index + 1] if entry.num_classes else None
+    with torch.no_grad():
+        recon = model.reconstruct(x.to(model.device), None if y is None else y.to(model.device)).float().cpu()
+    original, redrawn = st.columns(2)
+    original.image(to_pil(x[0], 256), caption=t("original"), width="stretch", output_format="PNG")
+    redrawn.image(to_pil(recon[0], 256), caption=t("reconstruction"), width="stretch", output_format="PNG")
+    facts = []
+    if codes.labels is not None:
+        facts.append(f"**{t('class')}**: {class_name(entry, codes.labels[index])}")
+    if codes.factors is not None:  # the ground-truth factors, except one that is just the class again
+        shown = set(map_view.colour_options(codes, entry.factor_names))
+        facts += [f"**{name}**: {int(v)}" for name, v in zip(entry.factor_names, codes.factors[index]) if name in shown]
+    if position is not None:
+        facts.append(t("map_position", axis=axis, x=f"{position[0]:.2f}", y=f"{position[1]:.2f}"))
+    st.markdown("  \n".join(facts))
+    shown = min(8, codes.mu.shape[1])
+    key = "map_code_values" if entry.is_gaussian else "map_code_values_vq"
+    rows = "\n".join(f"| z{d + 1} | {codes.mu[index, d]:+.2f} |" for d in range(shown))
+    header = f"| {t('map_code_number')} | {t('map_code_value')} |\n|---|---:|\n"
+    st.markdown(t(key, shown=shown, total=codes.mu.shape[1]) + "\n\n" + header + rows)
+
+
+def manifold_section(entry, model, codes: map_view.Codes) -> None:
+    """A 2-D latent plane decoded on a grid, with the test codes where they land."""
+    st.header(t("map_manifold_title"))
+    st.markdown(t("map_manifold_intro"))
+    steps_col, span_col, points_col, class_col = st.columns(4, gap="large")
+    steps = steps_col.slider(t("map_manifold_steps"), 8, 30, 15, key="map_manifold_steps")
+    span = span_col.slider(t("map_manifold_span"), 1.0, 4.0, 3.0, 0.5, key="map_manifold_span",
+                           help=t("map_manifold_span_help"))
+    show_points = points_col.toggle(t("map_manifold_points"), value=True, key="map_manifold_points")
+    y = None
+    if entry.num_classes:
+        y = class_col.selectbox(t("map_manifold_class"), range(entry.num_classes), key="map_manifold_class",
+                                format_func=lambda k: class_name(entry, k))
+    picture = map_view.manifold_picture(decoded_manifold(model, steps=steps, span=span, y=y))
+    labels = codes.labels
+    points = codes.mu[:, :2]
+    if y is not None and labels is not None:  # a conditional model: the codes of that class only
+        points, labels = points[labels == y], labels[labels == y]
+    figure = map_view.manifold_figure(picture, span, steps, points if show_points else None, labels,
+                                      entry.class_names, {"codes": t("map_codes"), "legend": t("class")})
+    st.plotly_chart(figure, key="map_manifold_chart", width="stretch", alt=t("map_manifold_alt"))
+    st.download_button(t("download_png"), png_bytes(picture), file_name=f"{entry.name}-manifold.png",
+                       mime="image/png", key="map_manifold_png", on_click="ignore")
+
+
+def prior_section(entry, codes: map_view.Codes) -> None:
+    """Per-dimension histograms against N(0, 1), and two dimensions against the prior's circles."""
+    st.header(t("map_prior_title"))
+    if not entry.is_gaussian:
+        st.info(t("map_prior_vq"))
+        return
+    st.markdown(t("map_prior_intro"))
+    mu, logvar = torch.from_numpy(codes.mu), torch.from_numpy(codes.logvar)
+    kl = kl_per_dimension(Encoded(mu, logvar, None, None))
+    order, collapsed = dimension_order(kl)
+    what = st.radio(t("map_prior_values"), ["mu", "sample"], horizontal=True, key="map_prior_values",
+                    format_func=lambda v: t(f"map_prior_values_{v}"), help=t("map_prior_values_help"))
+    values = (mu if what == "mu" else posterior_samples(mu, logvar)).numpy()
+    dims = order[:HISTOGRAM_DIMS]
+    text = {"codes": t("map_codes"), "prior": t("map_prior_curve")}
+    st.caption(t("map_prior_hist_caption", shown=len(dims), total=len(order)))
+    st.plotly_chart(map_view.prior_histograms(values, dims, kl.numpy(), text), key="map_prior_hist", width="stretch")
+    if any(collapsed):
+        st.caption(t("map_prior_collapsed", count=sum(collapsed), total=len(order)))
+    if len(order) < 2:
+        return
+    st.subheader(t("map_prior_pair_title"))
+    names = lambda d: f"z{d + 1}"  # noqa: E731
+    pick_a, pick_b, _ = st.columns([1, 1, 2])
+    # Keyed per model: each model starts from its own two most active numbers.
+    dim_a = pick_a.selectbox(t("map_prior_dim_a"), order, key=f"map_prior_dim_a:{entry.path}", format_func=names)
+    dim_b = pick_b.selectbox(t("map_prior_dim_b"), order, index=1, key=f"map_prior_dim_b:{entry.path}",
+                             format_func=names)
+    pair = values[:, [dim_a, dim_b]]
+    chart, numbers = st.columns([2, 1], gap="large")
+    chart.plotly_chart(map_view.prior_scatter(pair, (dim_a, dim_b), codes.labels, entry.class_names, text),
+                       key="map_prior_scatter", width="stretch")
+    inside = fraction_within(torch.from_numpy(pair), list(map_view.PRIOR_RADII))
+    expected = prior_fraction_within(list(map_view.PRIOR_RADII), 2)
+    with numbers:
+        for r, share, prior in zip(map_view.PRIOR_RADII, inside.tolist(), expected.tolist()):
+            st.metric(t("map_prior_inside", r=f"{r:g}"), f"{share:.0%}", t("map_prior_expected", share=f"{prior:.0%}"),
+                      delta_color="off", delta_arrow="off", border=True)
+        st.caption(t("map_prior_pair_help"))
+
+
+entry = sidebar()
+st.title(t("map_title"))
+st.markdown(t("map_intro"))
+if entry is not None:
+    model = model_for(entry)
+    try:
+        data = data_for(entry)
+    except DatasetUnavailable as error:
+        st.warning(t("data_missing", message=error))
+    else:
+        with st.spinner(t("map_encoding", n=f"{min(len(data), map_view.MAX_POINTS):,}")):
+            codes = map_view.encoded_test_set(model, data, entry.path, entry.stamp)
+        if not entry.is_gaussian:
+            st.caption(t("map_vq_note", dims=codes.mu.shape[1]))
+        map_section(entry, model, data, codes)
+        if entry.is_gaussian and entry.latent_dim == 2:
+            manifold_section(entry, model, codes)
+        prior_section(entry, codes)

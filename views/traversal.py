@@ -1,0 +1,267 @@
+"""Latent traversal: move one latent number at a time, the others held, and watch the picture change.
+
+Sliders (redraw on release), a scrubber whose frames are drawn in advance (follows the handle in
+the browser), a traversal grid per dimension beside a second model, and for data with known
+factors the factor each dimension moves.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import streamlit as st
+import torch
+
+from ui.catalog import ModelEntry, data_for, list_models, model_for
+from ui.i18n import t
+from ui.images import gif_bytes, grid_pil, png_bytes, to_pil
+from ui.sidebar import model_label, sidebar, suggest_models
+from ui.traversal_view import Dims, describe_dims, factor_label, frames_figure, grid_figure, hover_text, mi_figure
+from vae.data import DatasetUnavailable, ImageData
+from vae.latent import decode_path, traverse
+
+SPAN = 3.0  # sliders reach this far either side of the start point: ±3 prior standard deviations
+SLIDER_STEP = 0.05
+SCRUB_STEPS = 41  # frames the browser scrubs through
+PICTURE_SIZE = 512  # the decoded picture is enlarged (nearest neighbour) to about this; the browser only shrinks it
+GRID_WIDTH = 1000  # about the width of the main column in the wide layout, for the grid's height
+CHART_CONFIG = {"displayModeBar": False}
+
+
+def load_test_images(entry: ModelEntry) -> ImageData | None:
+    """The model's test split, or None (with a one-line warning) when its data is not here."""
+    try:
+        return data_for(entry)
+    except DatasetUnavailable as error:
+        st.warning(t("data_missing", message=error))
+        return None
+
+
+@torch.no_grad()
+def encode_one(model, x: torch.Tensor, label: int | None) -> torch.Tensor:
+    """(C, H, W) -> the posterior mean (D,)."""
+    y = torch.tensor([label], device=model.device) if model.num_classes else None
+    return model.encode(x[None].to(model.device), y)[0][0].float().cpu()
+
+
+def _keep_valid(key: str, options: list, default) -> None:
+    """A remembered choice another model offered (a 10th class, a test image) falls back to default."""
+    if key in st.session_state and st.session_state[key] not in options:
+        st.session_state[key] = default
+
+
+def _random_index(count: int) -> None:
+    st.session_state["trav_index"] = random.randrange(count)
+
+
+def _set_sliders(values: list[float]) -> None:
+    for d, v in enumerate(values):
+        st.session_state[f"z{d}"] = round(v, 2)
+
+
+def pick_start(entry: ModelEntry, data: ImageData | None) -> tuple[torch.Tensor | None, int | None, int | None]:
+    """Start point widgets -> the start image (C, H, W) or None (prior mean), its label, the decoder's class."""
+    options = ["prior", "image"] if data is not None else ["prior"]
+    _keep_valid("trav_start", options, "prior")
+    start_col, condition_col = st.columns([2, 1], vertical_alignment="bottom")
+    start = start_col.segmented_control(
+        t("traversal_start"), options, default="prior", required=True, key="trav_start", help=t("traversal_start_help"),
+        format_func=lambda o: t("traversal_start_prior") if o == "prior" else t("traversal_start_image"))
+    image = label = None
+    if start == "image":
+        columns = st.columns([2, 2, 1, 3], vertical_alignment="bottom")
+        members = torch.arange(len(data))
+        if data.labels is not None and entry.class_names:
+            names = entry.class_names
+            _keep_valid("trav_class", [-1, *range(len(names))], -1)
+            klass = columns[0].selectbox(t("class"), [-1, *range(len(names))], key="trav_class",
+                                         format_func=lambda k: t("traversal_any_class") if k < 0 else names[k])
+            members = members if klass < 0 else (data.labels == klass).nonzero().flatten()
+        count = len(members)
+        if not 0 <= st.session_state.get("trav_index", 0) < count:
+            st.session_state["trav_index"] = 0
+        index = columns[1].number_input(t("index"), min_value=0, max_value=count - 1, step=1, key="trav_index",
+                                        help=t("traversal_index_help", count=count))
+        columns[2].button(t("random"), on_click=_random_index, args=(count,), key="trav_random",
+                          icon=":material/casino:")
+        i = int(members[int(index)])
+        image = data.images[i]
+        label = int(data.labels[i]) if data.labels is not None else None
+    return image, label, pick_condition(entry, label, condition_col)
+
+
+def pick_condition(entry: ModelEntry, label: int | None, column) -> int | None:
+    """A conditional VAE draws a class: which one (the start image's own by default)."""
+    if not entry.num_classes:
+        return None
+    names = entry.class_names or tuple(str(k) for k in range(entry.num_classes))
+    _keep_valid("trav_y_prior", list(range(entry.num_classes)), 0)
+    _keep_valid("trav_y_image", [-1, *range(entry.num_classes)], -1)
+    if label is None:
+        return column.selectbox(t("traversal_condition"), range(entry.num_classes), format_func=names.__getitem__,
+                                key="trav_y_prior", help=t("traversal_condition_help"))
+    choice = column.selectbox(t("traversal_condition"), [-1, *range(entry.num_classes)], key="trav_y_image",
+                              format_func=lambda k: t("traversal_own_class") if k < 0 else names[k],
+                              help=t("traversal_condition_help"))
+    return label if choice < 0 else choice
+
+
+@st.fragment
+def slider_panel(entry: ModelEntry, base: list[float], y: int | None, dims: Dims, start_image) -> None:
+    """Sliders around the start point and the picture they decode to; the scrubber follows them."""
+    model = model_for(entry)
+    picture_col, slider_col = st.columns([2, 3], gap="large")
+    with slider_col:
+        st.subheader(t("traversal_sliders_title"))
+        st.caption(t("traversal_sliders_help"))
+        ncols = 1 if len(dims.order) <= 6 else 2 if len(dims.order) <= 12 else 3
+        per_column = math.ceil(len(dims.order) / ncols)
+        columns = st.columns(ncols)
+        for i, d in enumerate(dims.order):
+            help_text = (t("traversal_slider_help", kl=float(dims.kl[d])) if dims.kl is not None
+                         else t("traversal_slider_help_nokl"))
+            columns[i // per_column].slider(dims.labels[d], min_value=round(base[d] - SPAN, 2),
+                                            max_value=round(base[d] + SPAN, 2), step=SLIDER_STEP, format="%.2f",
+                                            key=f"z{d}", help=help_text)
+        st.button(t("traversal_reset"), on_click=_set_sliders, args=(base,), key="trav_reset",
+                  icon=":material/restart_alt:")
+    z = torch.tensor([float(st.session_state[f"z{d}"]) for d in range(len(base))])
+    with picture_col:
+        picture = to_pil(decode_path(model, z[None], y)[0], PICTURE_SIZE)
+        st.image(picture, caption=t("traversal_decoded"), width="stretch")
+        if start_image is not None:
+            st.image(to_pil(start_image, 96), caption=t("traversal_start_caption"), width=96)
+    scrubber(entry, z, y, dims)
+
+
+def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims) -> None:
+    """Every value of one dimension decoded in advance; plotly animates between them in the browser."""
+    st.subheader(t("traversal_scrub_title"))
+    figure_col, side_col = st.columns([3, 2], gap="large")
+    with side_col:
+        st.caption(t("traversal_scrub_help"))
+        dim = st.selectbox(t("traversal_scrub_dim"), dims.order, format_func=dims.labels.get,
+                           key=f"trav_scrub_dim::{entry.path}")
+    offsets = torch.linspace(-SPAN, SPAN, SCRUB_STEPS)
+    frames = traverse(model_for(entry), z, [dim], offsets, y)[0]  # (S, C, H, W)
+    values = (z[dim] + offsets).tolist()
+    figure = frames_figure(frames, values, prefix=f"z{dim} = ", play=t("traversal_play"), pause=t("traversal_pause"))
+    figure_col.plotly_chart(figure, key="trav_scrub_chart", config=CHART_CONFIG)
+    side_col.download_button(t("download_gif"), lambda: gif_bytes([to_pil(f, 256) for f in frames]),
+                             file_name=f"{entry.name}-z{dim}.gif", mime="image/gif", key="trav_gif",
+                             on_click="ignore", icon=":material/download:")
+
+
+def pick_comparison(entry: ModelEntry, models: list[ModelEntry], column) -> ModelEntry | None:
+    """A second Gaussian model for the grid; by default one trained on the same dataset."""
+    others = [m for m in models if m.is_gaussian and m.path != entry.path]
+    paths = ["", *(m.path for m in others)]
+    # Prefer the same dataset and the same kind (conditional or not): a β = 1 / β = 4 pair, say.
+    ranked = sorted(range(len(others)), key=lambda i: (others[i].dataset != entry.dataset,
+                                                       bool(others[i].num_classes) != bool(entry.num_classes)))
+    default = ranked[0] + 1 if ranked and others[ranked[0]].dataset == entry.dataset else 0
+    chosen = column.selectbox(
+        t("traversal_compare"), paths, index=default, key=f"trav_compare::{entry.path}", help=t("traversal_compare_help"),
+        format_func=lambda p: model_label(others[paths.index(p) - 1]) if p else t("traversal_compare_none"))
+    return others[paths.index(chosen) - 1] if chosen else None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One model's traversal grid: where it starts and what its rows are."""
+
+    entry: ModelEntry
+    start: torch.Tensor  # (D,) the code every row starts from
+    y: int | None  # the class a conditional VAE draws
+    dims: Dims
+    from_prior: bool  # the start is the prior mean, so column values are absolute
+    note: str | None = None  # why it starts elsewhere than the first model
+
+
+def comparison_panel(first: ModelEntry, other: ModelEntry, image, label, y) -> Panel:
+    """The second model starts from the same image when it reads the same pictures, else its prior mean."""
+    other_y = (y if y is not None else label if label is not None else 0) if other.num_classes else None
+    dims = describe_dims(other, load_test_images(other) is not None)
+    if image is not None and other.dataset == first.dataset and other.model["image_shape"] == first.model["image_shape"]:
+        return Panel(other, encode_one(model_for(other), image, label), other_y, dims, False)
+    note = t("traversal_compare_prior") if image is not None else None
+    return Panel(other, torch.zeros(other.latent_dim), other_y, dims, True, note)
+
+
+def draw_grid(panel: Panel, offsets: torch.Tensor, slot: int, width: int) -> None:
+    images = traverse(model_for(panel.entry), panel.start, panel.dims.order, offsets, panel.y)  # (R, S, C, H, W)
+    order, start = panel.dims.order, panel.start
+    hover = [[hover_text(panel.dims, d, float(start[d] + v)) for v in offsets] for d in order]
+    columns = [f"{round(v, 1) + 0.0:+.1f}" for v in offsets.tolist()]
+    x_title = t("traversal_x_value") if panel.from_prior else t("traversal_x_change")
+    figure = grid_figure(images, [panel.dims.labels[d] for d in order], columns, hover, x_title, width_hint=width)
+    st.plotly_chart(figure, key=f"trav_grid_{slot}", config=CHART_CONFIG)
+    st.download_button(t("download_png"), lambda: png_bytes(grid_pil(images.flatten(0, 1), nrow=images.shape[1])),
+                       file_name=f"{panel.entry.name}-traversal.png", mime="image/png", key=f"trav_png_{slot}",
+                       on_click="ignore", icon=":material/download:")
+
+
+def grid_section(models: list[ModelEntry], first: Panel, image, label) -> None:
+    """The traversal grid (beside a second model's) and, with known factors, the MI heatmaps."""
+    st.subheader(t("traversal_grid_title"))
+    st.caption(t("traversal_grid_help"))
+    steps_col, span_col, compare_col = st.columns([1, 1, 2], gap="large")
+    steps = steps_col.slider(t("traversal_steps"), 3, 21, 11, step=2, key="trav_steps")
+    span = span_col.slider(t("traversal_span"), 0.5, 6.0, SPAN, step=0.5, key="trav_span")
+    other = pick_comparison(first.entry, models, compare_col)
+    panels = [first] if other is None else [first, comparison_panel(first.entry, other, image, label, first.y)]
+    offsets = torch.linspace(-span, span, steps)
+    for slot, (column, panel) in enumerate(zip(st.columns(len(panels), gap="large"), panels)):
+        with column:
+            if other is not None:
+                st.markdown(f"**{model_label(panel.entry)}**")
+            if panel.note:
+                st.caption(panel.note)
+            draw_grid(panel, offsets, slot, width=GRID_WIDTH // len(panels) - 30)
+    if any(panel.dims.share is not None for panel in panels):
+        st.subheader(t("traversal_mi_title"))
+        st.caption(t("traversal_mi_help"))
+        for column, panel in zip(st.columns(len(panels), gap="large"), panels):
+            if panel.dims.share is not None:
+                with column:
+                    draw_mi(panel.entry, panel.dims)
+
+
+def draw_mi(entry: ModelEntry, dims: Dims) -> None:
+    """How much of each factor each dimension pins down, rows in KL order."""
+    share = dims.share[dims.order]  # rows in KL order
+    factors = [factor_label(name) for name in entry.factor_names]
+    rows = [dims.labels[d] for d in dims.order]
+    hover = [[t("traversal_mi_hover", dim=rows[r], factor=f, share=float(share[r, c])) for c, f in enumerate(factors)]
+             for r in range(len(rows))]
+    st.plotly_chart(mi_figure(share, rows, factors, hover), key=f"trav_mi::{entry.path}", config=CHART_CONFIG)
+
+
+models = list_models()
+entry = sidebar(models)
+st.title(t("traversal_title"))
+st.markdown(t("traversal_intro"))
+if entry is None:
+    st.stop()
+if not entry.is_gaussian:
+    suggest_models(models, lambda m: m.is_gaussian, "traversal_not_gaussian")
+    st.stop()
+
+data = load_test_images(entry)
+if data is None:
+    st.caption(t("traversal_stats_missing"))
+dims = describe_dims(entry, data is not None)
+start_image, start_label, y = pick_start(entry, data)
+base = (encode_one(model_for(entry), start_image, start_label) if start_image is not None
+        else torch.zeros(entry.latent_dim))
+# A new start point (or model) moves every slider to it; otherwise they keep where the user left them.
+signature = (entry.path, entry.stamp, tuple(round(v, 4) for v in base.tolist()))
+if st.session_state.get("trav_base") != signature or any(f"z{d}" not in st.session_state for d in range(len(base))):
+    _set_sliders(base.tolist())
+    st.session_state["trav_base"] = signature
+st.divider()
+slider_panel(entry, base.tolist(), y, dims, start_image)
+st.divider()
+grid_section(models, Panel(entry, base, y, dims, start_image is None), start_image, start_label)
