@@ -87,7 +87,7 @@ def decoded_picture(page: Page):
 
 @pytest.mark.browser
 def test_traversal_slider_changes_picture(page: Page, streamlit_server):  # noqa: F811
-    open_page(page, streamlit_server, TRAVERSAL[0])  # the default model, digits-cvae, a Gaussian (conditional) VAE
+    open_page(page, streamlit_server, TRAVERSAL[0])  # the default model, digits-vae, a Gaussian VAE
     handle = page.get_by_test_id("stMain").get_by_role("slider", name=re.compile(r"^z\d")).first  # most used number
     expect(handle).to_be_visible(timeout=STEP_MS)
     expect(decoded_picture(page)).to_have_count(1, timeout=STEP_MS)
@@ -130,7 +130,7 @@ LONELY_DOT = """gd => {
 @pytest.mark.browser
 def test_latent_map_click_shows_point(page: Page, streamlit_server):  # noqa: F811
     page.set_viewport_size({"width": 1400, "height": 1400})  # the map and the panel beside it in view
-    open_page(page, streamlit_server, LATENT_MAP[0])  # digits-cvae: 4-D codes, PCA of the 360 test digits
+    open_page(page, streamlit_server, LATENT_MAP[0])  # digits-vae: 8-D codes, PCA of the 360 test digits
     main = page.get_by_test_id("stMain")
     expect(main.get_by_text("Click a dot on the map")).to_be_visible(timeout=STEP_MS)
     chart = main.locator(".js-plotly-plot").first  # the map (WebGL scatter) comes first

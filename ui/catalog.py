@@ -18,6 +18,7 @@ from vae.train import load_split
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = ROOT / "assets"
+FIRST_MODEL = "digits-vae"
 
 
 def runs_dir() -> Path:
@@ -73,8 +74,10 @@ def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
 
 
 def list_models() -> list[ModelEntry]:
-    """Pretrained models first (in assets/ order), then finished runs, newest first."""
+    """Pretrained models first (digits-vae, then by name), then finished runs, newest first."""
     pretrained = sorted(p for p in ASSETS_DIR.iterdir() if p.is_dir()) if ASSETS_DIR.is_dir() else []
+    # The plain digits VAE opens the app: the textbook model, and every page applies to it.
+    pretrained.sort(key=lambda p: p.name != FIRST_MODEL)
     entries = [_entry(p, True) for p in pretrained] + [_entry(r.path, False) for r in list_runs(runs_dir())]
     return [e for e in entries if e is not None]
 
