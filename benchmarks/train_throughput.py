@@ -2,7 +2,7 @@
 against a bare in-memory PyTorch loop and the pytorch/examples VAE pipeline (`DataLoader` +
 `ToTensor`), all on the examples' MLP (784→400→20), batch 128, Adam 1e-3, BCE-sum + KL.
 
-    python -m benchmarks.train_throughput [--epochs 10] [--throughput-epochs 3] [--device auto] [--threads N]
+    python -m benchmarks.train_throughput [--epochs 10] [--throughput-epochs 4] [--device auto] [--threads N]
 
 Our trainer runs `--epochs` epochs. During its first `--throughput-epochs` epochs, each time it
 logs (every 50 steps) the bare loop and then the examples pipeline take as many steps, so the
@@ -310,7 +310,7 @@ def report(n: int, ours: Interleave, bare: BareLoop, examples: ExamplesPipeline,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=TARGET_EPOCHS, help="our trainer's epochs (test-loss check)")
-    parser.add_argument("--throughput-epochs", type=int, default=3,
+    parser.add_argument("--throughput-epochs", type=int, default=4,
                         help="epochs timed side by side for all three; the first is a warm-up")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch threads, for all three")
