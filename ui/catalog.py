@@ -75,9 +75,9 @@ def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
 
 def list_models() -> list[ModelEntry]:
     """Pretrained models first (digits-vae, then by name), then finished runs, newest first."""
-    pretrained = sorted(p for p in ASSETS_DIR.iterdir() if p.is_dir()) if ASSETS_DIR.is_dir() else []
     # The plain digits VAE opens the app: the textbook model, and every page applies to it.
-    pretrained.sort(key=lambda p: p.name != FIRST_MODEL)
+    folders = [p for p in ASSETS_DIR.iterdir() if p.is_dir()] if ASSETS_DIR.is_dir() else []
+    pretrained = sorted(folders, key=lambda p: (p.name != FIRST_MODEL, p.name))
     entries = [_entry(p, True) for p in pretrained] + [_entry(r.path, False) for r in list_runs(runs_dir())]
     return [e for e in entries if e is not None]
 
