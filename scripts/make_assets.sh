@@ -12,7 +12,8 @@ train() {
     rm -rf "assets/$name"
     echo "== $name"
     python -m vae train --quiet --device cpu --seed 0 --run-dir "assets/$name" "$@"
-    python -m vae slim "assets/$name"  # ship weights only: optimizer state would triple the size
+    # Ship weights only (optimizer state would triple the size) and the grids of 10 epochs, not all.
+    python -m vae slim "assets/$name" --keep-grids 10
 }
 
 # 8×8 digits: the classroom models, seconds to train. A Gaussian likelihood (σ = 0.1) because
@@ -34,4 +35,9 @@ train shapes-tcvae --model tcvae "${shapes[@]}" --beta 6
 if python -m vae datasets | grep '^fashion-mnist  *yes' >/dev/null; then
     train fashion-vae --dataset fashion-mnist --arch conv --hidden 32,64 --latent-dim 16 --epochs 10
 fi
+
+# --- Anomaly detection: models that never saw one class (issue 5) ---
+
+# --- VQ-VAE code priors (issue 5) ---
+
 du -sh assets

@@ -49,3 +49,61 @@ def digits_batch() -> tuple[torch.Tensor, torch.Tensor]:
 
     data = load_dataset("digits", "train", limit=32)
     return data.images, data.labels
+
+
+# --- Page tests (AppTest) ------------------------------------------------------------------------
+
+@pytest.fixture
+def media(monkeypatch) -> dict[str, bytes]:
+    """Every file a page hands Streamlit, by URL, so a test can open the picture it serves:
+    media[at.image[i].value[0]] -> PNG bytes."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    files: dict[str, bytes] = {}
+    add = MediaFileManager.add
+
+    def recording_add(self, data, mimetype, coordinates, *args, **kwargs):
+        url = add(self, data, mimetype, coordinates, *args, **kwargs)
+        files[url] = data
+        return url
+
+    monkeypatch.setattr(MediaFileManager, "add", recording_add)
+    return files
+
+
+@pytest.fixture
+def open_page(monkeypatch):
+    """open_page("views/x.py", model_path, lang="en", **session_state) -> the page after its first run."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.catalog import ROOT
+
+    def opener(page: str, model_path, lang: str = "en", timeout: float = 120, **state):
+        # AppTest reads widget values back through their format_func (the model picker's labels) outside
+        # the script run, where session state is empty: the test process must default to the same language.
+        monkeypatch.setattr("ui.i18n.DEFAULT_LANGUAGE", lang)
+        at = AppTest.from_file(str(ROOT / page), default_timeout=timeout)
+        at.session_state["lang"] = lang
+        at.session_state["model_path"] = str(model_path)
+        for key, value in state.items():
+            at.session_state[key] = value
+        return at.run()
+
+    return opener
+
+
+@pytest.fixture(scope="session")
+def tiny_runs(tmp_path_factory):
+    """Finished one-epoch runs on 200 digits, trained once per test session: tiny-vae, tiny-cvae
+    (MLP, latent 3), tiny-vqvae (conv, 16×16 images, 4×4 grid of 16 codes). Point VAE_RUNS_DIR at
+    this folder (monkeypatch.setenv) to offer them in the app's model picker."""
+    from vae.config import TrainConfig
+    from vae.train import train
+
+    root = tmp_path_factory.mktemp("tiny-runs")
+    config = TrainConfig(dataset="digits", limit=200, epochs=1, batch_size=50, device="cpu", grid_images=16)
+    train(dict(family="vae", arch="mlp", hidden=(32,), latent_dim=3), config, root / "tiny-vae")
+    train(dict(family="cvae", arch="mlp", hidden=(32,), latent_dim=3), config, root / "tiny-cvae")
+    train(dict(family="vqvae", arch="conv", hidden=(8, 8), latent_dim=4, codebook_size=16),
+          config.replace(image_size=16), root / "tiny-vqvae")
+    return root

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from PIL import Image
 
 from vae.cli import main
@@ -149,3 +150,20 @@ def test_resume_trains_on_to_more_epochs(epochs, tmp_path, capsys):
     assert main(["train", "--resume", str(tmp_path / "run"), *epochs, "--quiet"]) == 0
     assert capsys.readouterr().out.startswith(f"finished: {tmp_path / 'run'} after 3 epochs")
     assert read_run(tmp_path / "run").status["epoch"] == 3
+
+
+def test_slim_keeps_the_weights_and_thins_the_grids(tmp_path, capsys):
+    from vae.checkpoint import load_model, read_checkpoint
+    from vae.runs import RECONS_DIR, SAMPLES_DIR, epoch_images
+
+    run = tmp_path / "run"
+    config = TrainConfig(dataset="digits", limit=64, epochs=7, batch_size=32, device="cpu", grid_images=4)
+    train(dict(family="vae", arch="mlp", hidden=(16,), latent_dim=2), config, run)
+    weights = load_model(run).state_dict()
+    assert main(["slim", str(run), "--keep-grids", "3"]) == 0
+    assert "weights only" in capsys.readouterr().out
+    for which in (SAMPLES_DIR, RECONS_DIR):
+        # 3 of 7 grids, spaced back from the last epoch: 7, then 7 - 7/3 -> 5, 7 - 14/3 -> 3
+        assert [p.name for p in epoch_images(run, which)] == ["epoch_0003.png", "epoch_0005.png", "epoch_0007.png"]
+    assert read_checkpoint(run).meta["weights_only"] is True
+    assert all(torch.equal(v, weights[k]) for k, v in load_model(run).state_dict().items())

@@ -162,8 +162,13 @@ def _command_datasets(args) -> int:
 def _command_slim(args) -> int:
     from vae.checkpoint import slim_checkpoint
 
+    from vae.runs import thin_epoch_images
+
     before, after = slim_checkpoint(args.run_dir)
     print(f"{args.run_dir}: checkpoint {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB (weights only; no longer resumable)")
+    if args.keep_grids is not None:
+        removed = thin_epoch_images(args.run_dir, args.keep_grids)
+        print(f"{args.run_dir}: kept the sample/reconstruction grids of {args.keep_grids} epochs ({removed} files removed)")
     return 0
 
 
@@ -201,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     datasets.set_defaults(handler=_command_datasets)
     slim = commands.add_parser("slim", help="drop optimizer and RNG state from a run's checkpoint (to ship it)")
     slim.add_argument("run_dir")
+    slim.add_argument("--keep-grids", type=int, default=None, metavar="K",
+                      help="also keep only K evenly spaced epochs' sample/reconstruction grids (the last included)")
     slim.set_defaults(handler=_command_slim)
     sample = commands.add_parser("sample", help="write a PNG grid of samples from a run")
     sample.add_argument("run_dir")

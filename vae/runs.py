@@ -97,3 +97,21 @@ def epoch_images(run_dir: str | Path, which: str = SAMPLES_DIR) -> list[Path]:
 
 def has_checkpoint(run_dir: str | Path) -> bool:
     return (Path(run_dir) / CHECKPOINT_NAME).is_file()
+
+
+def thin_epoch_images(run_dir: str | Path, keep: int) -> int:
+    """Keep the grids of `keep` evenly spaced epochs (the last always among them) in samples/ and
+    recons/, delete the rest; returns how many files went. For shipping a run, e.g. in assets/."""
+    removed = 0
+    for which in (SAMPLES_DIR, RECONS_DIR):
+        images = epoch_images(run_dir, which)
+        if len(images) <= keep:
+            continue
+        # Spaced back from the last epoch, so the final picture always stays.
+        stride = len(images) / max(keep, 1)
+        kept = {len(images) - 1 - int(i * stride) for i in range(keep)} if keep > 0 else set()
+        for i, path in enumerate(images):
+            if i not in kept:
+                path.unlink()
+                removed += 1
+    return removed
