@@ -1,7 +1,7 @@
 """How fast the explorer answers on this CPU, against the issue's targets, in one markdown table.
 
     python -m benchmarks.explorer_speed [--quick] [--model NAME | --run-dir DIR] [--threads N] [--no-tsne]
-                                        [--no-server] [--no-browser]
+                                        [--tsne-quality] [--no-server] [--no-browser]
 
 In-process rows time what a rerun of a page computes (no Streamlit server): the median and p95 of many
 repetitions after a warm-up. "slider" is one decode of one z plus encoding the enlarged picture
@@ -137,7 +137,7 @@ def in_process(name: str, model, quick: bool) -> None:
         print(f"(skipped the traversal figure row: {error})", file=sys.stderr)
 
 
-def latent_map(name: str, model, quick: bool, tsne: bool = True) -> None:
+def latent_map(name: str, model, quick: bool, tsne: bool = True, tsne_quality: bool = False) -> None:
     import streamlit as st
 
     from ui.catalog import data_for, list_models
@@ -170,6 +170,8 @@ def latent_map(name: str, model, quick: bool, tsne: bool = True) -> None:
     if tsne:
         first = timed(lambda: projection("tsne"), 1, warmup=0)  # a cache miss: what the first visitor waits for
         report(f"latent map: t-SNE of {n:,} codes, first time", first, 30_000, unit="s", verdict=not quick)
+        if tsne_quality and encoded.labels is not None:
+            compare_tsne(codes, encoded.labels.numpy(), projection("tsne"))
     if map_view is None:
         return
     labels = encoded.labels.numpy() if encoded.labels is not None else None
@@ -191,6 +193,29 @@ def latent_map(name: str, model, quick: bool, tsne: bool = True) -> None:
         except TypeError as error:
             print(f"(skipped the cached {method} view: ui.map_view.map_figure changed: {error})", file=sys.stderr)
     st.cache_data.clear()
+
+
+def compare_tsne(codes: np.ndarray, labels: np.ndarray, ours: np.ndarray) -> None:
+    """Our faster t-SNE settings against scikit-learn's defaults on the same codes: time, and how well the
+    map keeps neighbourhoods (10-NN class accuracy, 3-fold; trustworthiness of the first 2,000 points)."""
+    from sklearn.manifold import TSNE, trustworthiness
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from vae.latent import TSNE_SPEED
+
+    def quality(points: np.ndarray) -> str:
+        accuracy = cross_val_score(KNeighborsClassifier(10), points, labels, cv=3).mean()
+        trust = trustworthiness(codes[:2000], points[:2000], n_neighbors=10)
+        return f"10-NN accuracy {accuracy:.3f}, trustworthiness {trust:.3f}"
+
+    perplexity = min(30.0, max(2.0, (len(codes) - 1) / 3))
+    default = TSNE(n_components=2, init="pca", random_state=0, perplexity=perplexity, n_jobs=2)
+    times = timed(lambda: default.fit_transform(codes), 1, warmup=0)
+    report(f"t-SNE with scikit-learn's defaults (max_iter 1000, angle 0.5), for comparison", times, None, unit="s")
+    report_value("t-SNE map quality, scikit-learn's defaults", quality(default.embedding_), "–", None)
+    settings = ", ".join(f"{k} {v}" for k, v in TSNE_SPEED.items())
+    report_value(f"t-SNE map quality, ours ({settings})", quality(ours), "–", None)
 
 
 def free_port() -> int:
@@ -291,6 +316,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="torch threads for the in-process rows (default: torch's, "
                         "as the server uses); 1 shows what thread wake-ups cost on a busy machine")
     parser.add_argument("--no-tsne", action="store_true", help="skip the t-SNE rows (minutes on a busy machine)")
+    parser.add_argument("--tsne-quality", action="store_true", help="also run t-SNE with scikit-learn's defaults "
+                        "and compare both maps' neighbourhood quality (a minute more)")
     parser.add_argument("--no-server", action="store_true", help="skip the server start and memory rows")
     parser.add_argument("--no-browser", action="store_true", help="skip the Playwright rows")
     args = parser.parse_args()
@@ -305,7 +332,7 @@ def main() -> None:
           f"{torch.get_num_threads()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
     with torch.inference_mode():
         in_process(name, model, args.quick)
-        latent_map(name, model, args.quick, tsne=not args.no_tsne)
+        latent_map(name, model, args.quick, tsne=not args.no_tsne, tsne_quality=args.tsne_quality)
     if not args.no_server:
         server(browser=not args.no_browser, quick=args.quick)
     print(f"\n`python -m {' '.join(['benchmarks.explorer_speed', *sys.argv[1:]])}` · model {name} · "

@@ -39,6 +39,21 @@ def test_digits_shapes_range_and_split_sizes():
     assert train.factors is None and train.info.num_classes == 10 and train.info.image_shape == (1, 8, 8)
 
 
+def test_digits_read_without_sklearn_equal_sklearns_load_digits(monkeypatch):
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    from vae.data import digits
+
+    bunch = sk_load_digits()
+    pixels, target = digits._read_digits()  # the bundled file, read directly
+    assert digits._bundled_csv() is not None
+    assert np.array_equal(pixels, bunch.data) and np.array_equal(target, bunch.target)
+    fast = load_dataset("digits", "test")
+    monkeypatch.setattr(digits, "_bundled_csv", lambda: None)  # the fallback: scikit-learn's own loader
+    slow = load_dataset("digits", "test")
+    assert torch.equal(fast.images, slow.images) and torch.equal(fast.labels, slow.labels)
+
+
 def test_digits_splits_disjoint_and_fixed():
     train, test = load_dataset("digits", "train"), load_dataset("digits", "test")
     rows = {tuple(x.flatten().tolist()) for x in train.images}

@@ -137,7 +137,12 @@ def test_grid_figure_names_rows_and_hovers_each_cell():
     layer = next(tr for tr in fig.data if tr.type == "heatmap")
     assert np.asarray(layer.text).shape == (3, 5) and layer.text[2][4] == hover[2][4]
     picture = mosaic(images, scale=2)
-    assert picture.shape == (3 * 18 - 2, 5 * 18 - 2, 3) and picture.dtype == np.uint8
+    assert picture.shape == (3 * 18 - 2, 5 * 18 - 2) and picture.dtype == np.uint8  # gray stays one channel
+    cell = (images[2, 4, 0] * 255).round().byte().numpy().repeat(2, 0).repeat(2, 1)
+    assert np.array_equal(picture[36:52, 72:88], cell)  # row 2, column 4: after two (16 + 2 px) pitches
+    assert (picture[16:18] == 255).all() and (picture[:, 16:18] == 255).all()  # white gaps between cells
+    colour = mosaic(torch.rand(2, 3, 3, 8, 8), scale=1)
+    assert colour.shape == (2 * 10 - 2, 3 * 10 - 2, 3)
 
 
 def test_page_figures_scrub_frames_and_name_grid_rows(runs):

@@ -163,6 +163,28 @@ def test_nan_loss_raises_training_diverged_and_keeps_the_last_checkpoint(tmp_pat
     assert torch.isfinite(model.sample(4)).all()
 
 
+def test_deferred_check_as_on_a_gpu_still_never_saves_a_broken_step(tmp_path, monkeypatch):
+    """On CUDA the finiteness of each step's loss is read at the next log event, not every step."""
+    from vae import train as train_module
+
+    init = train_module._Loop.__init__
+
+    def deferring_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.defer_finite_check = True  # what a CUDA device sets
+
+    monkeypatch.setattr(train_module._Loop, "__init__", deferring_init)
+    monkeypatch.setattr(VAE, "loss", _poisoned_loss(from_step=5))  # epoch 2's second step; logged at step 8
+    run_dir = tmp_path / "run"
+    with pytest.raises(TrainingDiverged) as caught:
+        train(TINY, SMALL.replace(log_every=3), run_dir)
+    assert str(caught.value).startswith("loss became nan or inf by epoch 2, step 6")  # the first log after step 5
+    assert "checkpoint (epoch 1) is kept" in str(caught.value)
+    assert (read_checkpoint(run_dir).meta["epoch"], read_checkpoint(run_dir).meta["step"]) == (1, 4)
+    assert all(torch.isfinite(v).all() for v in load_model(run_dir).state_dict().values())
+    assert all(math.isfinite(e["loss"]) for e in read_metrics(run_dir, "step"))  # no NaN step was logged
+
+
 def test_nan_before_any_checkpoint_says_none_was_written(tmp_path, monkeypatch):
     monkeypatch.setattr(VAE, "loss", _poisoned_loss(from_step=0))
     with pytest.raises(TrainingDiverged, match="no checkpoint was written yet") as caught:

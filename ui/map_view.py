@@ -74,8 +74,8 @@ def default_points(choices: list[int]) -> int:
 
 
 def tsne_seconds(n: int) -> int:
-    """A rough first-time cost of t-SNE on two cores: about 20 s for 5,000 points."""
-    return max(2, round(20 * n / 5000))
+    """A rough first-time cost of t-SNE on two cores: about 15 s for 5,000 points."""
+    return max(2, round(15 * n / 5000))
 
 
 def selected_test_index(event) -> int | None:

@@ -39,20 +39,23 @@ def _rgb_uint8(images: torch.Tensor) -> np.ndarray:
 
 
 def mosaic(images: torch.Tensor, scale: int = 1, gap: int = GAP) -> np.ndarray:
-    """(R, S, C, H, W) -> one uint8 RGB picture (R·(H·scale+gap)−gap, S·(W·scale+gap)−gap, 3)."""
-    rows, steps, _, height, width = images.shape
-    cells = _rgb_uint8(images).repeat(scale, axis=2).repeat(scale, axis=3)  # (R, S, Hs, Ws, 3)
+    """(R, S, C, H, W) -> one uint8 picture (R·(H·scale+gap)−gap, S·(W·scale+gap)−gap), with a last axis
+    of 3 for colour images; gray images stay one channel, which makes the PNG ~3× quicker to encode."""
+    rows, steps, channels, height, width = images.shape
+    array = (images.detach().float().cpu().clamp(0, 1) * 255).round().byte().numpy()
+    cells = array.transpose(0, 1, 3, 4, 2).repeat(scale, axis=2).repeat(scale, axis=3)  # (R, S, Hs, Ws, C)
     ch, cw = height * scale, width * scale
-    out = np.full((rows * (ch + gap) - gap, steps * (cw + gap) - gap, 3), GAP_VALUE, dtype=np.uint8)
-    for r in range(rows):
-        for s in range(steps):
-            out[r * (ch + gap):r * (ch + gap) + ch, s * (cw + gap):s * (cw + gap) + cw] = cells[r, s]
-    return out
+    # Pad each cell's bottom and right edge with the gap, tile, then crop the last row's and column's gap.
+    padded = np.pad(cells, ((0, 0), (0, 0), (0, gap), (0, gap), (0, 0)), constant_values=GAP_VALUE)
+    out = padded.transpose(0, 2, 1, 3, 4).reshape(rows * (ch + gap), steps * (cw + gap), channels)
+    out = out[:rows * (ch + gap) - gap, :steps * (cw + gap) - gap]
+    return np.ascontiguousarray(out[..., 0] if channels == 1 else out)
 
 
 def _png_data_uri(picture: np.ndarray) -> str:
     buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="PNG")
+    # zlib level 1: ~3× quicker than the default for these flat pictures, for slightly more bytes.
+    Image.fromarray(picture).save(buffer, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 

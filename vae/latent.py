@@ -118,6 +118,12 @@ def arithmetic_path(z: torch.Tensor, source_mean: torch.Tensor, target_mean: tor
     return z + t * (target_mean - source_mean)
 
 
+# 500 iterations (250 of them early exaggeration) and a coarser Barnes-Hut angle than sklearn's defaults
+# (1000, 0.5): on 5,000 fashion-vae codes the map is ~3× quicker with the same 10-NN class accuracy
+# (0.788 against 0.789) and trustworthiness (0.982 both); `python -m benchmarks.explorer_speed --tsne-quality`.
+TSNE_SPEED = {"max_iter": 500, "angle": 0.8}
+
+
 def project_2d(codes: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
     """(N, D) -> (N, 2) with scikit-learn's PCA or t-SNE (PCA-initialized, seeded)."""
     if codes.shape[1] <= 2:
@@ -130,7 +136,7 @@ def project_2d(codes: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndar
         from sklearn.manifold import TSNE
 
         perplexity = min(30.0, max(2.0, (len(codes) - 1) / 3))
-        tsne = TSNE(n_components=2, init="pca", random_state=seed, perplexity=perplexity, n_jobs=2)
+        tsne = TSNE(n_components=2, init="pca", random_state=seed, perplexity=perplexity, n_jobs=2, **TSNE_SPEED)
         return tsne.fit_transform(codes).astype(np.float32)
     raise ValueError(f"unknown projection '{method}': choose pca or tsne")
 

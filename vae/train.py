@@ -163,6 +163,10 @@ class _Loop:
         self.steps_per_epoch = math.ceil(len(self.x) / config.batch_size)
         self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16)
                          if device.type == "cuda" and config.bf16 else contextlib.nullcontext())
+        # On a GPU, `if not isfinite(loss)` would wait for every step to finish; a flag kept on the device
+        # is read at the next log event or checkpoint instead, so a broken step is never saved.
+        self.defer_finite_check = device.type == "cuda"
+        self.all_finite = torch.ones((), dtype=torch.bool, device=device)
         generator = torch.Generator().manual_seed(config.seed + 1)
         self.grid_z = torch.randn(config.grid_images, model.latent_dim, generator=generator)
         self.started = time.time()
@@ -209,6 +213,7 @@ class _Loop:
                 seen += len(index)
                 last = state["batch"] == self.steps_per_epoch
                 if state["step"] % cfg.log_every == 0 or last:
+                    self._check_finite()
                     now = time.perf_counter()
                     state["wall"] += now - tick
                     rate = seen / max(now - tick, 1e-9)
@@ -220,6 +225,7 @@ class _Loop:
                         stop.reason = "callback"
                 if stop.reason and not last:  # on the last batch, finish the epoch first
                     bar.close()
+                    self._check_finite()
                     self._checkpoint()
                     return stop.reason
             bar.close()
@@ -237,13 +243,21 @@ class _Loop:
         with self.autocast:
             terms = self.model.loss(x, y, step=self.state["step"])
         loss = terms["loss"]
-        if not torch.isfinite(loss):
+        if self.defer_finite_check:
+            self.all_finite &= torch.isfinite(loss.detach())
+        elif not torch.isfinite(loss):
             raise self._diverged(f"loss became {loss.item()} at epoch {self.state['epoch'] + 1}, "
                                  f"step {self.state['step']}", self.state["epoch"])
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         return terms
+
+    def _check_finite(self) -> None:
+        """Raise TrainingDiverged if a step since the last check had a NaN/inf loss (deferred on a GPU)."""
+        if self.defer_finite_check and not bool(self.all_finite):
+            raise self._diverged(f"loss became nan or inf by epoch {self.state['epoch'] + 1}, "
+                                 f"step {self.state['step']}", self.state["epoch"])
 
     def _diverged(self, what: str, good_epoch: int) -> TrainingDiverged:
         kept = (f"the last good checkpoint (epoch {good_epoch}) is kept" if has_checkpoint(self.run_dir)
