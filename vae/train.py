@@ -9,6 +9,7 @@ exactly where the checkpoint left off (same batches, same random numbers on the 
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import signal
@@ -170,6 +171,7 @@ class _Loop:
         generator = torch.Generator().manual_seed(config.seed + 1)
         self.grid_z = torch.randn(config.grid_images, model.latent_dim, generator=generator)
         self.started = time.time()
+        self.metrics = None  # metrics.jsonl, open for appending after the first event (see _log)
 
     def _status(self, state: str, message: str = "") -> None:
         write_status(self.run_dir, state=state, pid=os.getpid(), epoch=self.state["epoch"],
@@ -187,6 +189,9 @@ class _Loop:
         except BaseException as error:
             self._status("failed", f"{type(error).__name__}: {error}".splitlines()[0])
             raise
+        finally:
+            if self.metrics is not None:
+                self.metrics.close()
         final = "stopped" if reason else "finished"
         self._status(final, f"stopped by {reason}" if reason else "")
         last_epoch = next((e for e in reversed(self.events) if e.get("kind") == "epoch"), {})
@@ -265,7 +270,7 @@ class _Loop:
         return TrainingDiverged(f"{what}; {kept}: try a lower --lr")
 
     def _log(self, kind: str, terms: dict[str, torch.Tensor], **extra) -> dict:
-        """Append one event to metrics.jsonl (rewritten atomically) and return it."""
+        """Append one event to metrics.jsonl and return it."""
         event = {"kind": kind, "epoch": self.state["epoch"] + (kind == "step"), "step": self.state["step"],
                  "time": time.time(), "wall_time": self.state["wall"], "lr": self.optimizer.param_groups[0]["lr"]}
         for name, value in terms.items():
@@ -277,7 +282,14 @@ class _Loop:
             left = self.config.epochs * self.steps_per_epoch - done
             event["eta_s"] = left * self.config.batch_size / max(event["samples_per_s"], 1e-9)
         self.events.append(event)
-        atomic_write_jsonl(self.run_dir / METRICS_NAME, self.events)
+        if self.metrics is None:
+            # The session's first event rewrites metrics.jsonl once, atomically (a resumed run drops the events
+            # logged after its checkpoint); later ones are appended: a rewrite per event grew quadratically.
+            atomic_write_jsonl(self.run_dir / METRICS_NAME, self.events)
+            self.metrics = open(self.run_dir / METRICS_NAME, "a", encoding="utf-8")
+        else:
+            self.metrics.write(json.dumps(event) + "\n")  # one write per line: readers skip a torn last line
+            self.metrics.flush()
         return event
 
     def _end_of_epoch(self, terms: dict[str, torch.Tensor]) -> dict:
@@ -308,6 +320,8 @@ class _Loop:
         return event
 
     def _checkpoint(self) -> None:
+        if self.metrics is not None:
+            os.fsync(self.metrics.fileno())  # the events up to this checkpoint reach the disk before it does
         extra = optimizer_to_tensors(self.optimizer)
         extra["rng.cpu"] = torch.get_rng_state()
         if self.device.type == "cuda":
