@@ -167,3 +167,11 @@ def test_slim_keeps_the_weights_and_thins_the_grids(tmp_path, capsys):
         assert [p.name for p in epoch_images(run, which)] == ["epoch_0003.png", "epoch_0005.png", "epoch_0007.png"]
     assert read_checkpoint(run).meta["weights_only"] is True
     assert all(torch.equal(v, weights[k]) for k, v in load_model(run).state_dict().items())
+
+
+def test_a_reader_that_leaves_early_is_no_error():
+    """`python -m vae datasets | grep -q digits`: the pipe closes before the CLI writes."""
+    process = _start("datasets")
+    process.stdout.close()  # the reader is gone before the CLI has imported torch and printed
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0 and "Traceback" not in err and "BrokenPipe" not in err

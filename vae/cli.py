@@ -1,4 +1,4 @@
-"""The command line: `python -m vae {train,eval,datasets,sample}`.
+"""The command line: `python -m vae {train,eval,datasets,slim,sample,prior}`.
 
 Bad settings are refused up front with one line on stderr (exit status 2), never a traceback.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -188,6 +189,38 @@ def _command_sample(args) -> int:
     return 0
 
 
+def _command_prior(args) -> int:
+    import torch
+
+    from vae.checkpoint import load_model
+    from vae.devices import resolve_device
+    from vae.prior import PriorConfig, fit_prior, save_prior
+    from vae.runs import read_run
+    from vae.train import load_split
+
+    run = read_run(args.run_dir)
+    if run is None or "model" not in run.config:
+        raise ConfigError(f"{args.run_dir} holds no run (no config.json): give a VQ-VAE's run directory")
+    if run.config["model"].get("family") != "vqvae":
+        raise ConfigError(f"{args.run_dir} is a {run.config['model'].get('family')} run: a code prior needs a "
+                          "VQ-VAE (train one with --model vqvae)")
+    config = PriorConfig(epochs=args.epochs, seed=args.seed)  # checked before the data is read
+    device = resolve_device(args.device)
+    torch.manual_seed(args.seed)
+    train_config = TrainConfig.from_dict(run.config["train"])
+    model = load_model(args.run_dir, device)
+    progress = None if args.quiet else (lambda e: print(f"  epoch {e['epoch']:3d}  validation NLL "
+                                                        f"{e['val_nll']:.2f} nats/grid", flush=True))
+    fit = fit_prior(model, load_split(train_config, "train"), config, held_out=load_split(train_config, "test"),
+                    device=device, progress=progress)
+    path = save_prior(args.run_dir, fit.prior, fit.metrics)
+    m = fit.metrics
+    print(f"{path}: held-out NLL on {m['held_out_grids']} {m['held_out']} grids (best epoch {m['best_epoch']})")
+    print(f"  learned prior  {m['nll']:8.2f} nats/grid  {m['bits_per_cell']:.3f} bits/cell")
+    print(f"  unigram prior  {m['unigram_nll']:8.2f} nats/grid  {m['unigram_bits_per_cell']:.3f} bits/cell")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m vae", description="Train and inspect VAEs.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -217,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", default="samples.png")
     sample.set_defaults(handler=_command_sample)
+    prior = commands.add_parser("prior", help="train a VQ-VAE run's autoregressive prior over its code grids")
+    prior.add_argument("run_dir")
+    prior.add_argument("--epochs", type=int, default=30)
+    prior.add_argument("--seed", type=int, default=0)
+    prior.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    prior.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    prior.set_defaults(handler=_command_prior)
     return parser
 
 
@@ -230,3 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as error:  # TrainingDiverged and friends: the run's status says the same
         print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader left early (`python -m vae datasets | grep -q ...`): not an error
+        # Python's recipe: point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
