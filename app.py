@@ -26,6 +26,11 @@ PAGES = {
         ("views/interpolation.py", "nav_interpolation", "↔️", False),
         ("views/conditional.py", "nav_conditional", "🔢", False),
     ],
+    "nav_section_apply": [
+        ("views/restore.py", "nav_restore", "🩹", False),
+        ("views/anomaly.py", "nav_anomaly", "🚨", False),
+        ("views/codes.py", "nav_codes", "🧩", False),
+    ],
     "nav_section_train": [
         ("views/train.py", "nav_train", "🏋️", False),
         ("views/runs.py", "nav_runs", "📈", False),

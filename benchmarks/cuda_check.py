@@ -186,7 +186,8 @@ def vq_prior(root: Path, device: str) -> None:
     command = [sys.executable, "-m", "vae", "prior", str(run), "--epochs", "5", "--device", device]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     loaded = prior.load_prior(run) if done.returncode == 0 else None
-    last = (done.stdout.strip().splitlines() or [done.stderr.strip()[-110:]])[-1]
+    learned = [line.strip() for line in done.stdout.splitlines() if "learned prior" in line]
+    last = (learned or [done.stderr.strip()[-110:]])[-1]
     check(f"`python -m vae prior` on {device}", done.returncode == 0 and loaded is not None, last[:140])
 
 

@@ -26,6 +26,10 @@ PAGES = [
     ("Latent map", "latent_map", "Latent map", "Each dot is one test picture"),
     ("Interpolation", "interpolation", "Interpolation", "Pick two test pictures."),
     ("Conditional sampling", "conditional", "Conditional sampling: choose the class", "A conditional VAE"),
+    ("Denoise & complete", "restore", "Denoise and complete a picture", "Spoil a picture with noise"),
+    ("Anomaly detection", "anomaly", "Anomaly detection: spot what the model never saw",
+     "The models on this page were trained"),
+    ("Discrete codes", "codes", "Discrete codes: what a VQ-VAE writes down", "A VQ-VAE does not describe"),
     ("Train", "train", "Train a model and watch it learn", "Pick a classic demo"),
     ("Runs", "runs", "Training runs", "Every model trained here"),
 ]

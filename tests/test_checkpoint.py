@@ -62,6 +62,12 @@ def test_load_model_from_a_run_directory(tiny, digits_batch, tmp_path):
     assert torch.equal(loaded.decode(torch.ones(2, 4)), model.decode(torch.ones(2, 4)))
 
 
+def test_checkpoint_is_readable_by_other_users(tiny, digits_batch, tmp_path):
+    """The app may run as another user than the trainer; safetensors writes a fresh 0600 file."""
+    save_checkpoint(tmp_path, build_model(tiny("vae-mlp")), {})
+    assert os.stat(tmp_path / CHECKPOINT_NAME).st_mode & 0o777 == 0o644
+
+
 def test_checkpoint_is_written_atomically(tiny, digits_batch, tmp_path, monkeypatch):
     model = _trained(tiny, "vae-mlp", digits_batch)
     save_checkpoint(tmp_path, model, {"epoch": 1})

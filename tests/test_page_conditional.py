@@ -8,27 +8,13 @@ import io
 import pytest
 import torch
 from PIL import Image
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from ui.catalog import ROOT, list_models
+from ui.catalog import list_models
 from vae.checkpoint import load_model
-from vae.config import TrainConfig
 from vae.latent import decode_every_class, decode_path, prior_codes, sample_class
-from vae.train import train
 
-PAGE = str(ROOT / "views/conditional.py")
 PRETRAINED = [m for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
-
-
-@pytest.fixture(scope="module")
-def tiny_runs(tmp_path_factory):
-    """A finished tiny CVAE and a tiny plain VAE on digits, so the tests never wait for assets/."""
-    root = tmp_path_factory.mktemp("runs")
-    config = TrainConfig(dataset="digits", limit=200, epochs=1, batch_size=50, device="cpu", grid_images=16)
-    train(dict(family="cvae", arch="mlp", hidden=(32,), latent_dim=3), config, root / "tiny-cvae")
-    train(dict(family="vae", arch="mlp", hidden=(32,), latent_dim=3), config, root / "tiny-vae")
-    return root
 
 
 @pytest.fixture
@@ -38,34 +24,10 @@ def runs(tiny_runs, monkeypatch):
 
 
 @pytest.fixture
-def media(monkeypatch) -> dict[str, bytes]:
-    """Every file the page hands Streamlit, by URL, so a test can open the picture it serves."""
-    files: dict[str, bytes] = {}
-    add = MediaFileManager.add
-
-    def recording_add(self, data, mimetype, coordinates, *args, **kwargs):
-        url = add(self, data, mimetype, coordinates, *args, **kwargs)
-        files[url] = data
-        return url
-
-    monkeypatch.setattr(MediaFileManager, "add", recording_add)
-    return files
-
-
-@pytest.fixture
-def open_page(monkeypatch):
-    """open_page(model_path, lang) -> the page after its first run with that model and language."""
-
-    def opener(model_path, lang: str = "en") -> AppTest:
-        # AppTest reads widget values back through their format_func (the model picker's labels) outside
-        # the script run, where session state is empty: the test process must default to the same language.
-        monkeypatch.setattr("ui.i18n.DEFAULT_LANGUAGE", lang)
-        at = AppTest.from_file(PAGE, default_timeout=60)
-        at.session_state["lang"] = lang
-        at.session_state["model_path"] = str(model_path)
-        return at.run()
-
-    return opener
+def open_page(open_page):
+    """open_page(model_path, lang) -> this page after its first run with that model and language
+    (the tiny runs are tests/conftest.py's)."""
+    return lambda model_path, lang="en": open_page("views/conditional.py", model_path, lang, timeout=60)
 
 
 def picture(at: AppTest, media: dict[str, bytes], i: int) -> Image.Image:

@@ -5,25 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.catalog import ROOT, list_models
-from vae.config import TrainConfig
-from vae.train import train
+from ui.catalog import list_models
 
-PAGE = str(ROOT / "views/home.py")
 PRETRAINED = [m for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
 TINY = ["tiny-vae", "tiny-cvae", "tiny-vqvae"]
-
-
-@pytest.fixture(scope="module")
-def tiny_runs(tmp_path_factory):
-    """One finished tiny run per kind of sampler (prior, class-conditional, codebook), on digits."""
-    root = tmp_path_factory.mktemp("runs")
-    config = TrainConfig(dataset="digits", limit=200, epochs=1, batch_size=50, device="cpu", grid_images=16)
-    train(dict(family="vae", arch="mlp", hidden=(32,), latent_dim=3), config, root / "tiny-vae")
-    train(dict(family="cvae", arch="mlp", hidden=(32,), latent_dim=3), config, root / "tiny-cvae")
-    train(dict(family="vqvae", arch="conv", hidden=(8, 8), latent_dim=4, codebook_size=16), config,
-          root / "tiny-vqvae")
-    return root
 
 
 @pytest.fixture
@@ -33,19 +18,10 @@ def runs(tiny_runs, monkeypatch):
 
 
 @pytest.fixture
-def open_page(monkeypatch):
-    """open_page(model_path, lang) -> the page after its first run with that model and language."""
-
-    def opener(model_path, lang: str = "en") -> AppTest:
-        # AppTest reads widget values back through their format_func (the model picker's labels) outside
-        # the script run, where session state is empty: the test process must default to the same language.
-        monkeypatch.setattr("ui.i18n.DEFAULT_LANGUAGE", lang)
-        at = AppTest.from_file(PAGE, default_timeout=60)
-        at.session_state["lang"] = lang
-        at.session_state["model_path"] = str(model_path)
-        return at.run()
-
-    return opener
+def open_page(open_page):
+    """open_page(model_path, lang) -> this page after its first run with that model and language
+    (the tiny runs are tests/conftest.py's)."""
+    return lambda model_path, lang="en": open_page("views/home.py", model_path, lang, timeout=60)
 
 
 def check_page(at: AppTest, lang: str) -> None:

@@ -101,7 +101,8 @@ def test_missing_dataset_says_how_to_get_it(open_page):
 
 def test_start_watch_stop_resume_finish(open_page, runs):
     at = open_page()
-    for key, value in [("train_latent", 2), ("train_limit", 300), ("train_epochs", 8), ("train_batch", 32),
+    # Long enough (about 1,200 steps) that the stop lands mid-run even on an idle machine.
+    for key, value in [("train_latent", 2), ("train_limit", 1000), ("train_epochs", 40), ("train_batch", 32),
                        ("train_log_every", 1)]:
         at.number_input(key=key).set_value(value)
     at.text_input(key="train_hidden").input("32")
@@ -117,6 +118,6 @@ def test_start_watch_stop_resume_finish(open_page, runs):
     at.button(key="train_class-demo_resume").click()
     rerun_until(at, lambda at: any(b.key == "train_class-demo_open" for b in at.button), "the end")
     assert at.get("progress")[0].proto.value == 100
-    assert "Epoch 8 of 8" in progress_text(at)
+    assert "Epoch 40 of 40" in progress_text(at)
     assert len(at.get("plotly_chart")) == 2 and len(at.image) >= 3  # curves, heatmap, latest grids, strip
     assert at.button(key="train_class-demo_open").label == "Open in explorer"

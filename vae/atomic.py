@@ -16,9 +16,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; run files are read by the app, maybe as another user
     try:
         write(tmp)
+        # mkstemp makes 0600, and writers such as safetensors' save_file replace the file with a new 0600 one;
+        # run files are read by the app, maybe as another user.
+        os.chmod(tmp, 0o644)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)

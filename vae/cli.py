@@ -204,7 +204,9 @@ def _command_prior(args) -> int:
     if run.config["model"].get("family") != "vqvae":
         raise ConfigError(f"{args.run_dir} is a {run.config['model'].get('family')} run: a code prior needs a "
                           "VQ-VAE (train one with --model vqvae)")
-    config = PriorConfig(epochs=args.epochs, seed=args.seed)  # checked before the data is read
+    # checked before any data is read
+    config = PriorConfig(width=args.width, layers=args.layers, heads=args.heads, dropout=args.dropout,
+                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
     device = resolve_device(args.device)
     torch.manual_seed(args.seed)
     train_config = TrainConfig.from_dict(run.config["train"])
@@ -250,9 +252,19 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", default="samples.png")
     sample.set_defaults(handler=_command_sample)
+    from vae.prior import PriorConfig  # light: torch is imported by the other subcommands anyway
+
     prior = commands.add_parser("prior", help="train a VQ-VAE run's autoregressive prior over its code grids")
     prior.add_argument("run_dir")
-    prior.add_argument("--epochs", type=int, default=30)
+    prior.add_argument("--epochs", type=int, default=PriorConfig.epochs,
+                       help="passes over the training grids (the best epoch is kept)")
+    prior.add_argument("--width", type=int, default=PriorConfig.width, help="transformer width")
+    prior.add_argument("--layers", type=int, default=PriorConfig.layers)
+    prior.add_argument("--heads", type=int, default=PriorConfig.heads)
+    prior.add_argument("--dropout", type=float, default=PriorConfig.dropout,
+                       help="0 for large datasets, where it only costs time")
+    prior.add_argument("--batch-size", type=int, default=PriorConfig.batch_size)
+    prior.add_argument("--lr", type=float, default=PriorConfig.lr)
     prior.add_argument("--seed", type=int, default=0)
     prior.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     prior.add_argument("--quiet", action="store_true", help="no per-epoch lines")

@@ -10,6 +10,7 @@ STRINGS = {
     "nav_train": ("Train", "训练"),
     "nav_runs": ("Runs", "训练记录"),
     "nav_section_explore": ("Explore", "探索"),
+    "nav_section_apply": ("Applications", "应用"),
     "nav_section_train": ("Training", "训练"),
     "model_picker": ("Model", "模型"),
     "pretrained": ("pretrained", "预训练"),

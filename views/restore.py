@@ -1,0 +1,252 @@
+"""Denoise and complete: spoil a test picture or an upload with noise or a hidden region, then repair it
+with the model (one reconstruction, iterative completion for hidden regions, and code search) beside PCA
+and a median filter, each scored by PSNR (and SSIM where the pictures are large enough) against the clean
+picture."""
+
+import random
+
+import numpy as np
+import streamlit as st
+import torch
+
+from ui.catalog import ModelEntry, data_for, model_for
+from ui.i18n import t
+from ui.images import gif_bytes, to_pil
+from ui.restore_view import cell_png, curve_figure, row_png, shown_rounds, strip_png
+from ui.sidebar import sidebar
+from vae.config import TrainConfig
+from vae.data import DatasetUnavailable, ImageData
+from vae.restore import KINDS, MASKS, Comparison, Corruption, PCABaseline, baseline_components, compare, fit_pca, psnr
+from vae.train import load_split
+from vae.upload import MAX_BYTES, MAX_PIXELS, BadUpload, Upload, read_upload
+
+PCA_IMAGES = 10_000  # training pictures PCA is fitted on: plenty for at most a few dozen components
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def pca_baseline(data_key: tuple, components: int) -> PCABaseline:
+    """PCA fitted on the first PCA_IMAGES pictures of a training split (shared; never mutate). Keyed by the
+    data settings, so models trained on the same data with the same code size share one fit."""
+    config = TrainConfig.from_dict(dict(data_key))
+    data = load_split(config.replace(limit=min(config.limit or PCA_IMAGES, PCA_IMAGES)), "train")
+    return fit_pca(data.images, components)
+
+
+def data_key(entry: ModelEntry) -> tuple:
+    """The training settings that decide which pictures the training split holds."""
+    keep = ("dataset", "data_root", "image_size", "channels", "seed", "limit", "exclude_classes")
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in entry.train.items() if k in keep))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_upload(data: bytes, image_shape: tuple[int, int, int]) -> Upload:
+    return read_upload(data, image_shape)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def restoration(path: str, stamp: float, clean: np.ndarray, label: int | None, spec: Corruption, iterations: int,
+                _model, _baseline: PCABaseline) -> Comparison:
+    y = None if label is None else torch.tensor([label])
+    return compare(_model, _baseline, torch.from_numpy(clean)[None], spec, iterations, y)
+
+
+def _class_names(entry: ModelEntry, data: ImageData) -> list[str]:
+    count = int(data.labels.max()) + 1 if data.labels is not None and len(data.labels) else 0
+    names = list(entry.class_names)
+    return names if len(names) >= count else [str(k) for k in range(count)]
+
+
+def _keep_in_range(key: str, count: int) -> None:
+    """A choice remembered from another model may not exist for this one: fall back to the first."""
+    if not 0 <= int(st.session_state.get(key, 0)) < max(count, 1):
+        st.session_state[key] = 0
+
+
+def _random_picture(labels: list[int] | None, count: int) -> None:
+    i = random.randrange(count)
+    if labels is None:
+        st.session_state["restore_index"] = i
+        return
+    st.session_state["restore_class"] = labels[i]
+    st.session_state["restore_index"] = labels[:i].count(labels[i])
+
+
+def pick_test_picture(data: ImageData, names: list[str]) -> tuple[torch.Tensor, int | None] | None:
+    """Class, index and a random button -> the clean picture (C, H, W) and its class (None if unlabelled)."""
+    pick, index_box, button = st.columns([3, 3, 2], vertical_alignment="bottom")
+    labels = None if data.labels is None else data.labels.tolist()
+    button.button(t("restore_random_picture"), key="restore_random", on_click=_random_picture,
+                  args=(labels, len(data)))
+    members = torch.arange(len(data))
+    label = None
+    if labels is not None:
+        _keep_in_range("restore_class", len(names))
+        label = pick.selectbox(t("class"), range(len(names)), format_func=names.__getitem__, key="restore_class")
+        members = (data.labels == label).nonzero().flatten()
+    if len(members) == 0:
+        st.warning(t("restore_no_pictures"))
+        return None
+    _keep_in_range("restore_index", len(members))
+    index = int(index_box.number_input(t("index"), min_value=0, max_value=len(members) - 1, step=1,
+                                       key="restore_index"))
+    return data.images[int(members[index])], label
+
+
+def pick_upload(entry: ModelEntry, shape: tuple[int, int, int], names: list[str]):
+    """The uploader, its invert box and (for a conditional VAE) a class picker -> (picture, class) or None."""
+    _, height, width = shape
+    file = st.file_uploader(t("restore_upload", mb=MAX_BYTES // 2**20), type=["png", "jpg", "jpeg"],
+                            key="restore_upload", max_upload_size=MAX_BYTES // 2**20,
+                            help=t("restore_upload_help", width=width, height=height))
+    if file is None:
+        st.info(t("restore_upload_prompt"))
+        return None
+    try:
+        upload = cached_upload(file.getvalue(), shape)
+    except BadUpload as error:
+        st.error(t(f"restore_bad_{error.reason}", mb=MAX_BYTES // 2**20, mp=MAX_PIXELS // 10**6))
+        return None
+    if st.session_state.get("restore_upload_seen") != file.file_id:  # a new file: suggest its own inversion
+        st.session_state["restore_upload_seen"] = file.file_id
+        st.session_state["restore_invert"] = upload.bright_border
+    invert = st.checkbox(t("restore_invert"), key="restore_invert", help=t("restore_invert_help"))
+    label = None
+    if entry.num_classes:
+        _keep_in_range("restore_upload_class", len(names))
+        label = st.selectbox(t("restore_upload_class"), range(len(names)), format_func=names.__getitem__,
+                             key="restore_upload_class", help=t("restore_upload_class_help"))
+    return (1 - upload.image if invert else upload.image), label
+
+
+def _nonempty(span: tuple[int, int], size: int) -> tuple[int, int]:
+    """A range slider with both ends together hides nothing: widen it to one pixel row or column."""
+    start = min(span[0], size - 1)
+    return start, max(span[1], start + 1)
+
+
+def _next_seed() -> None:
+    st.session_state["restore_seed"] = int(st.session_state.get("restore_seed", 0)) + 1
+
+
+def _with_reseed(button_key: str) -> st.delta_generator.DeltaGenerator:
+    """A wide column for a slider beside a button that draws new randomness (a new seed)."""
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    right.button(t(button_key), key=button_key, on_click=_next_seed)
+    return left
+
+
+def pick_corruption(height: int, width: int) -> tuple[Corruption, int]:
+    """The corruption widgets -> the Corruption and the number of completion rounds."""
+    kind = st.segmented_control(t("restore_kind"), KINDS, format_func=lambda k: t(f"restore_kind_{k}"),
+                                key="restore_kind", default="noise", required=True, persist_state="session")
+    st.session_state.setdefault("restore_seed", 0)
+    seed = int(st.session_state["restore_seed"])
+    if kind == "noise":
+        sigma = _with_reseed("restore_new_noise").slider(t("restore_sigma"), 0.0, 1.0, 0.3, 0.05, key="restore_sigma",
+                                                         help=t("restore_sigma_help"), persist_state="session")
+        return Corruption("noise", sigma=sigma, seed=seed), 0
+    if kind == "salt_pepper":
+        rate = _with_reseed("restore_new_noise").slider(t("restore_rate"), 0.0, 0.5, 0.1, 0.01, key="restore_rate",
+                                                        help=t("restore_rate_help"), persist_state="session")
+        return Corruption("salt_pepper", rate=rate, seed=seed), 0
+    mask = st.segmented_control(t("restore_mask"), MASKS, format_func=lambda m: t(f"restore_mask_{m}"), wrap=True,
+                                key="restore_mask", default="bottom", required=True, persist_state="session")
+    rows, cols, block = (0, 1), (0, 1), 0.5
+    if mask == "rectangle":  # keyed by size: a range from another model's pictures may not fit
+        rows = st.slider(t("restore_rows"), 0, height, (height // 4, 3 * height // 4), key=f"restore_rows_{height}")
+        cols = st.slider(t("restore_cols"), 0, width, (width // 4, 3 * width // 4), key=f"restore_cols_{width}")
+        rows, cols = _nonempty(rows, height), _nonempty(cols, width)
+    elif mask == "random":
+        block = _with_reseed("restore_new_block").slider(t("restore_block"), 0.2, 0.8, 0.5, 0.05, key="restore_block",
+                                                         persist_state="session")
+    iterations = st.slider(t("restore_iterations"), 1, 100, 20, key="restore_iterations",
+                           help=t("restore_iterations_help"), persist_state="session")
+    return Corruption("mask", mask=mask, rows=rows, cols=cols, block=block, seed=seed), iterations
+
+
+def _caption(title: str, result: Comparison, name: str, best: str | None) -> str:
+    scores = [t("restore_psnr", value=float(result.psnr[name][0]))]
+    if result.ssim is not None:
+        scores.append(t("restore_ssim", value=float(result.ssim[name][0])))
+    star = f" ★ {t('restore_best')}" if name == best else ""
+    return f"{title} · {' · '.join(scores)}{star}"
+
+
+def draw_row(entry: ModelEntry, result: Comparison, spec: Corruption, iterations: int, components: int) -> None:
+    """Clean | spoiled | the model's repairs | the baselines', each captioned with its scores; the row as a PNG."""
+    titles = {"model": t("restore_method_model"), "completion": t("restore_method_completion", n=iterations),
+              "search": t("restore_method_search"), "pca": t("restore_method_pca", k=components),
+              "pca_completion": t("restore_method_pca_completion", n=iterations), "median": t("restore_method_median")}
+    methods = {name: title for name, title in titles.items() if name in result.restored}  # in this order
+    best = max(methods, key=lambda m: float(result.psnr[m][0]))
+    missing = ~result.corrupted.known[0, 0] if spec.kind == "mask" else None
+    corrupted_title = t("restore_corrupted_masked") if missing is not None else t("restore_corrupted")
+    cells = [(result.clean[0], None, t("restore_clean"), None),
+             (result.corrupted.image[0], missing, corrupted_title, "corrupted"),
+             *((result.restored[m][0], None, title, m) for m, title in methods.items())]
+    for column, (picture, hidden, title, name) in zip(st.columns(len(cells)), cells):
+        caption = title if name is None else _caption(title, result, name, best)
+        column.image(cell_png(picture, hidden), output_format="PNG", width="stretch", caption=caption)
+    height, width = result.clean.shape[-2:]
+    note = t("restore_ssim_note") if result.ssim is not None else t("restore_no_ssim_note", width=width, height=height)
+    st.caption(t("restore_scores_help", ssim=note) + (f" {t('restore_masked_note')}" if missing is not None else ""))
+    notes = [""] + [f"PSNR {float(result.psnr[n][0]):.1f} dB" + (
+        f", SSIM {float(result.ssim[n][0]):.2f}" if result.ssim is not None else "") for n in ["corrupted", *methods]]
+    png = row_png([c[0] for c in cells], notes, missing)
+    st.download_button(t("restore_download_row"), png, file_name=f"{entry.name}-{spec.kind}-restored.png",
+                       mime="image/png", key="restore_download_row", on_click="ignore")
+
+
+def draw_strip(entry: ModelEntry, result: Comparison, iterations: int) -> None:
+    """The completion rounds of the model over those of PCA, and PSNR after each round."""
+    st.subheader(t("restore_strip_header"))
+    rounds = shown_rounds(iterations)
+    model, pca = result.strips["completion"][:, 0], result.strips["pca_completion"][:, 0]  # (T + 1, C, H, W)
+    missing = ~result.corrupted.known[0, 0]
+    st.image(strip_png([model, pca], rounds, missing), output_format="PNG", width="stretch",
+             caption=t("restore_strip_caption", rounds=", ".join(map(str, rounds))))
+    names = {"title": t("restore_curve_title"), "round": t("restore_curve_round"),
+             "model": t("restore_curve_model"), "pca": t("restore_curve_pca")}
+    st.plotly_chart(curve_figure(psnr(model, result.clean).tolist(), psnr(pca, result.clean).tolist(), names),
+                    width="stretch", key="restore_curve")
+    gif = gif_bytes([to_pil(model[r], 256) for r in rounds], duration_ms=300, bounce=False)
+    st.download_button(t("download_gif"), gif, file_name=f"{entry.name}-completion.gif", mime="image/gif",
+                       key="restore_download_gif", on_click="ignore")
+
+
+entry = sidebar()
+st.title(t("restore_title"))
+st.markdown(t("restore_intro"))
+if entry is None:
+    st.stop()
+model = model_for(entry)
+components = baseline_components(model)
+try:
+    test = data_for(entry, split="test")
+    baseline = pca_baseline(data_key(entry), components)
+except DatasetUnavailable as error:
+    st.warning(t("data_missing", message=error))
+    st.stop()
+
+shape = tuple(model.config.image_shape)
+names = _class_names(entry, test)
+picture_side, corruption_side = st.columns(2, gap="large")  # side by side: the pictures stay in view
+with picture_side:
+    st.subheader(t("restore_input_header"))
+    source = st.segmented_control(t("restore_source"), ["test", "upload"], key="restore_source", default="test",
+                                  format_func=lambda s: t(f"restore_source_{s}"), required=True)
+    chosen = pick_test_picture(test, names) if source == "test" else pick_upload(entry, shape, names)
+if chosen is not None:
+    clean, label = chosen
+    with corruption_side:
+        st.subheader(t("restore_corrupt_header"))
+        spec, iterations = pick_corruption(shape[1], shape[2])
+    label = label if entry.num_classes else None
+    with st.spinner(t("restore_working")):  # code search takes a second or two on a CPU
+        result = restoration(entry.path, entry.stamp, clean.numpy(), label, spec, iterations, model, baseline)
+    st.subheader(t("restore_result_header"))
+    draw_row(entry, result, spec, iterations, components)
+    if spec.kind == "mask":
+        draw_strip(entry, result, iterations)
+st.subheader(t("restore_how_header"))
+st.markdown(t("restore_how", k=components))
