@@ -162,7 +162,6 @@ def _command_datasets(args) -> int:
 
 def _command_slim(args) -> int:
     from vae.checkpoint import slim_checkpoint
-
     from vae.runs import thin_epoch_images
 
     before, after = slim_checkpoint(args.run_dir)

@@ -6,7 +6,8 @@
     DIR/samples/epoch_NNNN.png, DIR/recons/epoch_NNNN.png
     DIR/checkpoint.safetensors
 
-Every file is replaced atomically, so the app can read while a run writes.
+Every file is replaced atomically, except metrics.jsonl, which grows by whole lines (readers skip a
+torn last line), so the app can read while a run writes.
 """
 
 from __future__ import annotations
