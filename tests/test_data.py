@@ -84,6 +84,8 @@ def test_bad_arguments_raise_value_error():
         load_dataset("digits", channels=2)
     with pytest.raises(ValueError, match="out of range"):
         load_dataset("digits", exclude_classes=(10,))
+    with pytest.raises(ValueError, match="leaves none of the 10 classes of digits"):
+        load_dataset("digits", exclude_classes=tuple(range(10)))
 
 
 # ---------------------------------------------------------------- shapes

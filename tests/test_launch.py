@@ -67,6 +67,8 @@ def test_check_settings_accepts_a_good_form():
     (dict(lr=0.0), "learning rate must be a number > 0"),
     (dict(model="nonsense"), "invalid choice"),
     (dict(dataset="folder"), "the folder dataset needs a folder"),
+    (dict(exclude_classes=(12,)), "exclude_classes [12] out of range: digits has classes 0..9"),
+    (dict(exclude_classes=tuple(range(10))), "exclude_classes leaves none of the 10 classes of digits"),
 ])
 def test_check_settings_refuses_with_one_line(changes, message):
     problems = launch.check_settings({**TINY, **changes})

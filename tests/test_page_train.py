@@ -3,6 +3,7 @@ run started from the page, watched, stopped, resumed and finished (a real traine
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -79,6 +80,8 @@ def test_presets_fill_the_form(open_page):
     (lambda at: (at.selectbox(key="train_arch").set_value("conv"), at.text_input(key="train_hidden").input("8,8,8,8")),
      "must be divisible by 16"),
     (lambda at: at.selectbox(key="train_dataset").set_value("folder"), "the folder dataset needs a folder"),
+    (lambda at: at.text_input(key="train_exclude").input("three"), "Held-out classes must be class numbers"),
+    (lambda at: at.text_input(key="train_exclude").input("3,12"), "exclude_classes [12] out of range"),
 ])
 def test_invalid_form_is_refused_with_its_message(open_page, runs, change, message):
     at = open_page()
@@ -106,11 +109,14 @@ def test_start_watch_stop_resume_finish(open_page, runs):
                        ("train_log_every", 1)]:
         at.number_input(key=key).set_value(value)
     at.text_input(key="train_hidden").input("32")
+    at.text_input(key="train_exclude").input("3")  # a model for the anomaly page
     at.segmented_control(key="train_device").set_value("cpu")
     at.text_input(key="train_name").input("class demo")
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error
     assert "class-demo" in at.success[0].value and (runs / "class-demo" / "launch.json").is_file()
+    command = json.loads((runs / "class-demo" / "launch.json").read_text())["command"]
+    assert command[command.index("--exclude-classes") + 1] == "3"
     rerun_until(at, lambda at: "Epoch" in progress_text(at), "the first steps")
     at.button(key="train_class-demo_stop").click()
     rerun_until(at, lambda at: any("Stopped" in i.value for i in at.info), "the stop")
@@ -119,5 +125,6 @@ def test_start_watch_stop_resume_finish(open_page, runs):
     rerun_until(at, lambda at: any(b.key == "train_class-demo_open" for b in at.button), "the end")
     assert at.get("progress")[0].proto.value == 100
     assert "Epoch 40 of 40" in progress_text(at)
+    assert json.loads((runs / "class-demo" / "config.json").read_text())["train"]["exclude_classes"] == [3]
     assert len(at.get("plotly_chart")) == 2 and len(at.image) >= 3  # curves, heatmap, latest grids, strip
     assert at.button(key="train_class-demo_open").label == "Open in explorer"

@@ -127,6 +127,7 @@ def check_settings(settings: dict, probe: Callable | None = None) -> list[str]:
     from vae.cli import configs_from_args
     from vae.config import ModelConfig, default_hidden
     from vae.data import DatasetUnavailable, list_datasets
+    from vae.data.transforms import keep_mask
     from vae.devices import resolve_device
     from vae.train import fit_model_config
 
@@ -146,6 +147,7 @@ def check_settings(settings: dict, probe: Callable | None = None) -> list[str]:
     try:
         data = (probe or _probe)(train_config.dataset, train_config.data_root, train_config.image_size,
                                  train_config.channels)
+        keep_mask(data.labels, train_config.exclude_classes, data.info.name, data.info.num_classes)
         fields.setdefault("hidden", default_hidden(fields["arch"], data.info.image_shape[-1]))
         config = fit_model_config(fields, data)
         ModelConfig(**config.to_dict())

@@ -19,7 +19,7 @@ DEFAULTS = {
     "train_likelihood": "gaussian", "train_beta": 1.0, "train_capacity": 0.0, "train_capacity_gamma": 1000.0,
     "train_capacity_steps": 10_000, "train_tc_alpha": 1.0, "train_tc_gamma": 1.0, "train_warmup": "none",
     "train_warmup_steps": 500, "train_free_bits": 0.0, "train_codebook": 64, "train_commitment": 0.25,
-    "train_image_size": 0, "train_limit": 0, "train_data_root": "", "train_epochs": 30, "train_batch": 32,
+    "train_image_size": 0, "train_limit": 0, "train_exclude": "", "train_data_root": "", "train_epochs": 30, "train_batch": 32,
     "train_lr": 1e-3, "train_seed": 0, "train_device": "auto", "train_log_every": 5, "train_name": "",
 }
 # The classic demos: changes from DEFAULTS.
@@ -43,13 +43,20 @@ def apply_preset() -> None:
         st.session_state.update({**DEFAULTS, **PRESETS[chosen], "train_name": st.session_state.get("train_name", "")})
 
 
-def parse_hidden(text: str) -> tuple[int, ...] | None:
-    """'256, 128' -> (256, 128); '' -> None (the library's default); raises ValueError on anything else."""
-    parts = [p for p in text.replace(" ", "").split(",") if p]
-    values = tuple(int(p) for p in parts)
-    if any(v < 1 for v in values):
+def parse_numbers(text: str, least: int) -> tuple[int, ...]:
+    """'256, 128' -> (256, 128); '' -> (); raises ValueError unless all are whole numbers >= least."""
+    values = tuple(int(p) for p in text.replace(" ", "").split(",") if p)
+    if any(v < least for v in values):
         raise ValueError(text)
-    return values or None
+    return values
+
+
+def parse_field(state, key: str, least: int, message_key: str) -> tuple[int, ...]:
+    """A comma-separated field of the form; a bad one raises ValueError with its one-line message."""
+    try:
+        return parse_numbers(state[key], least)
+    except ValueError:
+        raise ValueError(t(message_key, text=state[key])) from None
 
 
 def settings_from(state) -> dict:
@@ -58,7 +65,9 @@ def settings_from(state) -> dict:
     settings = {
         "model": family, "arch": "conv" if family == "vqvae" else state["train_arch"],
         "dataset": state["train_dataset"],
-        "latent_dim": int(state["train_latent"]), "hidden": parse_hidden(state["train_hidden"]),
+        "latent_dim": int(state["train_latent"]),
+        "hidden": parse_field(state, "train_hidden", 1, "train_bad_hidden") or None,  # None: the library's default
+        "exclude_classes": parse_field(state, "train_exclude", 0, "train_bad_exclude"),
         "likelihood": state["train_likelihood"], "epochs": int(state["train_epochs"]),
         "batch_size": int(state["train_batch"]), "lr": float(state["train_lr"]), "seed": int(state["train_seed"]),
         "device": state["train_device"] or "auto", "log_every": int(state["train_log_every"]),
@@ -89,8 +98,8 @@ def start() -> None:
     state = st.session_state
     try:
         settings = settings_from(state)
-    except ValueError:
-        state["train_problems"] = [t("train_bad_hidden", text=state["train_hidden"])]
+    except ValueError as error:
+        state["train_problems"] = [str(error)]
         return
     problems = launch.check_settings(settings, probe=_probe)
     if problems:
@@ -153,6 +162,7 @@ def form(datasets: dict) -> None:
         _field(st.number_input, "train_image_size_label", "train_image_size", min_value=0, max_value=256, step=4,
                help=t("train_image_size_help"))
         _field(st.number_input, "train_limit_label", "train_limit", min_value=0, step=100, help=t("train_limit_help"))
+        _field(st.text_input, "train_exclude_label", "train_exclude", help=t("train_exclude_help"), placeholder="3")
         _field(st.text_input, "train_data_root_label", "train_data_root", help=t("train_data_root_help"))
     with run:
         st.markdown(f"**{t('train_section_run')}**")

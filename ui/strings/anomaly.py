@@ -13,10 +13,11 @@ STRINGS = {
         "类别比已知类别更高的分数,而分界线画在哪里由你决定。"),
     "anom_needs_heldout": (
         "This page needs a model trained with a class held out, so that there is something it has never seen. "
-        "The chosen model saw every class. Pick one below, or train your own with "
-        "`python -m vae train --dataset digits --exclude-classes 7`.",
+        "The chosen model saw every class. Pick one below, or train your own: on the Train page fill in "
+        "*Hold out classes*, or run `python -m vae train --dataset digits --exclude-classes 7`.",
         "此页面需要训练时留出了某个类别的模型,这样才有它从未见过的东西。当前选择的模型见过所有类别。"
-        "请从下面选一个,或者用 `python -m vae train --dataset digits --exclude-classes 7` 自己训练一个。"),
+        "请从下面选一个,或者自己训练一个:在“训练”页面填写“留出的类别”,或运行 "
+        "`python -m vae train --dataset digits --exclude-classes 7`。"),
     "anom_needs_labels": ("This model's test pictures have no class labels, so no class can be called held out.",
                           "此模型的测试图片没有类别标签,因此无法区分哪些属于被留出的类别。"),
     "anom_no_heldout_images": ("The test set has no pictures of the held-out class, so there is nothing to detect.",

@@ -71,6 +71,11 @@ STRINGS = {
                               "把图片缩放为该边长的正方形;越小训练越快。"),
     "train_limit_label": ("Training images (0 = all)", "训练图片数(0 为全部)"),
     "train_limit_help": ("Use only the first N training pictures, for a quicker demo.", "只使用前 N 张训练图片,演示更快。"),
+    "train_exclude_label": ("Hold out classes", "留出的类别"),
+    "train_exclude_help": (
+        "Class numbers the model must never see, e.g. 3 or 3,7. Such a model is what the Anomaly detection "
+        "page needs: it learns to find the class it never saw.",
+        "模型在训练中绝不能见到的类别编号,例如 3 或 3,7。异常检测页面需要这样的模型:它要学会找出从未见过的类别。"),
     "train_data_root_label": ("Data folder (optional)", "数据文件夹(可选)"),
     "train_data_root_help": ("Where MNIST / Fashion-MNIST files or your own image folders are; empty means ./data.",
                              "MNIST / Fashion-MNIST 文件或你自己的图片文件夹所在位置;留空表示 ./data。"),
@@ -90,6 +95,8 @@ STRINGS = {
                         "-2, -3 … added, so no run is ever overwritten.",
                         "可用字母、数字、“-”、“_”和“.”,其他字符会变成“-”。已被使用的名称会自动加上 -2、-3……,不会覆盖任何训练。"),
     "train_start": ("Start training", "开始训练"),
+    "train_bad_exclude": ("Held-out classes must be class numbers separated by commas, e.g. 3 or 3,7 (got '{text}').",
+                          "留出的类别必须是用逗号分隔的类别编号,例如 3 或 3,7(当前为“{text}”)。"),
     "train_bad_hidden": ("Hidden sizes must be whole numbers separated by commas, e.g. 256,64 (got '{text}').",
                          "隐藏层大小必须是用逗号分隔的整数,例如 256,64(当前为“{text}”)。"),
     "train_problem": ("Cannot start: {message}", "无法开始:{message}"),

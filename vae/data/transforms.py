@@ -36,6 +36,8 @@ def keep_mask(labels: torch.Tensor | None, exclude: tuple[int, ...], name: str,
     bad = [c for c in exclude if not 0 <= int(c) < num_classes]
     if bad:
         raise ValueError(f"exclude_classes {bad} out of range: {name} has classes 0..{num_classes - 1}")
+    if len({int(c) for c in exclude}) >= num_classes:
+        raise ValueError(f"exclude_classes leaves none of the {num_classes} classes of {name}: keep at least one")
     return ~torch.isin(labels, torch.tensor([int(c) for c in exclude], dtype=labels.dtype))
 
 
