@@ -52,3 +52,27 @@ def test_new_samples_keep_the_reconstructions(open_page, runs):
     samples, recons = at.image[0].value, at.image[1].value
     at.button(key="home_resample").click().run()
     assert at.image[0].value != samples and at.image[1].value == recons
+
+
+def test_vq_samples_come_from_the_learned_prior_when_there_is_one(open_page, runs, media):
+    import io
+
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from ui.images import grid_pil
+    from vae.checkpoint import load_model
+    from vae.prior import load_prior, sample_prior
+
+    vq = next(m for m in PRETRAINED if m.name == "digits-vqvae")  # ships with prior.safetensors
+    at = open_page(vq.path)
+    assert any("learned prior" in c.value for c in at.caption)
+    model = load_model(vq.path)
+    codes = sample_prior(load_prior(vq.path, model), 32, 1.0, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        expected = grid_pil(model.decode_indices(codes), nrow=8)
+    shown = Image.open(io.BytesIO(media[at.image[0].value[0]]))
+    assert np.array_equal(np.asarray(shown.convert("L")), np.asarray(expected.convert("L")))
+    at = open_page(runs / "tiny-vqvae")  # no prior: codes drawn by how often training used them
+    assert any("how often training used it" in c.value for c in at.caption)

@@ -120,6 +120,11 @@ def test_cli_trains_a_prior_into_the_run(tiny_runs, tmp_path, capsys):
     assert metrics["held_out"] == "test" and metrics["held_out_grids"] == 360  # the digits test split
     grids = code_grids(model, torch.rand(3, 1, 16, 16))
     assert grids.shape == (3, 4, 4)
+    # `python -m vae sample` now draws the codes from the learned prior
+    assert cli.main(["sample", str(run), "--n", "5", "--seed", "3", "--out", str(tmp_path / "s.png")]) == 0
+    assert "learned prior" in capsys.readouterr().out
+    expected = model.decode_indices(sample_prior(prior, 5, 1.0, torch.Generator().manual_seed(3)))
+    assert (tmp_path / "s.png").read_bytes() == _grid_png(expected.detach(), tmp_path / "expected.png")
 
 
 @pytest.mark.parametrize("which, message", [("tiny-vae", "needs a VQ-VAE"), ("missing", "holds no run")])
@@ -128,3 +133,10 @@ def test_cli_prior_refuses_what_is_not_a_vqvae(tiny_runs, capsys, which, message
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and "\n" not in err
     assert not (tiny_runs / which / PRIOR_NAME).exists()
+
+
+def _grid_png(images: torch.Tensor, path) -> bytes:
+    from vae.grids import save_grid
+
+    save_grid(images, path)
+    return path.read_bytes()

@@ -179,12 +179,22 @@ def _command_sample(args) -> int:
     from vae.grids import save_grid
 
     model = load_model(args.run_dir)
-    y = args.label if model.num_classes else None
-    if model.num_classes and y is None:
-        y = torch.arange(args.n) % model.num_classes
-    images = model.sample(args.n, y=y, temperature=args.temperature, generator=torch.Generator().manual_seed(args.seed))
+    generator = torch.Generator().manual_seed(args.seed)
+    prior = None
+    if model.config.family == "vqvae":
+        from vae.prior import load_prior, sample_prior
+
+        prior = load_prior(args.run_dir, model)  # the run's learned prior over code grids, if it has one
+    if prior is not None:
+        with torch.no_grad():
+            images = model.decode_indices(sample_prior(prior, args.n, args.temperature, generator))
+    else:
+        y = args.label if model.num_classes else None
+        if model.num_classes and y is None:
+            y = torch.arange(args.n) % model.num_classes
+        images = model.sample(args.n, y=y, temperature=args.temperature, generator=generator)
     save_grid(images, args.out)
-    print(f"wrote {args.n} samples to {args.out}")
+    print(f"wrote {args.n} samples to {args.out}" + (" (codes from the learned prior)" if prior is not None else ""))
     return 0
 
 

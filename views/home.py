@@ -4,11 +4,21 @@ import streamlit as st
 import torch
 
 from ui.catalog import data_for, model_for
+from ui.codes_view import cached_prior, prior_stamp
 from ui.i18n import t
 from ui.images import grid_pil
 from ui.sidebar import sidebar
 from vae.data import DatasetUnavailable
 from vae.grids import interleave_rows
+from vae.prior import PriorError, sample_prior
+
+def learned_prior(entry, model):
+    """The VQ-VAE run's learned code prior, or None (none trained, or trained for other codes)."""
+    try:
+        return cached_prior(entry.path, entry.stamp, prior_stamp(entry), model)
+    except PriorError:
+        return None
+
 
 entry = sidebar()
 st.title(t("home_title"))
@@ -28,9 +38,15 @@ if entry is not None:
         generator = torch.Generator().manual_seed(st.session_state.get("home_seed", 0))
         n = 8 * max(1, min(entry.num_classes, 8)) if entry.num_classes else 32
         y = torch.arange(n) // 8 % entry.num_classes if entry.num_classes else None
-        st.image(grid_pil(model.sample(n, y=y, generator=generator), nrow=8), width="stretch", output_format="PNG")
+        prior = learned_prior(entry, model) if not entry.is_gaussian else None
+        if prior is not None:  # a VQ-VAE's codes drawn by its learned prior, which knows how codes fit together
+            with torch.no_grad():
+                samples = model.decode_indices(sample_prior(prior, n, 1.0, generator))
+        else:
+            samples = model.sample(n, y=y, generator=generator)
+        st.image(grid_pil(samples, nrow=8), width="stretch", output_format="PNG")
         if not entry.is_gaussian:
-            st.caption(t("home_vq_note"))
+            st.caption(t("home_vq_note_prior" if prior is not None else "home_vq_note"))
     with right:
         st.subheader(t("home_recons"))
         st.caption(t("home_recons_help"))

@@ -29,6 +29,11 @@ STRINGS = {
         "This VQ-VAE replaces the bell curve with a codebook of discrete codes; its samples here draw each code "
         "by how often training used it.",
         "这个 VQ-VAE 用离散码本代替了钟形分布;这里的样本按训练中各个码的使用频率抽取。"),
+    "home_vq_note_prior": (
+        "This VQ-VAE replaces the bell curve with a codebook of discrete codes; its samples here come from a "
+        "learned prior that picks each cell's code after the ones above and to its left (see *Discrete codes*).",
+        "这个 VQ-VAE 用离散码本代替了钟形分布;这里的样本来自一个学到的先验,它根据上方和左侧已选的码逐格选择编码"
+        "(见“离散编码”页面)。"),
     "home_pages": (
         "**Where to go next:** *Latent traversal* moves one number at a time; *Latent map* shows where every test "
         "picture lands; *Interpolation* walks from one picture to another; *Conditional sampling* draws a chosen "
