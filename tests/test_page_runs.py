@@ -10,11 +10,12 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import run_view
+from ui import run_charts, run_view
 from ui.catalog import ROOT
 from vae.config import TrainConfig
 from vae.train import train
@@ -193,14 +194,14 @@ def test_progress_from_events(runs):
 
 
 def test_strip_and_thinning():
-    paths = [run_view.Path(f"epoch_{i:04d}.png") for i in range(1, 31)]
-    strip = run_view.strip_epochs(paths, 8)
+    paths = [Path(f"epoch_{i:04d}.png") for i in range(1, 31)]
+    strip = run_charts.strip_epochs(paths, 8)
     assert len(strip) == 8 and strip[0] == paths[0] and strip[-1] == paths[-1]
     events = [{"step": i} for i in range(2000)]
-    thinned = run_view.thin(events, 600)
+    thinned = run_charts.thin(events, 600)
     assert len(thinned) <= 601 and thinned[-1] is events[-1]
 
 
 def test_heatmap_has_a_row_per_latent_dimension(runs):
-    heat = run_view.kl_heatmap(run_view.read_facts(runs / "beta1"))
+    heat = run_charts.kl_heatmap(run_view.read_facts(runs / "beta1"))
     assert len(heat.data[0].z) == 4 and list(heat.data[0].y) == ["z1", "z2", "z3", "z4"]

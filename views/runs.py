@@ -10,7 +10,8 @@ import streamlit as st
 
 from ui.catalog import runs_dir
 from ui.i18n import t
-from ui.run_view import COMPARE_METRICS, compare_figure, read_facts, rows_to_names, run_panel, table_row
+from ui.run_charts import compare_figure
+from ui.run_view import COMPARE_METRICS, read_facts, rows_to_names, run_panel, table_row
 from ui.sidebar import sidebar
 from vae import launch
 
