@@ -33,13 +33,12 @@ import torch
 from vae.checkpoint import load_model
 from vae.config import TrainConfig
 from vae.data import DatasetUnavailable
-from vae.restore import Comparison, Corruption, baseline_components, compare, fit_pca
+from vae.restore import Comparison, Corruption, baseline_components, compare, training_pca
 from vae.runs import read_run
 from vae.train import load_split
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
-PCA_IMAGES = 10_000  # as the page fits it
 TASKS = {"denoise σ 0.3": Corruption("noise", sigma=0.3), "complete bottom half": Corruption("mask", mask="bottom")}
 BASELINES = {"denoise σ 0.3": ("pca", "median"), "complete bottom half": ("pca_completion",)}
 OURS = {"denoise σ 0.3": "model", "complete bottom half": "completion"}
@@ -56,14 +55,13 @@ def score(result: Comparison, name: str | None) -> tuple[str, str]:
 def rows_for(name: str, images: int, rounds: int, seed: int) -> list[tuple[str, ...]]:
     """Both tasks on one model: table rows, or one row saying why the model was skipped."""
     config = TrainConfig.from_dict(read_run(ASSETS / name).config["train"])
-    try:
-        test = load_split(config, "test")
-        train = load_split(config.replace(limit=min(config.limit or PCA_IMAGES, PCA_IMAGES)), "train")
-    except DatasetUnavailable as error:
-        return [(name, f"skipped: {error}", *["–"] * 12)]
     model = load_model(ASSETS / name)
     components = baseline_components(model)
-    baseline = fit_pca(train.images, components)
+    try:
+        test = load_split(config, "test")
+        baseline = training_pca(config, components)  # as the page fits it
+    except DatasetUnavailable as error:
+        return [(name, f"skipped: {error}", *["–"] * 12)]
     chosen = torch.randperm(len(test), generator=torch.Generator().manual_seed(seed))[:images]
     x = test.images[chosen]
     y = test.labels[chosen] if model.num_classes else None

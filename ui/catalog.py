@@ -97,13 +97,19 @@ def _cached_split(train: tuple, split: str) -> ImageData:
     return load_split(TrainConfig.from_dict(dict(train)), split)
 
 
-def data_for(entry: ModelEntry, split: str = "test") -> ImageData:
-    """The split of the model's own dataset, at its size and channels (shared; never mutate).
-
-    Raises DatasetUnavailable when the data is not on this machine."""
+def data_settings(entry: ModelEntry, split: str = "test") -> tuple:
+    """The TrainConfig fields that decide which pictures a split of the model's data holds, as a hashable
+    key (sorted (name, value) pairs) for caches; `TrainConfig.from_dict(dict(key))` rebuilds them."""
     keep = ("dataset", "data_root", "image_size", "channels", "seed", "limit", "exclude_classes")
     train = {k: entry.train.get(k) for k in keep}
     train["exclude_classes"] = tuple(train["exclude_classes"] or ())
     if split != "train":
         train["limit"] = None
-    return _cached_split(tuple(sorted(train.items())), split)
+    return tuple(sorted(train.items()))
+
+
+def data_for(entry: ModelEntry, split: str = "test") -> ImageData:
+    """The split of the model's own dataset, at its size and channels (shared; never mutate).
+
+    Raises DatasetUnavailable when the data is not on this machine."""
+    return _cached_split(data_settings(entry, split), split)

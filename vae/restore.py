@@ -25,6 +25,7 @@ KINDS = ("noise", "salt_pepper", "mask")
 MASKS = ("rectangle", "random", "top", "bottom", "left", "right")  # the halves name the missing half
 SSIM_MIN_SIDE = 11  # Wang et al.'s 11×11 Gaussian window (σ 1.5) must fit inside the picture
 MAX_PSNR = 100.0  # dB, for identical pictures (MSE 1e-10)
+PCA_IMAGES = 10_000  # training pictures the PCA baseline is fitted on: plenty for at most a few dozen components
 
 
 class CorruptionError(ValueError):
@@ -223,7 +224,7 @@ class PCABaseline:
         return iterate_completion(self.reconstruct, x.cpu(), known.cpu(), iterations)
 
 
-def fit_pca(train_images: torch.Tensor, n_components: int, max_images: int = 10_000, seed: int = 0) -> PCABaseline:
+def fit_pca(train_images: torch.Tensor, n_components: int, max_images: int = PCA_IMAGES, seed: int = 0) -> PCABaseline:
     """PCA on (at most max_images, seeded) training pictures (N, C, H, W); components capped by the data."""
     from sklearn.decomposition import PCA
 
@@ -236,6 +237,15 @@ def fit_pca(train_images: torch.Tensor, n_components: int, max_images: int = 10_
     pca = PCA(n_components=k, svd_solver="randomized" if k < min(flat.shape) // 2 else "full", random_state=seed)
     pca.fit(flat)
     return PCABaseline(pca, tuple(train_images.shape[1:]))
+
+
+def training_pca(config, n_components: int) -> PCABaseline:
+    """The PCA baseline of a run: fitted on the first PCA_IMAGES pictures of its training split
+    (config: the run's TrainConfig). Raises DatasetUnavailable when the data is not on this machine."""
+    from vae.train import load_split
+
+    limit = min(config.limit or PCA_IMAGES, PCA_IMAGES)
+    return fit_pca(load_split(config.replace(limit=limit), "train").images, n_components)
 
 
 def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:

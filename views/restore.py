@@ -9,33 +9,22 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui.catalog import ModelEntry, data_for, model_for
+from ui.catalog import ModelEntry, data_for, data_settings, model_for
 from ui.i18n import t
 from ui.images import gif_bytes, to_pil
 from ui.restore_view import cell_png, curve_figure, row_png, shown_rounds, strip_png
 from ui.sidebar import sidebar
 from vae.config import TrainConfig
 from vae.data import DatasetUnavailable, ImageData
-from vae.restore import KINDS, MASKS, Comparison, Corruption, PCABaseline, baseline_components, compare, fit_pca, psnr
-from vae.train import load_split
+from vae.restore import (KINDS, MASKS, Comparison, Corruption, PCABaseline, baseline_components, compare, psnr,
+                         training_pca)
 from vae.upload import MAX_BYTES, MAX_PIXELS, BadUpload, Upload, read_upload
 
-PCA_IMAGES = 10_000  # training pictures PCA is fitted on: plenty for at most a few dozen components
-
-
 @st.cache_resource(show_spinner=False, max_entries=8)
-def pca_baseline(data_key: tuple, components: int) -> PCABaseline:
-    """PCA fitted on the first PCA_IMAGES pictures of a training split (shared; never mutate). Keyed by the
-    data settings, so models trained on the same data with the same code size share one fit."""
-    config = TrainConfig.from_dict(dict(data_key))
-    data = load_split(config.replace(limit=min(config.limit or PCA_IMAGES, PCA_IMAGES)), "train")
-    return fit_pca(data.images, components)
-
-
-def data_key(entry: ModelEntry) -> tuple:
-    """The training settings that decide which pictures the training split holds."""
-    keep = ("dataset", "data_root", "image_size", "channels", "seed", "limit", "exclude_classes")
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in entry.train.items() if k in keep))
+def pca_baseline(settings: tuple, components: int) -> PCABaseline:
+    """The PCA baseline of a training split (shared; never mutate). Keyed by the data settings
+    (ui.catalog.data_settings), so models trained on the same data with the same code size share one fit."""
+    return training_pca(TrainConfig.from_dict(dict(settings)), components)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -223,7 +212,7 @@ model = model_for(entry)
 components = baseline_components(model)
 try:
     test = data_for(entry, split="test")
-    baseline = pca_baseline(data_key(entry), components)
+    baseline = pca_baseline(data_settings(entry, "train"), components)
 except DatasetUnavailable as error:
     st.warning(t("data_missing", message=error))
     st.stop()
