@@ -12,7 +12,7 @@ from plotly.colors import qualitative
 from PIL import Image, ImageDraw, ImageFont
 
 from ui.catalog import ModelEntry
-from ui.images import grid_pil, png_bytes
+from ui.images import grid_pil, png_bytes, to_pil
 from vae.codes import cell_area, code_grids, codebook_usage, decode_grids, decoder_reach, swap_code
 from vae.prior import PRIOR_NAME, load_prior, read_prior_metrics, sample_prior
 
@@ -32,11 +32,6 @@ def ink(colour: str) -> str:
     """Black or white, whichever reads better on a "#rrggbb" background."""
     red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 150 else "white"
-
-
-def enlarge(image: torch.Tensor, side: int = PICTURE_SIDE) -> Image.Image:
-    """(C, H, W) in [0, 1] -> a crisp picture enlarged by a whole factor to about side pixels."""
-    return grid_pil(image[None], nrow=1, min_side=max(1, side // image.shape[-2]) * image.shape[-2])
 
 
 def same_data_vae(entry: ModelEntry, models: list[ModelEntry]) -> ModelEntry | None:
@@ -88,8 +83,8 @@ def edit_pngs(path: str, stamp: float, index: int, cell: tuple[int, int], code: 
     indices = torch.from_numpy(_grid)[None]  # (1, h, w)
     edited = swap_code(indices, cell, code, _model.config.codebook_size)
     recon, changed = decode_grids(_model, torch.cat([indices, edited]))
-    return {"original": png_bytes(enlarge(_data.images[index])), "recon": png_bytes(enlarge(recon)),
-            "edited": png_bytes(enlarge(changed)),
+    return {"original": png_bytes(to_pil(_data.images[index], PICTURE_SIDE)),
+            "recon": png_bytes(to_pil(recon, PICTURE_SIDE)), "edited": png_bytes(to_pil(changed, PICTURE_SIDE)),
             "difference": png_bytes(difference_picture(recon, changed, _model, cell))}
 
 
@@ -111,18 +106,22 @@ def code_strip_png(path: str, stamp: float, mode: str, index: int, cell: tuple[i
 def generation_pngs(path: str, stamp: float, prior_mtime: float, temperature: float, seed: int,
                     _model, _prior) -> dict[str, bytes]:
     """16 samples from the learned prior (when there is one) and 16 from the unigram prior."""
-    side = max(1, 96 // _model.config.image_shape[-1]) * _model.config.image_shape[-1]
-    out = {"unigram": png_bytes(grid_pil(_model.sample(SAMPLES, temperature=temperature,
-                                                       generator=torch.Generator().manual_seed(seed)).cpu(), 4, side))}
+    generator = torch.Generator().manual_seed(seed)
+    out = {"unigram": samples_png(_model.sample(SAMPLES, temperature=temperature, generator=generator).cpu())}
     if _prior is not None:
         grids = sample_prior(_prior, SAMPLES, temperature, torch.Generator().manual_seed(seed))
-        out["learned"] = png_bytes(grid_pil(decode_grids(_model, grids), 4, side))
+        out["learned"] = samples_png(decode_grids(_model, grids))
     return out
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def vae_samples_png(path: str, stamp: float, temperature: float, seed: int, _model) -> bytes:
-    images = _model.sample(SAMPLES, temperature=temperature, generator=torch.Generator().manual_seed(seed)).cpu()
+    generator = torch.Generator().manual_seed(seed)
+    return samples_png(_model.sample(SAMPLES, temperature=temperature, generator=generator).cpu())
+
+
+def samples_png(images: torch.Tensor) -> bytes:
+    """SAMPLES pictures (N, C, H, W) as a 4×4 grid, each cell enlarged by a whole factor to about 96 px."""
     return png_bytes(grid_pil(images, 4, max(1, 96 // images.shape[-1]) * images.shape[-1]))
 
 
