@@ -107,3 +107,11 @@ def tiny_runs(tmp_path_factory):
     train(dict(family="vqvae", arch="conv", hidden=(8, 8), latent_dim=4, codebook_size=16),
           config.replace(image_size=16), root / "tiny-vqvae")
     return root
+
+
+@pytest.fixture
+def runs(tiny_runs, monkeypatch):
+    """The tiny runs, offered in the app's model picker (VAE_RUNS_DIR points at them). Page tests that
+    need other runs define their own `runs`."""
+    monkeypatch.setenv("VAE_RUNS_DIR", str(tiny_runs))
+    return tiny_runs

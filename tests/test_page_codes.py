@@ -23,12 +23,6 @@ PRETRAINED = [m for m in list_models() if m.pretrained]  # whatever assets/ hold
 VQ_PRETRAINED = [m for m in PRETRAINED if m.family == "vqvae"]
 
 
-@pytest.fixture
-def runs(tiny_runs, monkeypatch):
-    monkeypatch.setenv("VAE_RUNS_DIR", str(tiny_runs))
-    return tiny_runs
-
-
 def picture(at, media, i: int) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(media[at.image[i].value[0]])).convert("RGB"))
 

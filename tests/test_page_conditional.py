@@ -18,12 +18,6 @@ PRETRAINED = [m for m in list_models() if m.pretrained]  # whatever assets/ hold
 
 
 @pytest.fixture
-def runs(tiny_runs, monkeypatch):
-    monkeypatch.setenv("VAE_RUNS_DIR", str(tiny_runs))
-    return tiny_runs
-
-
-@pytest.fixture
 def open_page(open_page):
     """open_page(model_path, lang) -> this page after its first run with that model and language
     (the tiny runs are tests/conftest.py's)."""

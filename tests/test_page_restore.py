@@ -15,12 +15,6 @@ PAGE = "views/restore.py"
 PRETRAINED = [m for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
 
 
-@pytest.fixture
-def runs(tiny_runs, monkeypatch):
-    monkeypatch.setenv("VAE_RUNS_DIR", str(tiny_runs))
-    return tiny_runs
-
-
 def psnrs(at) -> list[float]:
     """The PSNR in each picture's caption, in page order (the clean picture has none)."""
     return [float(m.group(1)) for image in at.image for c in image.captions if (m := re.search(r"PSNR ([\d.]+)", c))]
