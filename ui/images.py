@@ -9,6 +9,14 @@ import torch
 from PIL import Image
 
 
+def rgb_uint8(images: torch.Tensor) -> np.ndarray:
+    """(..., C, H, W) in [0, 1] -> uint8 (..., H, W, 3), gray repeated to RGB (a read-only view: copy to edit)."""
+    array = (images.detach().float().cpu().clamp(0, 1) * 255).round().byte()
+    if array.shape[-3] == 1:
+        array = array.expand(*array.shape[:-3], 3, *array.shape[-2:])
+    return array.movedim(-3, -1).numpy()
+
+
 def to_pil(image: torch.Tensor, size: int = 256) -> Image.Image:
     """(C, H, W) in [0, 1] -> a PIL image enlarged with nearest neighbour to about size pixels."""
     array = (image.detach().float().cpu().clamp(0, 1) * 255).round().byte()

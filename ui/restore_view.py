@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from ui.images import grid_pil, png_bytes
+from ui.images import grid_pil, png_bytes, rgb_uint8
 
 CELL_SIDE = 320  # px at least: a cell is one of 5 columns on a projector
 MAX_WIDTH = 1400  # st.image blurs wider pictures
@@ -18,9 +18,7 @@ HIDDEN_COLOUR = (255, 140, 0)  # orange: reads as "missing" on gray pictures
 
 def _rgb(image: torch.Tensor, missing: torch.Tensor | None) -> np.ndarray:
     """(C, H, W) in [0, 1] -> (H, W, 3) uint8; pixels where missing (H, W) is True painted HIDDEN_COLOUR."""
-    array = (image.detach().float().cpu().clamp(0, 1) * 255).round().byte().numpy()
-    array = np.repeat(array, 3, axis=0) if array.shape[0] == 1 else array
-    array = np.ascontiguousarray(array.transpose(1, 2, 0))
+    array = np.array(rgb_uint8(image))  # a writable copy
     if missing is not None:
         array[missing.cpu().numpy()] = HIDDEN_COLOUR
     return array

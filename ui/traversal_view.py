@@ -19,6 +19,7 @@ from PIL import Image
 
 from ui.catalog import ModelEntry, data_for, model_for
 from ui.i18n import t, table
+from ui.images import rgb_uint8
 from vae import latent
 
 CELL_MIN_SIDE = 48  # grid cells are enlarged (nearest neighbour) to at least this many pixels
@@ -28,14 +29,6 @@ LABEL_GRAY = "#808495"  # readable on the light and the dark theme
 STATS_IMAGES = 2000  # test images behind the KL order and the factor mutual information
 MIN_FACTOR_SHARE = 0.1  # a dimension is named after a factor only above this share of its information
 TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
-
-
-def _rgb_uint8(images: torch.Tensor) -> np.ndarray:
-    """(..., C, H, W) in [0, 1] -> uint8 (..., H, W, 3)."""
-    array = (images.detach().float().cpu().clamp(0, 1) * 255).round().byte()
-    if array.shape[-3] == 1:
-        array = array.expand(*array.shape[:-3], 3, *array.shape[-2:])
-    return array.movedim(-3, -1).numpy()
 
 
 def mosaic(images: torch.Tensor, scale: int = 1, gap: int = GAP) -> np.ndarray:
@@ -98,7 +91,7 @@ def _frame_trace(image: torch.Tensor, full: bool = True) -> go.Heatmap | go.Imag
         if not full:
             return go.Heatmap(z=z)
         return go.Heatmap(z=z, colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip")
-    return go.Image(z=_rgb_uint8(image), hoverinfo="skip") if full else go.Image(z=_rgb_uint8(image))
+    return go.Image(z=rgb_uint8(image), hoverinfo="skip") if full else go.Image(z=rgb_uint8(image))
 
 
 def frames_figure(frames: torch.Tensor, values: list[float], prefix: str, play: str, pause: str,
