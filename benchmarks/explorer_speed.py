@@ -202,17 +202,16 @@ def compare_tsne(codes: np.ndarray, labels: np.ndarray, ours: np.ndarray) -> Non
     from sklearn.model_selection import cross_val_score
     from sklearn.neighbors import KNeighborsClassifier
 
-    from vae.latent import TSNE_SPEED
+    from vae.latent import TSNE_SPEED, tsne_perplexity
 
     def quality(points: np.ndarray) -> str:
         accuracy = cross_val_score(KNeighborsClassifier(10), points, labels, cv=3).mean()
         trust = trustworthiness(codes[:2000], points[:2000], n_neighbors=10)
         return f"10-NN accuracy {accuracy:.3f}, trustworthiness {trust:.3f}"
 
-    perplexity = min(30.0, max(2.0, (len(codes) - 1) / 3))
-    default = TSNE(n_components=2, init="pca", random_state=0, perplexity=perplexity, n_jobs=2)
+    default = TSNE(n_components=2, init="pca", random_state=0, perplexity=tsne_perplexity(len(codes)), n_jobs=2)
     times = timed(lambda: default.fit_transform(codes), 1, warmup=0)
-    report(f"t-SNE with scikit-learn's defaults (max_iter 1000, angle 0.5), for comparison", times, None, unit="s")
+    report("t-SNE with scikit-learn's defaults (max_iter 1000, angle 0.5), for comparison", times, None, unit="s")
     report_value("t-SNE map quality, scikit-learn's defaults", quality(default.embedding_), "–", None)
     settings = ", ".join(f"{k} {v}" for k, v in TSNE_SPEED.items())
     report_value(f"t-SNE map quality, ours ({settings})", quality(ours), "–", None)

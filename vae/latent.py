@@ -124,6 +124,11 @@ def arithmetic_path(z: torch.Tensor, source_mean: torch.Tensor, target_mean: tor
 TSNE_SPEED = {"max_iter": 500, "angle": 0.8}
 
 
+def tsne_perplexity(n: int) -> float:
+    """t-SNE's usual perplexity of 30, lowered for small sets (scikit-learn needs it below n)."""
+    return min(30.0, max(2.0, (n - 1) / 3))
+
+
 def project_2d(codes: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
     """(N, D) -> (N, 2) with scikit-learn's PCA or t-SNE (PCA-initialized, seeded)."""
     if codes.shape[1] <= 2:
@@ -135,8 +140,8 @@ def project_2d(codes: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndar
     if method == "tsne":
         from sklearn.manifold import TSNE
 
-        perplexity = min(30.0, max(2.0, (len(codes) - 1) / 3))
-        tsne = TSNE(n_components=2, init="pca", random_state=seed, perplexity=perplexity, n_jobs=2, **TSNE_SPEED)
+        tsne = TSNE(n_components=2, init="pca", random_state=seed, perplexity=tsne_perplexity(len(codes)), n_jobs=2,
+                    **TSNE_SPEED)
         return tsne.fit_transform(codes).astype(np.float32)
     raise ValueError(f"unknown projection '{method}': choose pca or tsne")
 
