@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ui.catalog import ModelEntry
 from ui.images import grid_pil, png_bytes, to_pil
 from vae.codes import cell_area, code_grids, codebook_usage, decode_grids, decoder_reach, swap_code
-from vae.prior import PRIOR_NAME, load_prior, read_prior_metrics, sample_prior
+from vae.prior import PRIOR_NAME, load_prior, read_prior_metrics, sample_images
 
 PICTURE_SIDE = 256  # single pictures are enlarged by a whole factor to about this many pixels
 STRIP_COLUMNS = 16
@@ -109,8 +109,8 @@ def generation_pngs(path: str, stamp: float, prior_mtime: float, temperature: fl
     generator = torch.Generator().manual_seed(seed)
     out = {"unigram": samples_png(_model.sample(SAMPLES, temperature=temperature, generator=generator).cpu())}
     if _prior is not None:
-        grids = sample_prior(_prior, SAMPLES, temperature, torch.Generator().manual_seed(seed))
-        out["learned"] = samples_png(decode_grids(_model, grids))
+        out["learned"] = samples_png(sample_images(_model, _prior, SAMPLES, temperature,
+                                                   torch.Generator().manual_seed(seed)))
     return out
 
 

@@ -10,7 +10,6 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 from vae.checkpoint import CheckpointError
 from vae.config import ARCHS, FAMILIES, LIKELIHOODS, WARMUPS, ConfigError, ModelConfig, TrainConfig, default_hidden
@@ -182,12 +181,11 @@ def _command_sample(args) -> int:
     generator = torch.Generator().manual_seed(args.seed)
     prior = None
     if model.config.family == "vqvae":
-        from vae.prior import load_prior, sample_prior
+        from vae.prior import load_prior, sample_images
 
         prior = load_prior(args.run_dir, model)  # the run's learned prior over code grids, if it has one
     if prior is not None:
-        with torch.no_grad():
-            images = model.decode_indices(sample_prior(prior, args.n, args.temperature, generator))
+        images = sample_images(model, prior, args.n, args.temperature, generator)
     else:
         y = args.label if model.num_classes else None
         if model.num_classes and y is None:

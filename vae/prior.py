@@ -106,6 +106,14 @@ def sample_prior(prior: CodePrior, n: int, temperature: float = 1.0,
     return prior.sample(n, temperature, generator)
 
 
+def sample_images(vqvae, prior: CodePrior, n: int, temperature: float = 1.0,
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """n VQ-VAE samples (n, C, H, W) on the CPU: code grids drawn from the learned prior, then decoded."""
+    from vae.codes import decode_grids
+
+    return decode_grids(vqvae, sample_prior(prior, n, temperature, generator))
+
+
 def unigram_log_probs(grids: torch.Tensor, codebook_size: int) -> torch.Tensor:
     """log p(code) (K,) from code counts in grids (N, h, w), add-one smoothed so no code is impossible."""
     counts = torch.bincount(grids.flatten(), minlength=codebook_size).double() + 1.0

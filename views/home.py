@@ -10,7 +10,7 @@ from ui.images import grid_pil
 from ui.sidebar import sidebar
 from vae.data import DatasetUnavailable
 from vae.grids import interleave_rows
-from vae.prior import PriorError, sample_prior
+from vae.prior import PriorError, sample_images
 
 def learned_prior(entry, model):
     """The VQ-VAE run's learned code prior, or None (none trained, or trained for other codes)."""
@@ -40,8 +40,7 @@ if entry is not None:
         y = torch.arange(n) // 8 % entry.num_classes if entry.num_classes else None
         prior = learned_prior(entry, model) if not entry.is_gaussian else None
         if prior is not None:  # a VQ-VAE's codes drawn by its learned prior, which knows how codes fit together
-            with torch.no_grad():
-                samples = model.decode_indices(sample_prior(prior, n, 1.0, generator))
+            samples = sample_images(model, prior, n, 1.0, generator)
         else:
             samples = model.sample(n, y=y, generator=generator)
         st.image(grid_pil(samples, nrow=8), width="stretch", output_format="PNG")
