@@ -110,7 +110,7 @@ def test_scores_match_their_definitions(tiny, digits_batch):
     x = digits_batch[0]
     with torch.no_grad():
         mu, logvar = model.encode(x)
-        recon_at_mean = model._nll(model.decode_params(mu), x)
+        recon_at_mean = model.nll(model.decode_params(mu), x)
         torch.manual_seed(3)
         iwae = -iwae_log_likelihood(model, x, k=20, chunk=20)
     assert torch.allclose(score_images(model, x, "recon").float(), recon_at_mean, atol=1e-4)

@@ -24,8 +24,7 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from vae import losses
-from vae.evaluate import iwae_log_likelihood
+from vae.evaluate import elbo_terms, iwae_log_likelihood
 
 SCORES = ("neg_elbo", "recon", "iwae")
 
@@ -61,14 +60,10 @@ def _neg_bound(model, x: torch.Tensor, y: torch.Tensor | None, score: str, setti
     """One batch (B, C, H, W), at labels y (CVAE) or None -> (B,) score in nats."""
     if score == "recon" or not model.config.is_gaussian_latent:
         code, _ = model.encode(x, y)
-        return model._nll(model.decode_params(code, y), x)
+        return model.nll(model.decode_params(code, y), x)
     if score == "iwae":
         return -iwae_log_likelihood(model, x, y, k=settings.k, chunk=min(settings.k, 50))
-    mu, logvar = model.encode(x, y)
-    recon = torch.zeros(len(x), device=x.device)
-    for _ in range(settings.samples):
-        recon += model._nll(model.decode_params(model.reparameterize(mu, logvar), y), x)
-    return recon / settings.samples + losses.gaussian_kl(mu, logvar).sum(1)
+    return elbo_terms(model, x, y, settings.samples)["neg_elbo"]
 
 
 def _batch_scores(model, x: torch.Tensor, score: str, classes: Sequence[int], settings: ScoreSettings):

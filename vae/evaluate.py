@@ -22,6 +22,22 @@ def _batches(data: ImageData, device, batch_size: int, needs_labels: bool):
         yield x, y
 
 
+def elbo_terms(model, x: torch.Tensor, y: torch.Tensor | None = None, samples: int = 1) -> dict[str, torch.Tensor]:
+    """The negative ELBO of each image and its two terms, for the Gaussian-latent families.
+
+    x (B, C, H, W), y (B,) labels or None -> {"recon": (B,), "kl": (B,), "neg_elbo": (B,)} in nats:
+    recon = E_q[-log p(x|z)] as a mean over `samples` draws of z (torch's global random stream), and
+    the exact KL(q(z|x) || N(0, I)).
+    """
+    mu, logvar = model.encode(x, y)
+    recon = torch.zeros(len(x), device=x.device)
+    for _ in range(samples):
+        recon = recon + model.nll(model.decode_params(model.reparameterize(mu, logvar), y), x)
+    recon = recon / samples
+    kl = losses.gaussian_kl(mu, logvar).sum(1)
+    return {"recon": recon, "kl": kl, "neg_elbo": recon + kl}
+
+
 @torch.no_grad()
 def batched_losses(model, data: ImageData, device, seed: int = 0, batch_size: int = 1000) -> dict[str, float]:
     """Dataset means of the ELBO terms (VAE families) or the VQ terms; "loss" is the headline:
@@ -33,11 +49,8 @@ def batched_losses(model, data: ImageData, device, seed: int = 0, batch_size: in
         torch.manual_seed(seed)
         for x, y in _batches(data, device, batch_size, model.num_classes > 0):
             if model.config.is_gaussian_latent:
-                mu, logvar = model.encode(x, y)
-                z = model.reparameterize(mu, logvar)
-                recon = model._nll(model.decode_params(z, y), x)
-                kl = losses.gaussian_kl(mu, logvar).sum(1)
-                terms = {"loss": recon + kl, "recon": recon, "kl": kl}
+                per_image = elbo_terms(model, x, y)
+                terms = {"loss": per_image["neg_elbo"], "recon": per_image["recon"], "kl": per_image["kl"]}
             else:
                 out = model.loss(x)
                 terms = {"loss": out["recon"], "recon": out["recon"], "perplexity": out["perplexity"]}
@@ -58,7 +71,7 @@ def iwae_log_likelihood(model, x: torch.Tensor, y: torch.Tensor | None = None, k
         z = mu.unsqueeze(0) + torch.randn(n, *mu.shape, device=mu.device) * torch.exp(0.5 * logvar)  # (n, B, D)
         flat = z.reshape(-1, mu.shape[1])
         y_rep = y.repeat(n) if y is not None else None
-        log_px_z = -model._nll(model.decode_params(flat, y_rep), x.repeat(n, 1, 1, 1)).view(n, -1)
+        log_px_z = -model.nll(model.decode_params(flat, y_rep), x.repeat(n, 1, 1, 1)).view(n, -1)
         log_pz = losses.log_normal(z, torch.zeros_like(z), torch.zeros_like(z)).sum(2)
         log_qz = losses.log_normal(z, mu, logvar).sum(2)
         log_weights.append(log_px_z + log_pz - log_qz)
@@ -89,7 +102,7 @@ def evaluate(model, data: ImageData, k: int = 100, seed: int = 0, batch_size: in
     for x, y in _batches(data, device, batch_size, model.num_classes > 0):
         mu, logvar = model.encode(x, y)
         z = model.reparameterize(mu, logvar)
-        recon = model._nll(model.decode_params(z, y), x)
+        recon = model.nll(model.decode_params(z, y), x)
         kl = losses.gaussian_kl(mu, logvar)
         totals["recon"] += float(recon.sum())
         totals["kl"] += float(kl.sum())

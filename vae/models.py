@@ -40,8 +40,8 @@ class _Base(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def _nll(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """-log p(x|z) per image (B,) from decoder outputs."""
+    def nll(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """-log p(x|z) per image: decoder outputs (B, C, H, W) and images (B, C, H, W) -> (B,) nats."""
         params = params.float()
         if self.config.likelihood == "bernoulli":
             return losses.bernoulli_nll(params, x)
@@ -108,7 +108,7 @@ class VAE(_Base):
         cfg = self.config
         mu, logvar = self.encode(x, y)
         z = self.reparameterize(mu, logvar)
-        recon = self._nll(self.decode_params(z, y), x).mean()
+        recon = self.nll(self.decode_params(z, y), x).mean()
         kl_per_dim = losses.gaussian_kl(mu, logvar).mean(0)  # (D,)
         kl = kl_per_dim.sum()
         weight = losses.kl_warmup_weight(step, cfg.warmup, cfg.warmup_steps)
@@ -184,7 +184,7 @@ class VQVAE(_Base):
     def loss(self, x: torch.Tensor, y=None, step: int = 0) -> dict[str, torch.Tensor]:
         """Keys: loss, recon, vq (codebook term; 0 with EMA), commit, perplexity, usage."""
         vq = self.quantizer(self.encoder(x))
-        recon = self._nll(self.decoder(vq.quantized), x).mean()
+        recon = self.nll(self.decoder(vq.quantized), x).mean()
         return {"loss": recon + vq.codebook_loss + vq.commit_loss, "recon": recon, "vq": vq.codebook_loss,
                 "commit": vq.commit_loss, "perplexity": vq.perplexity, "usage": vq.usage}
 
