@@ -49,6 +49,7 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--image-size", type=int, default=None)
     data.add_argument("--channels", type=int, choices=(1, 3), default=None)
     data.add_argument("--limit", type=int, default=None, help="use only the first N training images")
+    data.add_argument("--train-size", type=int, default=None, help="shapes: grid combinations to train on (default 12000)")
     data.add_argument("--exclude-classes", type=_int_list, default=(), help="hold these labels out, e.g. 7 or 3,8")
     run = parser.add_argument_group("run")
     run.add_argument("--epochs", type=int, default=None, help="passes over the data (default 10; with --resume: "
@@ -68,7 +69,7 @@ def configs_from_args(args) -> tuple[dict, TrainConfig]:
     """Model fields (completed from the data by the trainer) and the training config."""
     train_config = TrainConfig(
         dataset=args.dataset, data_root=args.data_root, download=args.download, image_size=args.image_size,
-        channels=args.channels, limit=args.limit, exclude_classes=args.exclude_classes,
+        channels=args.channels, limit=args.limit, train_size=args.train_size, exclude_classes=args.exclude_classes,
         epochs=10 if args.epochs is None else args.epochs,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device, log_every=args.log_every,
         bf16=not args.no_bf16)

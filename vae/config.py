@@ -127,6 +127,7 @@ class TrainConfig:
     image_size: int | None = None  # resize square images to this side; None keeps the dataset's
     channels: int | None = None  # 1 (gray) or 3 (RGB); None keeps the dataset's
     limit: int | None = None  # use only the first N training images (quick demos, tests)
+    train_size: int | None = None  # shapes: grid combinations to train on (None: 12,000 of 737,280)
     exclude_classes: tuple[int, ...] = ()  # held out of training, e.g. for anomaly detection
     epochs: int = 10
     batch_size: int = 128

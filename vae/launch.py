@@ -40,7 +40,7 @@ LIVE_STATES = ("starting", "running", "stopping")
 SETTING_KEYS = (
     "model", "arch", "hidden", "latent_dim", "likelihood", "beta", "capacity_max", "capacity_gamma",
     "capacity_steps", "tc_alpha", "tc_gamma", "warmup", "warmup_steps", "free_bits", "codebook_size",
-    "commitment", "ema_decay", "dataset", "data_root", "download", "image_size", "channels", "limit",
+    "commitment", "ema_decay", "dataset", "data_root", "download", "image_size", "channels", "limit", "train_size",
     "exclude_classes", "epochs", "batch_size", "lr", "seed", "device", "log_every", "no_bf16",
 )
 

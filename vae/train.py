@@ -55,7 +55,7 @@ def load_split(config: TrainConfig, split: str) -> ImageData:
     return load_dataset(config.dataset, split, root=config.data_root, image_size=config.image_size,
                         channels=config.channels, limit=config.limit if split == "train" else None,
                         seed=config.seed, exclude_classes=config.exclude_classes if split == "train" else (),
-                        download=config.download)
+                        download=config.download, train_size=config.train_size if split == "train" else None)
 
 
 def fit_model_config(model_config: ModelConfig | dict, data: ImageData) -> ModelConfig:

@@ -19,7 +19,8 @@ def _check_name(name: str) -> None:
 def load_dataset(name: str, split: str = "train", *, root: str | None = None,
                  image_size: int | None = None, channels: int | None = None,
                  limit: int | None = None, seed: int = 0,
-                 exclude_classes: tuple[int, ...] = (), download: bool = False) -> ImageData:
+                 exclude_classes: tuple[int, ...] = (), download: bool = False,
+                 train_size: int | None = None) -> ImageData:
     """Load one split of a registered dataset: images (N, C, H, W) float32 in [0, 1].
 
     split: "train" or "test" ("all" too for shapes: the full 737,280-image grid).
@@ -29,14 +30,17 @@ def load_dataset(name: str, split: str = "train", *, root: str | None = None,
     exclude_classes: drop these labels (e.g. hold one class out for anomaly detection).
     root: folder to read (mnist/fashion-mnist default ./data; required for folder).
     download: let torchvision fetch mnist/fashion-mnist into root when missing.
+    train_size: shapes only: how many grid combinations the train split renders (default 12,000).
     Raises ValueError for bad arguments, DatasetUnavailable (one line) when the data is missing.
     """
     _check_name(name)
     check_options(image_size, channels, limit)
     exclude = tuple(exclude_classes)
+    if train_size is not None and name != "shapes":
+        raise ValueError(f"train size applies to the shapes grid only; {name} has a fixed training split")
     if name == "shapes":
         data = shapes.load_shapes(split, image_size=image_size, limit=limit, seed=seed,
-                                  exclude_classes=exclude)
+                                  exclude_classes=exclude, train_size=train_size)
         return reshape(data, channels=channels)
     if name == "digits":
         data = digits.load_digits(split)

@@ -26,6 +26,7 @@ NUM_COMBINATIONS = math.prod(FACTOR_SIZES)  # 737,280
 
 DEFAULT_SIZE = 64
 SPLIT_COUNTS = {"train": 12_000, "test": 2_000}  # disjoint slices of one seeded permutation
+MAX_TRAIN = NUM_COMBINATIONS - SPLIT_COUNTS["test"]  # a train split can take every combination not tested
 RADIUS = 0.22  # bounding radius of the largest shape (scale 1.0), in image widths
 MARGIN = 0.25  # centres stay this far from the borders, so every shape stays in frame
 SUPERSAMPLE = 4  # k×k samples per pixel: smooth edges, still almost binary
@@ -142,26 +143,37 @@ def render_shapes(factors: torch.Tensor, image_size: int = DEFAULT_SIZE,
     return out.unsqueeze(1)
 
 
-def split_indices(split: str, seed: int = 0) -> torch.Tensor:
-    """Flat grid indices of a split: disjoint seeded draws for train/test, everything for "all"."""
+def split_indices(split: str, seed: int = 0, train_size: int | None = None) -> torch.Tensor:
+    """Flat grid indices of a split: disjoint seeded draws for train/test, everything for "all".
+
+    train_size: how many combinations the train split draws (default 12,000, at most every one not
+    in the test split). The test split stays the same 2,000 whatever it is, so larger training sets
+    are scored on the same pictures; the first 12,000 train draws are too.
+    """
     check_split(split, ("train", "test", "all"))
     if split == "all":
         return torch.arange(NUM_COMBINATIONS)
     order = torch.randperm(NUM_COMBINATIONS, generator=torch.Generator().manual_seed(seed))
-    n_train = SPLIT_COUNTS["train"]
-    return order[:n_train] if split == "train" else order[n_train:n_train + SPLIT_COUNTS["test"]]
+    n_train, n_test = SPLIT_COUNTS["train"], SPLIT_COUNTS["test"]
+    if split == "test":
+        return order[n_train:n_train + n_test]
+    size = n_train if train_size is None else train_size
+    if not 1 <= size <= MAX_TRAIN:
+        raise ValueError(f"shapes train size must be between 1 and {MAX_TRAIN:,} (got {size})")
+    return torch.cat([order[:n_train], order[n_train + n_test:]])[:size]
 
 
 def load_shapes(split: str = "train", *, image_size: int | None = None, limit: int | None = None,
-                seed: int = 0, exclude_classes: tuple[int, ...] = ()) -> ImageData:
+                seed: int = 0, exclude_classes: tuple[int, ...] = (), train_size: int | None = None) -> ImageData:
     """A split of distinct factor combinations, rendered at `image_size` (default 64).
 
-    train/test: 12,000 / 2,000 combinations drawn with `seed`; `limit` caps the count.
+    train/test: 12,000 / 2,000 combinations drawn with `seed` (train_size: more or fewer training
+    draws, see split_indices); `limit` caps the count.
     "all": the full grid of 737,280 images in row-major order -- ~12 GB of float32 at 64×64
     (~3 GB at 32×32), so ask for it only with a small image_size or a limit.
     Labels are the shape factor; `factors` holds all five indices.
     """
-    flat = split_indices(split, seed)
+    flat = split_indices(split, seed, train_size if split == "train" else None)
     factors = factor_index(flat)  # (N, 5)
     mask = keep_mask(factors[:, 0], exclude_classes, NAME, len(SHAPE_NAMES))
     if mask is not None:
