@@ -3,17 +3,17 @@ run under runs/, plus cached loaders for their weights and data (shared across s
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 import torch
 
-from vae.checkpoint import CHECKPOINT_NAME, load_model
+from ui.i18n import t
+from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, load_model
 from vae.config import TrainConfig
 from vae.data import ImageData
-from vae.runs import list_runs, read_metrics, read_run
+from vae.runs import default_runs_dir, list_runs, read_metrics, read_run
 from vae.train import load_split
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,8 +22,8 @@ FIRST_MODEL = "digits-vae"
 
 
 def runs_dir() -> Path:
-    """Where training runs live; VAE_RUNS_DIR overrides it (tests, shared servers)."""
-    return Path(os.environ.get("VAE_RUNS_DIR", ROOT / "runs"))
+    """Where training runs live: $VAE_RUNS_DIR, else runs/ beside the app (the trainer's own rule)."""
+    return default_runs_dir(ROOT)
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class ModelEntry:
     factor_names: tuple[str, ...]
     test_loss: float | None
     stamp: float  # checkpoint mtime: a retrained run reloads
+    problem: str | None = None  # why this run cannot be opened (one line); None when it can
 
     @property
     def family(self) -> str:
@@ -60,17 +61,19 @@ class ModelEntry:
 
 
 def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
+    """The picker's entry for a finished run with a checkpoint; a damaged run becomes an entry that says why."""
     checkpoint = run_dir / CHECKPOINT_NAME
     run = read_run(run_dir)
-    if run is None or not checkpoint.is_file() or "model" not in run.config:
+    if run is None or not checkpoint.is_file() or (not pretrained and run.state != "finished" and not run.problem):
         return None
-    if not pretrained and run.state != "finished":
-        return None
+    if run.problem or run.model is None:
+        return ModelEntry(str(run_dir), run_dir.name, pretrained, {"family": "vae", "latent_dim": 0},
+                          {"dataset": "?"}, (), (), None, 0.0, run.problem or "config.json is incomplete")
     epochs = read_metrics(run_dir, "epoch")
-    info = run.config.get("dataset_info", {})
-    return ModelEntry(str(run_dir), run_dir.name, pretrained, run.config["model"], run.config["train"],
-                      tuple(info.get("class_names", ())), tuple(info.get("factor_names", ())),
-                      epochs[-1].get("test_loss") if epochs else None, checkpoint.stat().st_mtime)
+    loss = epochs[-1].get("test_loss") if epochs else None
+    return ModelEntry(str(run_dir), run_dir.name, pretrained, run.model.to_dict(), run.train.to_dict(),
+                      run.class_names, run.factor_names, loss if isinstance(loss, (int, float)) else None,
+                      checkpoint.stat().st_mtime)
 
 
 def list_models() -> list[ModelEntry]:
@@ -89,7 +92,12 @@ def cached_model(path: str, stamp: float) -> torch.nn.Module:
 
 
 def model_for(entry: ModelEntry) -> torch.nn.Module:
-    return cached_model(entry.path, entry.stamp)
+    """The entry's model; a checkpoint that cannot be loaded stops the page with one line that says why."""
+    try:
+        return cached_model(entry.path, entry.stamp)
+    except CheckpointError as error:
+        st.error(t("model_damaged", name=entry.name, why=str(error)))
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -11,13 +11,15 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.catalog import runs_dir
 from ui.i18n import language, t
 from ui.run_charts import epoch_number, kl_heatmap, loss_figure, picture, strip_epochs
 from ui.sidebar import FAMILY_KEYS
 from vae import launch
 from vae.atomic import read_json, read_jsonl
 from vae.checkpoint import CHECKPOINT_NAME
-from vae.runs import CONFIG_NAME, METRICS_NAME, RECONS_DIR, SAMPLES_DIR, STATUS_NAME, epoch_images, has_checkpoint
+from vae.runs import (METRICS_NAME, RECONS_DIR, SAMPLES_DIR, STATUS_NAME, checked_status, epoch_images,
+                      has_checkpoint, read_run)
 
 ACTIVE_KL = 0.05  # nats: a latent dimension below this has collapsed (the threshold of vae.latent.dimension_order)
 POLL_S = 1.0  # seconds between live updates of a running run's progress
@@ -31,20 +33,20 @@ COMPARE_METRICS = ("test_loss", "loss", "recon", "kl", "test_recon", "test_kl")
 class RunFacts:
     path: Path
     state: launch.RunState
-    config: dict  # config.json, or {} while the trainer starts
+    config: dict  # config.json (checked; {} while the trainer starts or when it is damaged)
     status: dict
-    launched: dict  # launch.json (settings, started, ...), {} for runs started from the CLI
+    launched: dict  # launch.json (started, action, ...), {} for runs started from the CLI
     steps: list[dict]  # metrics events of kind "step"
     epochs: list[dict]  # metrics events of kind "epoch"
     stamp: tuple[int, int] = (0, 0)  # metrics.jsonl (mtime_ns, size) these events were read at
+    problem: str | None = None  # why the run folder is damaged (one line), None when it reads cleanly
 
     @property
     def name(self) -> str:
         return self.path.name
 
     def setting(self, section: str, key: str, default=None):
-        cli_key = {"family": "model"}.get(key, key)
-        return self.config.get(section, {}).get(key, (self.launched.get("settings") or {}).get(cli_key, default))
+        return self.config.get(section, {}).get(key, default)
 
     @property
     def family(self) -> str:
@@ -81,9 +83,15 @@ def read_facts(run_dir: str | Path) -> RunFacts | None:
         events = _events(str(metrics), *stamp)
     except OSError:
         events, stamp = [], (0, 0)
-    files = [read_json(run_dir / name, default={}) or {} for name in (CONFIG_NAME, STATUS_NAME, launch.LAUNCH_NAME)]
+    run = read_run(run_dir)
+    problem = run.problem if run is not None else None
+    config = run.config if run is not None and problem is None else {}
+    status = run.status if run is not None else checked_status(read_json(run_dir / STATUS_NAME, default=None))[0]
+    events = [e for e in events if isinstance(e, dict) and isinstance(e.get("step", 0), int)
+              and isinstance(e.get("epoch", 0), int)]  # a damaged line is skipped, never trusted
     steps = [e for e in events if e.get("kind") == "step"]
-    return RunFacts(run_dir, state, *files, steps, [e for e in events if e.get("kind") == "epoch"], stamp)
+    return RunFacts(run_dir, state, config, status, launch.launch_record(run_dir), steps,
+                    [e for e in events if e.get("kind") == "epoch"], stamp, problem)
 
 
 # ---------------------------------------------------------------- numbers
@@ -178,7 +186,7 @@ def table_row(facts: RunFacts, now: float | None = None) -> dict:
     return {
         "runs_col_name": facts.name, "runs_col_family": family_text(facts.family, facts.beta),
         "runs_col_dataset": facts.dataset, "runs_col_beta": facts.beta,
-        "runs_col_status": state_text(facts.state.state),
+        "runs_col_status": t("run_damaged_short", why=facts.problem) if facts.problem else state_text(facts.state.state),
         "runs_col_epochs": f"{int(facts.status.get('epoch', last.get('epoch', 0)))} / {facts.total_epochs}",
         "runs_col_test_loss": last.get("test_loss"), "runs_col_active": units,
         "runs_col_started": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)) if started else "–",
@@ -270,7 +278,7 @@ def _headline(facts: RunFacts) -> None:
 def _act(key: str, action, *args) -> None:
     # A callback: runs before the page, so a failure is kept for the panel to show.
     try:
-        action(*args)
+        action(*args, runs_root=runs_dir())
     except (launch.LaunchError, OSError) as error:
         st.session_state[f"{key}_error"] = str(error)
 
@@ -294,7 +302,7 @@ def _controls(facts: RunFacts, key: str) -> None:
                    disabled=state == "stopping" or facts.state.pid is None, on_click=_act,
                    args=(key, launch.stop_run, path))
     else:
-        resumable = has_checkpoint(facts.path) or state == "failed"
+        resumable = facts.problem is None and bool(facts.config)  # no checkpoint: the trainer starts again
         if state != "finished" and resumable:
             label = t("run_resume") if has_checkpoint(facts.path) else t("run_retry")
             row.button(label, key=f"{k}_resume", icon="▶️", type="primary", on_click=_act,
@@ -319,7 +327,9 @@ def _controls(facts: RunFacts, key: str) -> None:
 
 def _problem(facts: RunFacts) -> None:
     state = facts.state.state
-    if state == "failed":
+    if facts.problem:
+        st.error(t("run_damaged", why=facts.problem))
+    elif state == "failed":
         st.error(t("run_failed", message=facts.state.message or t("run_no_message")))
         lines = launch.log_tail(facts.path, 15)
         if lines:

@@ -17,6 +17,8 @@ def family_label(entry: ModelEntry) -> str:
 
 
 def model_label(entry: ModelEntry) -> str:
+    if entry.problem:
+        return f"{entry.name} · {t('damaged_label')}"
     source = t("pretrained") if entry.pretrained else t("your_run")
     return f"{entry.name} · {family_label(entry)} · {entry.dataset} ({source})"
 
@@ -44,6 +46,9 @@ def sidebar(models: list[ModelEntry] | None = None) -> ModelEntry | None:
     chosen = st.sidebar.selectbox(t("model_picker"), paths, key="model_path", persist_state="session",
                                   format_func=lambda p: model_label(models[paths.index(p)]))
     entry = models[paths.index(chosen)]
+    if entry.problem:
+        st.sidebar.error(t("model_damaged", name=entry.name, why=entry.problem))
+        return None
     _facts(entry)
     return entry
 

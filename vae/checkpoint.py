@@ -21,6 +21,9 @@ from vae.models import build_model
 FORMAT = "vae-explorer-checkpoint"
 CHECKPOINT_NAME = "checkpoint.safetensors"
 MODEL_PREFIX = "model."
+# What the trainer reads back from the metadata to resume: checked before it is trusted.
+META_TYPES = {"epoch": int, "batch": int, "step": int, "wall": (int, float), "dataset": str, "optimizer": dict,
+              "metrics": dict}
 
 
 class CheckpointError(ValueError):
@@ -77,6 +80,11 @@ def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
         meta = json.loads(header.get("meta", "{}"))
     except (KeyError, json.JSONDecodeError, TypeError, ConfigError) as error:
         raise CheckpointError(f"{path} has an unreadable config: {error}") from None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path} has unreadable metadata (not a JSON object)")
+    for key, kinds in META_TYPES.items():
+        if key in meta and (not isinstance(meta[key], kinds) or isinstance(meta[key], bool)):
+            raise CheckpointError(f"{path} has damaged metadata: {key} is {type(meta[key]).__name__}")
     return Checkpoint(path, config, meta, tensors)
 
 

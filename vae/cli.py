@@ -6,14 +6,25 @@ Bad settings are refused up front with one line on stderr (exit status 2), never
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
 import os
 import sys
-import time
+import typing
 
 from vae.checkpoint import CheckpointError
-from vae.config import ARCHS, FAMILIES, LIKELIHOODS, WARMUPS, ConfigError, ModelConfig, TrainConfig, default_hidden
-from vae.data import DATASET_NAMES, DatasetUnavailable
+from vae.config import (FAMILIES, ConfigError, ModelConfig, TrainConfig, base_type, setting_field, settings_of,
+                        type_hints)
+from vae.data import DatasetUnavailable
+from vae.runs import RUNS_ENV, default_run_name, default_runs_dir, run_is_prepared
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a refusal printed as one `error:` line (and where to read more), exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
 def _int_list(text: str) -> tuple[int, ...]:
@@ -23,93 +34,110 @@ def _int_list(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got '{text}'") from None
 
 
-def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    model = parser.add_argument_group("model")
-    model.add_argument("--model", choices=FAMILIES, default="vae", help="model family (β-VAE is vae with --beta)")
-    model.add_argument("--arch", choices=ARCHS, default=None, help="mlp or conv (default: mlp; conv for vqvae)")
-    model.add_argument("--hidden", type=_int_list, default=None, help="MLP widths or conv channels, e.g. 400 or 32,64")
-    model.add_argument("--latent-dim", type=int, default=None, help="size of z (VQ-VAE: code vector size)")
-    model.add_argument("--likelihood", choices=LIKELIHOODS, default="bernoulli")
-    model.add_argument("--beta", type=float, default=1.0, help="KL weight (TC weight for tcvae)")
-    model.add_argument("--capacity-max", type=float, default=0.0, help="C_max nats for γ·|KL−C| (0: off)")
-    model.add_argument("--capacity-gamma", type=float, default=1000.0)
-    model.add_argument("--capacity-steps", type=int, default=10_000)
-    model.add_argument("--tc-alpha", type=float, default=1.0, help="tcvae: weight on index-code MI")
-    model.add_argument("--tc-gamma", type=float, default=1.0, help="tcvae: weight on dimension-wise KL")
-    model.add_argument("--warmup", choices=WARMUPS, default="none", help="KL warm-up schedule")
-    model.add_argument("--warmup-steps", type=int, default=0)
-    model.add_argument("--free-bits", type=float, default=0.0, help="minimum nats per latent dimension")
-    model.add_argument("--codebook-size", type=int, default=128)
-    model.add_argument("--commitment", type=float, default=0.25)
-    model.add_argument("--ema-decay", type=float, default=0.99)
-    data = parser.add_argument_group("data")
-    data.add_argument("--dataset", default="digits", help=f"one of {', '.join(DATASET_NAMES)}")
-    data.add_argument("--data-root", default=None, help="folder with IDX files or class subfolders of images")
-    data.add_argument("--download", action="store_true", help="download MNIST / Fashion-MNIST if missing")
-    data.add_argument("--image-size", type=int, default=None)
-    data.add_argument("--channels", type=int, choices=(1, 3), default=None)
-    data.add_argument("--limit", type=int, default=None, help="use only the first N training images")
-    data.add_argument("--train-size", type=int, default=None, help="shapes: grid combinations to train on (default 12000)")
-    data.add_argument("--exclude-classes", type=_int_list, default=(), help="hold these labels out, e.g. 7 or 3,8")
-    run = parser.add_argument_group("run")
-    run.add_argument("--epochs", type=int, default=None, help="passes over the data (default 10; with --resume: "
-                     "train on to this many)")
-    run.add_argument("--batch-size", type=int, default=128)
-    run.add_argument("--lr", type=float, default=1e-3)
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
-    run.add_argument("--log-every", type=int, default=50, help="steps between metrics events")
-    run.add_argument("--no-bf16", action="store_true", help="train in fp32 on CUDA")
-    run.add_argument("--run-dir", default=None, help="where the run is written (default runs/<model>-<dataset>-<time>)")
-    run.add_argument("--resume", metavar="DIR", default=None, help="continue the run in DIR (other settings come from it)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+def _count(least: int, most: int | None = None):
+    """An argparse type: a whole number in [least, most]."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+        if value < least or (most is not None and value > most):
+            bounds = f"between {least} and {most}" if most is not None else f"at least {least}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
+        return value
+    return parse
 
 
-def configs_from_args(args) -> tuple[dict, TrainConfig]:
-    """Model fields (completed from the data by the trainer) and the training config."""
-    train_config = TrainConfig(
-        dataset=args.dataset, data_root=args.data_root, download=args.download, image_size=args.image_size,
-        channels=args.channels, limit=args.limit, train_size=args.train_size, exclude_classes=args.exclude_classes,
-        epochs=10 if args.epochs is None else args.epochs,
-        batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device, log_every=args.log_every,
-        bf16=not args.no_bf16)
-    arch = args.arch or ("conv" if args.model == "vqvae" else "mlp")
-    fields = dict(
-        family=args.model, arch=arch, likelihood=args.likelihood, beta=args.beta,
-        capacity_max=args.capacity_max, capacity_gamma=args.capacity_gamma, capacity_steps=args.capacity_steps,
-        tc_alpha=args.tc_alpha, tc_gamma=args.tc_gamma, warmup=args.warmup, warmup_steps=args.warmup_steps,
-        free_bits=args.free_bits, codebook_size=args.codebook_size, commitment=args.commitment,
-        ema_decay=args.ema_decay)
-    if args.latent_dim is not None:
-        fields["latent_dim"] = args.latent_dim
-    elif args.model == "vqvae":
-        fields["latent_dim"] = 16
-    if args.hidden is not None:
-        fields["hidden"] = args.hidden
-    # Validate the model settings now, before any data is read: a bad β fails in a blink. The stand-in
-    # image is one that any number of conv stages divides; the data's own size is checked once it is read.
-    side = 2 ** max(6, len(fields.get("hidden", ())))
-    probe = {**fields, "num_classes": 10, "image_shape": (1, side, side)}
-    if "hidden" not in fields:
-        probe["hidden"] = default_hidden(arch, 64)
-    ModelConfig(**probe)
-    return fields, train_config
+def _positive(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def _readable_run(path: str):
+    """The run in a folder given on the command line, refused in one line when missing or damaged."""
+    from vae.runs import read_run
+
+    run = read_run(path)
+    if run is None:
+        raise ConfigError(f"{path} holds no run (no config.json): give a run directory")
+    if run.problem or run.model is None:
+        raise ConfigError(f"{path} is damaged: {run.problem or 'it has not been trained yet'}")
+    return run
+
+
+def _output_file(path: str) -> str:
+    """--out: a file whose folder exists and can be written, never a folder."""
+    out = os.path.abspath(path)
+    if os.path.isdir(out):
+        raise ConfigError(f"--out {path} is a folder: give a file name, e.g. {os.path.join(path, 'samples.png')}")
+    folder = os.path.dirname(out)
+    if not os.path.isdir(folder):
+        raise ConfigError(f"--out {path}: the folder {folder} does not exist: create it first")
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"--out {path}: the folder {folder} cannot be written: pick another place")
+    if not out.lower().endswith((".png", ".jpg", ".jpeg")):
+        raise ConfigError(f"--out {path}: give a .png or .jpg file name")
+    return out
+
+
+def flag_of(f: dataclasses.Field) -> str:
+    """A setting's command-line flag: --latent-dim for latent_dim (or the field's own flag)."""
+    return "--" + (f.metadata.get("flag") or f.name.replace("_", "-"))
+
+
+def add_setting_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per setting of ModelConfig and TrainConfig, generated from the fields. Every default is
+    None (= not given), so the trainer can tell a given value from the schema's default."""
+    groups = {}
+    for cls in (ModelConfig, TrainConfig):
+        hints = type_hints(cls)
+        for f in settings_of(cls):
+            group = groups.setdefault(f.metadata["group"], parser.add_argument_group(f.metadata["group"]))
+            kind, _ = base_type(hints[f.name])
+            text = f.metadata["help"]
+            if f.metadata["families"] != FAMILIES:
+                text += f" [{', '.join(f.metadata['families'])}]"
+            names = [flag_of(f)] + (["--model"] if f.name == "family" else [])
+            if kind is bool:  # a flag that flips the default
+                group.add_argument(*names, dest=f.name, action="store_const", const=not f.default, default=None,
+                                   help=text)
+                continue
+            if typing.get_origin(kind) is tuple:
+                kind = _int_list
+            elif f.default is not None and kind in (int, float, str):
+                text += f" (default {f.default})"
+            group.add_argument(*names, dest=f.name, type=kind, choices=f.metadata.get("choices"), default=None,
+                               help=text.replace("%", "%%"))
+
+
+def settings_from_args(args) -> dict:
+    """The settings given on the command line, {field name: value}; flags left out are absent."""
+    names = [f.name for cls in (ModelConfig, TrainConfig) for f in settings_of(cls)]
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
 
 
 def _command_train(args) -> int:
-    from vae.train import fit_model_config, load_split, resume, train
+    from vae.train import resume, start_prepared, train_settings
 
+    given = settings_from_args(args)
     if args.resume:
-        result = resume(args.resume, epochs=args.epochs, progress=not args.quiet)
+        extra = sorted(set(given) - {"epochs", "device"})
+        if extra or args.run_dir:
+            flags = ", ".join(flag_of(setting_field(n)) for n in extra) or "--run-dir"
+            raise ConfigError(f"--resume continues a run with its own settings: leave out {flags} "
+                              "(only --epochs and --device may change)")
+        result = resume(args.resume, epochs=given.get("epochs"), device=given.get("device"), progress=not args.quiet)
+    elif args.run_dir and not given and run_is_prepared(args.run_dir):
+        result = start_prepared(args.run_dir, progress=not args.quiet)
     else:
-        fields, train_config = configs_from_args(args)
-        train_data = load_split(train_config, "train")
-        if "hidden" not in fields:
-            fields["hidden"] = default_hidden(fields["arch"], train_data.info.image_shape[-1])
-        fit_model_config(fields, train_data)  # refuse e.g. a CVAE without labels before anything is written
-        test_data = load_split(train_config, "test")
-        run_dir = args.run_dir or f"runs/{args.model}-{args.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
-        result = train(fields, train_config, run_dir, progress=not args.quiet, data=(train_data, test_data))
+        run_dir = args.run_dir or str(default_runs_dir() / default_run_name(given))
+        result = train_settings(given, run_dir, progress=not args.quiet)
     test_loss = result.last_epoch.get("test_loss")
     loss_text = f", test loss {test_loss:.2f} nats/image" if test_loss is not None else ""
     print(f"{result.state}: {result.run_dir} after {result.epoch} epochs{loss_text}")
@@ -120,13 +148,10 @@ def _command_eval(args) -> int:
     from vae.checkpoint import load_model
     from vae.devices import resolve_device
     from vae.evaluate import evaluate
-    from vae.runs import read_run
     from vae.train import load_split
 
-    run = read_run(args.run_dir)
-    if run is None:
-        raise ConfigError(f"{args.run_dir} holds no run (no config.json): give a run directory")
-    train_config = TrainConfig.from_dict(run.config["train"])
+    run = _readable_run(args.run_dir)
+    train_config = run.train
     data = load_split(train_config, "test")
     if args.limit:
         data.images, data.labels = data.images[:args.limit], (data.labels[:args.limit] if data.labels is not None else None)
@@ -164,6 +189,7 @@ def _command_slim(args) -> int:
     from vae.checkpoint import slim_checkpoint
     from vae.runs import thin_epoch_images
 
+    _readable_run(args.run_dir)
     before, after = slim_checkpoint(args.run_dir)
     print(f"{args.run_dir}: checkpoint {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB (weights only; no longer resumable)")
     if args.keep_grids is not None:
@@ -178,7 +204,12 @@ def _command_sample(args) -> int:
     from vae.checkpoint import load_model
     from vae.grids import save_grid
 
+    _readable_run(args.run_dir)
+    out = _output_file(args.out)
     model = load_model(args.run_dir)
+    if args.label is not None and not 0 <= args.label < max(model.num_classes, 1):
+        raise ConfigError(f"--label {args.label}: " + (f"this model draws classes 0..{model.num_classes - 1}"
+                          if model.num_classes else "this model is not conditional: leave --label out"))
     generator = torch.Generator().manual_seed(args.seed)
     prior = None
     if model.config.family == "vqvae":
@@ -192,7 +223,7 @@ def _command_sample(args) -> int:
         if model.num_classes and y is None:
             y = torch.arange(args.n) % model.num_classes
         images = model.sample(args.n, y=y, temperature=args.temperature, generator=generator)
-    save_grid(images, args.out)
+    save_grid(images, out)
     print(f"wrote {args.n} samples to {args.out}" + (" (codes from the learned prior)" if prior is not None else ""))
     return 0
 
@@ -203,21 +234,18 @@ def _command_prior(args) -> int:
     from vae.checkpoint import load_model
     from vae.devices import resolve_device
     from vae.prior import PriorConfig, fit_prior, save_prior
-    from vae.runs import read_run
     from vae.train import load_split
 
-    run = read_run(args.run_dir)
-    if run is None or "model" not in run.config:
-        raise ConfigError(f"{args.run_dir} holds no run (no config.json): give a VQ-VAE's run directory")
-    if run.config["model"].get("family") != "vqvae":
-        raise ConfigError(f"{args.run_dir} is a {run.config['model'].get('family')} run: a code prior needs a "
-                          "VQ-VAE (train one with --model vqvae)")
+    run = _readable_run(args.run_dir)
+    if run.model.family != "vqvae":
+        raise ConfigError(f"{args.run_dir} is a {run.model.family} run: a code prior needs a "
+                          "VQ-VAE (train one with --family vqvae)")
     # checked before any data is read
     config = PriorConfig(width=args.width, layers=args.layers, heads=args.heads, dropout=args.dropout,
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
     device = resolve_device(args.device)
     torch.manual_seed(args.seed)
-    train_config = TrainConfig.from_dict(run.config["train"])
+    train_config = run.train
     model = load_model(args.run_dir, device)
     progress = None if args.quiet else (lambda e: print(f"  epoch {e['epoch']:3d}  validation NLL "
                                                         f"{e['val_nll']:.2f} nats/grid", flush=True))
@@ -232,16 +260,24 @@ def _command_prior(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m vae", description="Train and inspect VAEs.")
+    parser = _Parser(prog="python -m vae", description="Train and inspect VAEs.")
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a model (or --resume a run)")
-    _add_train_arguments(train)
+    train = commands.add_parser("train", help="train a model (or --resume a run)",
+                                description=f"Runs go to --run-dir, by default under {RUNS_ENV} "
+                                            "(environment variable) or ./runs.")
+    add_setting_arguments(train)
+    where = train.add_argument_group("where")
+    where.add_argument("--run-dir", default=None, help=f"where the run is written (default: a new folder under "
+                       f"${RUNS_ENV} or ./runs); a folder prepared by the app (config.json only) is trained as it is")
+    where.add_argument("--resume", metavar="DIR", default=None,
+                       help="continue the run in DIR (its own settings; --epochs N trains on to N epochs)")
+    where.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=_command_train)
     evaluate = commands.add_parser("eval", help="test-set ELBO, IWAE bound and active units of a run")
     evaluate.add_argument("run_dir")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
-    evaluate.add_argument("--k", type=int, default=100, help="importance samples of the IWAE bound")
-    evaluate.add_argument("--limit", type=int, default=None, help="evaluate only the first N test images")
+    evaluate.add_argument("--k", type=_count(1), default=100, help="importance samples of the IWAE bound")
+    evaluate.add_argument("--limit", type=_count(1), default=None, help="evaluate only the first N test images")
     evaluate.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     evaluate.set_defaults(handler=_command_eval)
     datasets = commands.add_parser("datasets", help="list datasets and whether each is available here")
@@ -249,15 +285,15 @@ def build_parser() -> argparse.ArgumentParser:
     datasets.set_defaults(handler=_command_datasets)
     slim = commands.add_parser("slim", help="drop optimizer and RNG state from a run's checkpoint (to ship it)")
     slim.add_argument("run_dir")
-    slim.add_argument("--keep-grids", type=int, default=None, metavar="K",
+    slim.add_argument("--keep-grids", type=_count(1), default=None, metavar="K",
                       help="also keep only K evenly spaced epochs' sample/reconstruction grids (the last included)")
     slim.set_defaults(handler=_command_slim)
     sample = commands.add_parser("sample", help="write a PNG grid of samples from a run")
     sample.add_argument("run_dir")
-    sample.add_argument("--n", type=int, default=64)
+    sample.add_argument("--n", type=_count(1, 4096), default=64, help="how many samples (1 or more)")
     sample.add_argument("--label", type=int, default=None, help="class to draw (conditional models)")
-    sample.add_argument("--temperature", type=float, default=1.0)
-    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--temperature", type=_positive, default=1.0, help="scales the prior's spread (> 0)")
+    sample.add_argument("--seed", type=_count(0), default=0)
     sample.add_argument("--out", default="samples.png")
     sample.set_defaults(handler=_command_sample)
     from vae.prior import PriorConfig  # light: torch is imported by the other subcommands anyway
@@ -273,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="0 for large datasets, where it only costs time")
     prior.add_argument("--batch-size", type=int, default=PriorConfig.batch_size)
     prior.add_argument("--lr", type=float, default=PriorConfig.lr)
-    prior.add_argument("--seed", type=int, default=0)
+    prior.add_argument("--seed", type=_count(0), default=0)
     prior.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     prior.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     prior.set_defaults(handler=_command_prior)
@@ -285,12 +321,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (ConfigError, DatasetUnavailable, CheckpointError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        field = getattr(error, "field", None)
+        try:  # name the flag that sets it, where one does
+            where = f"{flag_of(setting_field(field))}: " if field and args.command == "train" else ""
+        except KeyError:
+            where = ""
+        print(f"error: {where}{error}", file=sys.stderr)
         return 2
-    except RuntimeError as error:  # TrainingDiverged and friends: the run's status says the same
-        print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
-        return 1
     except BrokenPipeError:  # the reader left early (`python -m vae datasets | grep -q ...`): not an error
         # Python's recipe: point stdout at devnull so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:  # a full disk, a read-only folder, a file where a folder should be
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"error: {error.strerror or error}{where}: free some space or pick a folder you can write to",
+              file=sys.stderr)
+        return 2
+    except RuntimeError as error:  # TrainingDiverged and friends: the run's status says the same
+        print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 1

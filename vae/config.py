@@ -1,109 +1,383 @@
-"""Model configuration: one frozen dataclass whose fields pick the family and its weights.
+"""The settings schema: one frozen dataclass per concern, each field one setting.
 
-Variants that differ only by a weight (β-VAE, controlled capacity, free bits, KL warm-up)
-are fields here, not classes. The config round-trips through JSON beside the weights.
+A field's metadata says everything about it once: its help text, bounds, choices, which model
+families (or datasets) use it and where the Train form shows it. The CLI flags (vae.cli) and
+the Train form (ui.settings_form) are generated from these fields, and `validate` is the one
+place a value is checked: types on load from JSON, bounds, choices and each family's rules.
+Variants that differ only by a weight (β-VAE, controlled capacity, free bits, KL warm-up) are
+fields, not classes. Both configs round-trip through JSON beside the weights.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 FAMILIES = ("vae", "tcvae", "cvae", "vqvae")
+GAUSSIAN_FAMILIES = ("vae", "tcvae", "cvae")  # a N(0, I) prior over a vector z
 ARCHS = ("mlp", "conv")
 LIKELIHOODS = ("bernoulli", "gaussian")
 WARMUPS = ("none", "linear", "cyclical")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+DATASETS = ("digits", "shapes", "fashion-mnist", "mnist", "folder")  # vae.data's registry, in its order
+SHAPES_TRAIN_MAX = 737_280 - 2_000  # every grid combination not in the shapes test split
 
 
 class ConfigError(ValueError):
-    """A setting a user can fix; the message is one line that says how."""
+    """A setting a user can fix; the message is one line that says how.
+
+    field: the setting it is about (a ModelConfig / TrainConfig field name), so a UI can name it with
+    its own translated label; rule and params: a key and values a UI can translate the reason with.
+    """
+
+    def __init__(self, message: str, field: str | None = None, rule: str | None = None, **params: Any):
+        super().__init__(message)
+        self.field, self.rule, self.params = field, rule, params
+
+
+def setting(default: Any, help: str, *, group: str, min: float | None = None, max: float | None = None,
+            above: float | None = None, below: float | None = None, choices: tuple | None = None,
+            families: tuple[str, ...] = FAMILIES, datasets: tuple[str, ...] | None = None,
+            family_defaults: dict[str, Any] | None = None, shown: Callable[[dict], bool] | None = None,
+            name: str | None = None, flag: str | None = None, advanced: bool = False) -> Any:
+    """A dataclass field that is a user setting.
+
+    min/max: inclusive bounds; above/below: exclusive ones. families: the model families that read
+    it (others refuse it); datasets: the datasets it applies to (None: all). family_defaults: a
+    family's own default (VQ-VAE's conv arch). shown(values) -> whether the form shows it for the
+    other values (capacity γ only with a capacity). name: how messages call it (default: the field
+    name in words); flag: the CLI flag when not --field-name. group: the form's column.
+    """
+    meta = dict(help=help, group=group, min=min, max=max, above=above, below=below, choices=choices,
+                families=families, datasets=datasets, family_defaults=family_defaults or {}, shown=shown,
+                name=name, flag=flag, advanced=advanced, setting=True)
+    return field(default=default, metadata=meta)
+
+
+def derived(default: Any, help: str) -> Any:
+    """A field the trainer fills in from the data (image shape, classes, dataset size): no flag, no widget."""
+    return field(default=default, metadata=dict(help=help, setting=False))
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    family: str = "vae"  # vae (β-VAE through beta), tcvae, cvae or vqvae
-    arch: str = "mlp"  # mlp: fully connected; conv: stride-2 conv stages
-    image_shape: tuple[int, int, int] = (1, 28, 28)  # (C, H, W) the model reads and draws
-    hidden: tuple[int, ...] = (256, 64)  # MLP widths, or conv channels of each stride-2 stage
-    latent_dim: int = 20  # size of z; for VQ-VAE the size of one code vector
-    conv_fc: int = 256  # width of the dense layer between conv features and z (VAE families)
-    likelihood: str = "bernoulli"  # bernoulli: BCE with logits; gaussian: fixed obs_std
-    obs_std: float = 0.1  # σ of the Gaussian likelihood, in pixel units
-    beta: float = 1.0  # weight on KL (Higgins et al. 2017); on TC for tcvae (Chen et al. 2018)
-    capacity_max: float = 0.0  # C_max in nats; > 0 switches to γ·|KL − C| (Burgess et al. 2018)
-    capacity_gamma: float = 1000.0  # γ of the controlled-capacity objective
-    capacity_steps: int = 10_000  # optimizer steps over which C ramps from 0 to C_max
-    tc_alpha: float = 1.0  # tcvae: weight on index-code mutual information
-    tc_gamma: float = 1.0  # tcvae: weight on dimension-wise KL
-    dataset_size: int = 0  # tcvae: N of the training set, for minibatch-weighted sampling
-    num_classes: int = 0  # cvae: number of classes given as one-hot to encoder and decoder
-    codebook_size: int = 128  # vqvae: number of codes K
-    commitment: float = 0.25  # vqvae: β of the commitment loss (van den Oord et al. 2017)
-    ema_decay: float = 0.99  # vqvae: EMA codebook updates; 0 learns the codebook by gradient
-    warmup: str = "none"  # KL warm-up: none, linear or cyclical (Fu et al. 2019)
-    warmup_steps: int = 0  # linear: steps to reach full weight; cyclical: length of one cycle
-    free_bits: float = 0.0  # minimum nats per latent dimension in the KL term (Kingma et al. 2016)
+    family: str = setting("vae", "model family: vae (β-VAE through --beta), tcvae, cvae or vqvae",
+                          group="model", choices=FAMILIES)
+    arch: str = setting("mlp", "mlp: fully connected; conv: stride-2 conv stages", group="model", choices=ARCHS,
+                        family_defaults={"vqvae": "conv"})
+    image_shape: tuple[int, ...] = derived((1, 28, 28), "(C, H, W) the model reads and draws")
+    hidden: tuple[int, ...] = setting((256, 64), "MLP widths or conv channels of each stride-2 stage, e.g. 400 or "
+                                      "32,64 (default: from the image size)", group="model", min=1, max=8192)
+    latent_dim: int = setting(20, "size of z (VQ-VAE: the size of one code vector)", group="model", min=1, max=1024,
+                              family_defaults={"vqvae": 16}, name="latent size")
+    conv_fc: int = setting(256, "conv: width of the dense layer between conv features and z", group="model", min=1,
+                           max=8192, families=GAUSSIAN_FAMILIES, shown=lambda v: v.get("arch") == "conv",
+                           advanced=True)
+    likelihood: str = setting("bernoulli", "bernoulli: cross-entropy with logits; gaussian: fixed σ (obs-std)",
+                              group="model", choices=LIKELIHOODS)
+    obs_std: float = setting(0.1, "σ of the Gaussian likelihood, in pixel units", group="model", above=0, max=10.0,
+                             shown=lambda v: v.get("likelihood") == "gaussian", advanced=True)
+    beta: float = setting(1.0, "weight on the KL term (Higgins et al. 2017); for tcvae on the total correlation "
+                          "(Chen et al. 2018)", group="objective", min=0, max=1000.0, families=GAUSSIAN_FAMILIES)
+    capacity_max: float = setting(0.0, "C_max in nats; > 0 trains γ·|KL − C| instead (Burgess et al. 2018)",
+                                  group="objective", min=0, max=10_000.0, families=("vae", "cvae"))
+    capacity_gamma: float = setting(1000.0, "γ of the controlled-capacity objective", group="objective", min=0,
+                                    max=1e6, families=("vae", "cvae"), shown=lambda v: v.get("capacity_max", 0) > 0)
+    capacity_steps: int = setting(10_000, "optimizer steps over which C ramps from 0 to C_max", group="objective",
+                                  min=1, max=10_000_000, families=("vae", "cvae"),
+                                  shown=lambda v: v.get("capacity_max", 0) > 0)
+    tc_alpha: float = setting(1.0, "weight on the index-code mutual information", group="objective", min=0,
+                              max=1000.0, families=("tcvae",))
+    tc_gamma: float = setting(1.0, "weight on the dimension-wise KL", group="objective", min=0, max=1000.0,
+                              families=("tcvae",))
+    dataset_size: int = derived(0, "tcvae: N of the training set, for minibatch-weighted sampling")
+    num_classes: int = derived(0, "cvae: number of classes given as one-hot to encoder and decoder")
+    codebook_size: int = setting(128, "number of codes K", group="objective", min=2, max=65_536, families=("vqvae",))
+    commitment: float = setting(0.25, "β of the commitment loss (van den Oord et al. 2017)", group="objective", min=0,
+                                max=100.0, families=("vqvae",))
+    ema_decay: float = setting(0.99, "EMA codebook updates; 0 learns the codebook by gradient", group="objective",
+                               min=0, below=1, families=("vqvae",), advanced=True)
+    warmup: str = setting("none", "KL warm-up: none, linear or cyclical (Fu et al. 2019)", group="objective",
+                          choices=WARMUPS, families=GAUSSIAN_FAMILIES)
+    warmup_steps: int = setting(2000, "linear: steps to reach full weight; cyclical: length of one cycle",
+                                group="objective", min=0, max=10_000_000, families=GAUSSIAN_FAMILIES,
+                                shown=lambda v: v.get("warmup", "none") != "none")
+    free_bits: float = setting(0.0, "minimum nats per latent dimension in the KL term (Kingma et al. 2016)",
+                               group="objective", min=0, max=100.0, families=("vae", "cvae"))
 
     def __post_init__(self) -> None:
-        # JSON gives lists; keep tuples so the config stays hashable.
-        object.__setattr__(self, "image_shape", tuple(int(v) for v in self.image_shape))
-        object.__setattr__(self, "hidden", tuple(int(v) for v in self.hidden))
-        self._validate()
-
-    def _validate(self) -> None:
-        def check(ok: bool, message: str) -> None:
-            if not ok:
-                raise ConfigError(message)
-
-        check(self.family in FAMILIES, f"unknown model '{self.family}': choose one of {', '.join(FAMILIES)}")
-        check(self.arch in ARCHS, f"unknown architecture '{self.arch}': choose mlp or conv")
-        check(self.likelihood in LIKELIHOODS, f"unknown likelihood '{self.likelihood}': choose bernoulli or gaussian")
-        check(self.warmup in WARMUPS, f"unknown warm-up '{self.warmup}': choose none, linear or cyclical")
-        check(len(self.image_shape) == 3 and all(v > 0 for v in self.image_shape),
-              "image shape must be (channels, height, width) with positive sizes")
-        check(self.image_shape[0] in (1, 3), "images must have 1 (gray) or 3 (RGB) channels")
-        check(self.latent_dim >= 1, "latent dim must be at least 1")
-        check(len(self.hidden) >= 1 and all(v >= 1 for v in self.hidden),
-              "hidden sizes must be one or more positive widths, e.g. --hidden 400 or --hidden 32,64")
-        for name in ("beta", "capacity_max", "capacity_gamma", "tc_alpha", "tc_gamma", "free_bits", "commitment"):
-            value = getattr(self, name)
-            check(math.isfinite(value) and value >= 0, f"{name} must be a number >= 0 (got {value})")
-        check(self.obs_std > 0, "obs_std must be > 0")
-        check(0 <= self.ema_decay < 1, "ema_decay must be in [0, 1)")
-        check(self.capacity_steps >= 1, "capacity_steps must be at least 1")
-        check(self.warmup == "none" or self.warmup_steps >= 1,
-              "KL warm-up needs warmup_steps >= 1 (e.g. --warmup-steps 2000)")
-        if self.family == "cvae":
-            check(self.num_classes >= 2, "a conditional VAE needs a dataset with class labels (2 or more classes)")
-        if self.family == "vqvae":
-            check(self.arch == "conv", "VQ-VAE quantizes a grid of conv features: use --arch conv")
-            check(self.codebook_size >= 2, "VQ-VAE needs a codebook of at least 2 codes")
-        if self.arch == "conv":
-            factor = 2 ** len(self.hidden)
-            _, height, width = self.image_shape
-            check(height % factor == 0 and width % factor == 0,
-                  f"{len(self.hidden)} conv stages halve the image {len(self.hidden)} times, so "
-                  f"{height}×{width} must be divisible by {factor}: give fewer --hidden widths")
+        validate(self)
+        _rules_model(self)
 
     @property
     def is_gaussian_latent(self) -> bool:
         """True for the families with a N(0, I) prior over a vector z (not VQ-VAE)."""
-        return self.family != "vqvae"
+        return self.family in GAUSSIAN_FAMILIES
+
+    @property
+    def is_conditional(self) -> bool:
+        """True when encoder and decoder take a class label."""
+        return self.family == "cvae"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown model settings {unknown}: this checkpoint is from a newer version")
-        return cls(**data)
+    def from_dict(cls, data: Any) -> "ModelConfig":
+        return _from_dict(cls, data, "model")
 
     def replace(self, **changes) -> "ModelConfig":
         return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    dataset: str = setting("digits", "which pictures to learn", group="data", choices=DATASETS)
+    data_root: str | None = setting(None, "folder with IDX files or class subfolders of images", group="data")
+    download: bool = setting(False, "fetch MNIST / Fashion-MNIST through torchvision when missing", group="data",
+                             datasets=("mnist", "fashion-mnist"), advanced=True)
+    image_size: int | None = setting(None, "resize square images to this side (default: the dataset's)",
+                                     group="data", min=4, max=256)
+    channels: int | None = setting(None, "1 (gray) or 3 (RGB) (default: the dataset's)", group="data",
+                                   choices=(1, 3), advanced=True)
+    limit: int | None = setting(None, "use only the first N training images (quick demos, tests)", group="data",
+                                min=1, max=10_000_000)
+    train_size: int | None = setting(None, "shapes: grid combinations to train on (default 12,000 of 737,280)",
+                                     group="data", min=1, max=SHAPES_TRAIN_MAX, datasets=("shapes",))
+    exclude_classes: tuple[int, ...] = setting((), "hold these labels out of training, e.g. 7 or 3,8 (anomaly "
+                                               "detection)", group="data", min=0, max=9999,
+                                               name="held-out classes")
+    epochs: int = setting(10, "passes over the data (with --resume: train on to this many)", group="run", min=1,
+                          max=100_000)
+    batch_size: int = setting(128, "images per optimizer step", group="run", min=1, max=65_536, name="batch size")
+    lr: float = setting(1e-3, "Adam learning rate", group="run", above=0, max=10.0, name="learning rate")
+    seed: int = setting(0, "seeds initialization, batch order and sampling; CPU runs repeat exactly", group="run",
+                        min=0, max=2**31 - 1)
+    device: str = setting("auto", "auto (cuda, then mps, then cpu), cpu, cuda or mps", group="run", choices=DEVICES)
+    log_every: int = setting(50, "optimizer steps between metrics events", group="run", min=1, max=1_000_000,
+                             name="log every")
+    bf16: bool = setting(True, "bf16 autocast on CUDA (ignored elsewhere)", group="run", flag="no-bf16",
+                         advanced=True)
+    grid_images: int = setting(64, "images in the per-epoch sample and reconstruction grids", group="run", min=1,
+                               max=1024, advanced=True)
+
+    def __post_init__(self) -> None:
+        validate(self)
+        if self.data_root is not None and not self.data_root.strip():
+            object.__setattr__(self, "data_root", None)
+        if self.dataset == "folder" and self.data_root is None:
+            raise ConfigError("the folder dataset needs a folder: give --data-root DIR (one subfolder per class)",
+                              field="data_root", rule="folder_needs_root")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "TrainConfig":
+        return _from_dict(cls, data, "train")
+
+    def replace(self, **changes) -> "TrainConfig":
+        return dataclasses.replace(self, **changes)
+
+
+# ---------------------------------------------------------------- the schema, read from the fields
+
+def settings_of(cls) -> list[dataclasses.Field]:
+    """The fields of a config class that are user settings (not derived from the data)."""
+    return [f for f in dataclasses.fields(cls) if f.metadata.get("setting")]
+
+
+def setting_field(name: str) -> dataclasses.Field:
+    """The field of ModelConfig or TrainConfig called name."""
+    for cls in (ModelConfig, TrainConfig):
+        for f in dataclasses.fields(cls):
+            if f.name == name:
+                return f
+    raise KeyError(name)
+
+
+def type_hints(cls) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def message_name(f: dataclasses.Field) -> str:
+    return f.metadata.get("name") or f.name.replace("_", " ")
+
+
+def default_for(f: dataclasses.Field, family: str) -> Any:
+    """A setting's default for a family (its family default, else the field's)."""
+    return f.metadata.get("family_defaults", {}).get(family, f.default)
+
+
+def used_by(f: dataclasses.Field, family: str | None = None, dataset: str | None = None) -> bool:
+    """Whether the family (and dataset) read this setting."""
+    meta = f.metadata
+    if family is not None and family not in meta.get("families", FAMILIES):
+        return False
+    return dataset is None or meta.get("datasets") is None or dataset in meta["datasets"]
+
+
+def base_type(hint: Any) -> tuple[Any, bool]:
+    """(the type inside Optional, whether None is allowed)."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+        return next(a for a in args if a is not type(None)), True
+    return hint, False
+
+
+def _check_value(f: dataclasses.Field, hint: Any, value: Any) -> Any:
+    """A field's value, type-checked and bound-checked; JSON lists become tuples. Raises ConfigError."""
+    meta, name = f.metadata, message_name(f)
+    kind, optional = base_type(hint)
+    if value is None:
+        if optional:
+            return None
+        raise ConfigError(f"{name} must be given", field=f.name, rule="required")
+    if typing.get_origin(kind) is tuple:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                                           for v in value):
+            raise ConfigError(f"{name} must be whole numbers separated by commas, e.g. 32,64 (got {value!r})",
+                              field=f.name, rule="whole_list")
+        items = tuple(value)
+    elif kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false (got {value!r})", field=f.name, rule="bool")
+        return value
+    elif kind is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{name} must be a whole number (got {value!r})", field=f.name, rule="whole")
+        items = (value,)
+    elif kind is float:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise ConfigError(f"{name} must be a number (got {value!r})", field=f.name, rule="number")
+        value = float(value)
+        items = (value,)
+    else:  # str
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be text (got {value!r})", field=f.name, rule="text")
+        items = ()
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"invalid choice {value!r} for {name}: choose one of {', '.join(map(str, choices))}",
+                          field=f.name, rule="choice", value=value, choices=", ".join(map(str, choices)))
+    for v in items:
+        if meta.get("min") is not None and v < meta["min"]:
+            text = f"{name} must be a number >= {meta['min']:g}" if kind is float else f"{name} must be at least {meta['min']:g}"
+            raise ConfigError(f"{text} (got {v:g})", field=f.name, rule="min", min=meta["min"], value=v)
+        if meta.get("above") is not None and v <= meta["above"]:
+            raise ConfigError(f"{name} must be a number > {meta['above']:g} (got {v:g})", field=f.name,
+                              rule="above", above=meta["above"], value=v)
+        if meta.get("max") is not None and v > meta["max"]:
+            raise ConfigError(f"{name} must be at most {meta['max']:g} (got {v:g})", field=f.name, rule="max",
+                              max=meta["max"], value=v)
+        if meta.get("below") is not None and v >= meta["below"]:
+            raise ConfigError(f"{name} must be below {meta['below']:g} (got {v:g})", field=f.name, rule="below",
+                              below=meta["below"], value=v)
+    return items if typing.get_origin(kind) is tuple else value
+
+
+def validate(config) -> None:
+    """Type-check and bound-check every field of a config in place (tuples for JSON lists)."""
+    hints = type_hints(type(config))
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if f.metadata.get("setting"):
+            object.__setattr__(config, f.name, _check_value(f, hints[f.name], value))
+        elif typing.get_origin(hints[f.name]) is tuple:  # derived image_shape
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                                               for v in value):
+                raise ConfigError(f"{f.name} must be whole numbers (got {value!r})", field=f.name, rule="whole_list")
+            object.__setattr__(config, f.name, tuple(value))
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{f.name} must be a whole number >= 0 (got {value!r})", field=f.name, rule="whole")
+
+
+def _rules_model(c: ModelConfig) -> None:
+    """The rules between a model's fields, per family."""
+    def check(ok: bool, message: str, field: str, rule: str, **params) -> None:
+        if not ok:
+            raise ConfigError(message, field=field, rule=rule, **params)
+
+    check(len(c.image_shape) == 3 and all(v > 0 for v in c.image_shape),
+          "image shape must be (channels, height, width) with positive sizes", "image_shape", "image_shape")
+    check(c.image_shape[0] in (1, 3), "images must have 1 (gray) or 3 (RGB) channels", "channels", "channels")
+    check(len(c.hidden) >= 1, "hidden sizes must be one or more positive widths, e.g. --hidden 400 or --hidden 32,64",
+          "hidden", "hidden_empty")
+    check(c.warmup == "none" or c.warmup_steps >= 1, "KL warm-up needs warmup_steps >= 1 (e.g. --warmup-steps 2000)",
+          "warmup_steps", "warmup_steps")
+    if c.family == "cvae":
+        check(c.num_classes >= 2, "a conditional VAE needs a dataset with class labels (2 or more classes)",
+              "dataset", "cvae_labels")
+    if c.family == "vqvae":
+        check(c.arch == "conv", "VQ-VAE quantizes a grid of conv features: use --arch conv", "arch", "vq_conv")
+    if c.arch == "conv":
+        factor = 2 ** len(c.hidden)
+        _, height, width = c.image_shape
+        check(height % factor == 0 and width % factor == 0,
+              f"{len(c.hidden)} conv stages halve the image {len(c.hidden)} times, so {height}×{width} must be "
+              f"divisible by {factor}: give fewer --hidden widths", "hidden", "conv_divisible",
+              stages=len(c.hidden), height=height, width=width, factor=factor)
+
+
+def _from_dict(cls, data: Any, what: str):
+    """A config from its JSON dict; wrong shapes and unknown keys are one-line ConfigErrors."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"the {what} settings must be a JSON object, not {type(data).__name__}", rule="damaged")
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown {what} settings {unknown}: made by a newer version, or damaged", rule="damaged")
+    return cls(**data)
+
+
+def model_fields(settings: dict, family: str | None = None) -> dict:
+    """The model settings among `settings` (field names), with the family's own defaults filled in for
+    arch and latent_dim; hidden stays out unless given (the trainer picks it from the image size)."""
+    family = settings.get("family", family or "vae")
+    fields = {"family": family}
+    for f in settings_of(ModelConfig):
+        if f.name in settings and settings[f.name] is not None:
+            fields[f.name] = settings[f.name]
+        elif f.metadata.get("family_defaults", {}).get(family) is not None:
+            fields[f.name] = f.metadata["family_defaults"][family]
+    return fields
+
+
+def split_settings(settings: dict) -> tuple[dict, "TrainConfig"]:
+    """Flat settings {field: value} (as the CLI and the form give them) -> (model fields, TrainConfig).
+
+    Every value is checked: unknown names, values a family or dataset does not use, types, bounds and
+    the model's rules (against a stand-in image that any conv stack divides; the trainer checks the
+    data's own size). Raises ConfigError naming the field."""
+    model_names = {f.name for f in settings_of(ModelConfig)}
+    train_names = {f.name for f in settings_of(TrainConfig)}
+    unknown = sorted(set(settings) - model_names - train_names)
+    if unknown:
+        raise ConfigError(f"unknown settings {unknown}", rule="unknown", names=", ".join(unknown))
+    family = settings.get("family", "vae")
+    if family not in FAMILIES:
+        _check_value(setting_field("family"), str, family)
+    dataset = settings.get("dataset", "digits")
+    for name, value in settings.items():
+        f = setting_field(name)
+        if value is not None and value != f.default and not used_by(f, family if name in model_names else None,
+                                             dataset if isinstance(dataset, str) else None):
+            if name in model_names:
+                raise ConfigError(f"{message_name(f)} is not used by {family}: leave it out", field=name,
+                                  rule="unused", family=family)
+            raise ConfigError(f"{message_name(f)} applies to {', '.join(f.metadata['datasets'])} only, not "
+                              f"{dataset}: leave it out", field=name, rule="unused_dataset", dataset=dataset)
+    train = TrainConfig(**{k: v for k, v in settings.items() if k in train_names and v is not None})
+    fields = model_fields(settings)
+    side = 2 ** max(6, len(fields.get("hidden") or ()))
+    probe = {**fields, "num_classes": 10, "image_shape": (1, side, side)}
+    probe.setdefault("hidden", default_hidden(fields.get("arch", "mlp"), 64))
+    ModelConfig(**probe)
+    return fields, train
 
 
 def default_hidden(arch: str, image_size: int) -> tuple[int, ...]:
@@ -116,52 +390,3 @@ def default_hidden(arch: str, image_size: int) -> tuple[int, ...]:
         stages.append(32 if len(stages) < 2 else 64)
         size //= 2
     return tuple(stages) or (32,)
-
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    dataset: str = "digits"  # a name from vae.data.DATASET_NAMES
-    data_root: str | None = None  # where IDX files or an image folder live
-    download: bool = False  # fetch MNIST / Fashion-MNIST through torchvision when missing
-    image_size: int | None = None  # resize square images to this side; None keeps the dataset's
-    channels: int | None = None  # 1 (gray) or 3 (RGB); None keeps the dataset's
-    limit: int | None = None  # use only the first N training images (quick demos, tests)
-    train_size: int | None = None  # shapes: grid combinations to train on (None: 12,000 of 737,280)
-    exclude_classes: tuple[int, ...] = ()  # held out of training, e.g. for anomaly detection
-    epochs: int = 10
-    batch_size: int = 128
-    lr: float = 1e-3  # Adam learning rate
-    seed: int = 0  # seeds initialization, batch order and sampling; CPU runs repeat exactly
-    device: str = "auto"  # auto (cuda, then mps, then cpu), cpu, cuda or mps
-    log_every: int = 50  # optimizer steps between metrics.jsonl events
-    bf16: bool = True  # bf16 autocast on CUDA (ignored elsewhere)
-    grid_images: int = 64  # images in the per-epoch sample and reconstruction grids
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "exclude_classes", tuple(int(c) for c in self.exclude_classes))
-
-        def check(ok: bool, message: str) -> None:
-            if not ok:
-                raise ConfigError(message)
-
-        check(self.epochs >= 1, "epochs must be at least 1")
-        check(self.batch_size >= 1, "batch size must be at least 1")
-        check(math.isfinite(self.lr) and self.lr > 0, "learning rate must be a number > 0, e.g. --lr 1e-3")
-        check(self.log_every >= 1, "log_every must be at least 1")
-        check(self.device in ("auto", "cpu", "cuda", "mps"), f"unknown device '{self.device}': choose auto, cpu, cuda or mps")
-        check(self.image_size is None or self.image_size >= 4, "image size must be at least 4 pixels")
-        check(self.channels in (None, 1, 3), "channels must be 1 (gray) or 3 (RGB)")
-        check(self.limit is None or self.limit >= 1, "limit must be at least 1 image")
-        check(self.grid_images >= 1, "grid_images must be at least 1")
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-    def replace(self, **changes) -> "TrainConfig":
-        return dataclasses.replace(self, **changes)

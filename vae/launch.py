@@ -1,18 +1,22 @@
 """Training runs as background processes: start the CLI trainer, stop, resume, delete, and say
 what state a run is in, from its directory alone (so runs outlive the app that started them).
 
-    DIR/launch.json   {pid, command, started, action, stop_pid?}: written before the trainer
-                      has a word to say, so a run that dies in its first second still shows why
+    DIR/config.json   the validated settings, written here before the trainer starts
+                      (`python -m vae train --run-dir DIR` then trains exactly that)
+    DIR/launch.json   {pid, started, action, stop_pid?}: written before the trainer has a word to
+                      say, so a run that dies in its first second still shows why
     DIR/train.log     the trainer's stdout and stderr (its "error: ..." line when it refuses)
 
+A run folder is untrusted input (it may be copied or downloaded): nothing read from it is ever
+executed, signalled or deleted on its say-so. Commands are built here from fixed words and the
+folder's own path; a pid is signalled only when /proc shows it is our trainer of that very folder;
+only real folders directly under the runs folder are acted on, never links.
 Children are reaped by a daemon thread each, so a finished trainer never lingers as a zombie.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import io
 import os
 import re
 import shutil
@@ -27,22 +31,15 @@ from pathlib import Path
 from typing import Callable
 
 from vae.atomic import atomic_write_json, read_json
-from vae.checkpoint import CHECKPOINT_NAME
-from vae.config import ConfigError
-from vae.runs import CONFIG_NAME, METRICS_NAME, RECONS_DIR, SAMPLES_DIR, STATUS_NAME, has_checkpoint, pid_alive
+from vae.config import ConfigError, split_settings
+from vae.runs import (CONFIG_NAME, STATUS_NAME, checked_status, default_run_name, has_checkpoint, pid_alive,
+                      write_prepared)
 
 LAUNCH_NAME = "launch.json"
 LOG_NAME = "train.log"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_NAME = 64
 LIVE_STATES = ("starting", "running", "stopping")
-# Settings a caller may give as a dict: argparse dest names of `python -m vae train`.
-SETTING_KEYS = (
-    "model", "arch", "hidden", "latent_dim", "likelihood", "beta", "capacity_max", "capacity_gamma",
-    "capacity_steps", "tc_alpha", "tc_gamma", "warmup", "warmup_steps", "free_bits", "codebook_size",
-    "commitment", "ema_decay", "dataset", "data_root", "download", "image_size", "channels", "limit", "train_size",
-    "exclude_classes", "epochs", "batch_size", "lr", "seed", "device", "log_every", "no_bf16",
-)
 
 
 class LaunchError(RuntimeError):
@@ -74,43 +71,40 @@ def sanitize_run_name(name: str) -> str:
     return name[:MAX_NAME].rstrip("-._")
 
 
-def default_run_name(settings: dict | None) -> str:
-    settings = settings or {}
-    return f"{settings.get('model', 'vae')}-{settings.get('dataset', 'digits')}-{time.strftime('%Y%m%d-%H%M%S')}"
+def check_settings(settings: dict, probe: Callable | None = None) -> list[ConfigError]:
+    """Everything the trainer would refuse, found before anything starts ([] = fine); each problem is a
+    ConfigError whose `field` names the setting (so a form can name it with its own label).
 
+    settings: flat {field name: value} (ModelConfig and TrainConfig fields).
+    probe(dataset, root, image_size, channels) -> a few test images (ImageData) tells image shape and labels;
+    pass a cached one from a UI."""
+    from vae.data import DatasetUnavailable, list_datasets
+    from vae.data.transforms import keep_mask
+    from vae.devices import resolve_device
+    from vae.train import fit_model_config
 
-def settings_to_args(settings: dict) -> list[str]:
-    """CLI arguments of settings: {"latent_dim": 2, "hidden": (256, 64), "download": True}
-    -> ["--latent-dim", "2", "--hidden", "256,64", "--download"]; None, False and () are left out."""
-    unknown = sorted(set(settings) - set(SETTING_KEYS))
-    if unknown:
-        raise ValueError(f"unknown training settings {unknown}")
-    args = []
-    for key in SETTING_KEYS:
-        value = settings.get(key)
-        if value is None or value is False or (isinstance(value, (tuple, list)) and not value):
-            continue
-        flag = "--" + key.replace("_", "-")
-        if value is True:
-            args.append(flag)
-        elif isinstance(value, (tuple, list)):
-            args += [flag, ",".join(str(int(v)) for v in value)]
-        else:
-            args += [flag, repr(value) if isinstance(value, float) else str(value)]
-    return args
-
-
-def _parse_train_args(args: list[str]) -> argparse.Namespace:
-    """The CLI's own parser, turned from exit-on-error into a ConfigError with its one-line message."""
-    from vae.cli import build_parser
-
-    stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr):
-        try:
-            return build_parser().parse_args(["train", *args])
-        except SystemExit:
-            lines = [line for line in stderr.getvalue().splitlines() if "error:" in line]
-            raise ConfigError(lines[-1].split("error:", 1)[1].strip() if lines else "invalid settings") from None
+    try:
+        fields, train_config = split_settings(settings)
+    except ConfigError as error:
+        return [error]
+    problems = []
+    try:
+        resolve_device(train_config.device)
+    except ConfigError as error:
+        problems.append(ConfigError(str(error), field="device", rule="device", device=train_config.device))
+    status = {s.name: s for s in list_datasets(train_config.data_root)}.get(train_config.dataset)
+    if status is not None and not status.available and not train_config.download:
+        return problems + [ConfigError(status.how_to_get, field="dataset", rule="dataset_missing")]
+    try:
+        data = (probe or _probe)(train_config.dataset, train_config.data_root, train_config.image_size,
+                                 train_config.channels)
+        keep_mask(data.labels, train_config.exclude_classes, data.info.name, data.info.num_classes)
+        fit_model_config(fields, data)
+    except ConfigError as error:
+        problems.append(error)
+    except (DatasetUnavailable, ValueError) as error:
+        problems.append(ConfigError(str(error).splitlines()[0], field="dataset", rule="dataset_unreadable"))
+    return problems
 
 
 def _probe(dataset: str, root: str | None, image_size: int | None, channels: int | None):
@@ -119,49 +113,20 @@ def _probe(dataset: str, root: str | None, image_size: int | None, channels: int
     return load_dataset(dataset, "test", root=root, image_size=image_size, channels=channels, limit=4)
 
 
-def check_settings(settings: dict, probe: Callable | None = None) -> list[str]:
-    """Everything the CLI would refuse, found before anything starts: one line per problem ([] = fine).
-
-    probe(dataset, root, image_size, channels) -> a few test images (ImageData) tells image shape and labels;
-    pass a cached one from a UI."""
-    from vae.cli import configs_from_args
-    from vae.config import ModelConfig, default_hidden
-    from vae.data import DatasetUnavailable, list_datasets
-    from vae.data.transforms import keep_mask
-    from vae.devices import resolve_device
-    from vae.train import fit_model_config
-
-    try:
-        args = _parse_train_args(settings_to_args(settings))
-        fields, train_config = configs_from_args(args)
-    except (ConfigError, ValueError) as error:
-        return [str(error)]
-    problems = []
-    try:
-        resolve_device(train_config.device)
-    except ConfigError as error:
-        problems.append(str(error))
-    status = {s.name: s for s in list_datasets(train_config.data_root)}.get(train_config.dataset)
-    if status is not None and not status.available and not train_config.download:
-        return problems + [status.how_to_get]
-    try:
-        data = (probe or _probe)(train_config.dataset, train_config.data_root, train_config.image_size,
-                                 train_config.channels)
-        keep_mask(data.labels, train_config.exclude_classes, data.info.name, data.info.num_classes)
-        fields.setdefault("hidden", default_hidden(fields["arch"], data.info.image_shape[-1]))
-        config = fit_model_config(fields, data)
-        ModelConfig(**config.to_dict())
-    except (ConfigError, DatasetUnavailable, ValueError) as error:
-        problems.append(str(error))
-    return problems
-
-
 # ---------------------------------------------------------------- processes
 
-def _spawn(run_dir: Path, command: list[str], action: str, extra: dict | None = None) -> int:
-    """Start command detached from this process group, log to DIR/train.log, record DIR/launch.json."""
-    atomic_write_json(run_dir / LAUNCH_NAME, {"pid": None, "command": command, "started": time.time(),
-                                              "action": action, **(extra or {})})
+def _trainer_command(run_dir: Path, action: str, epochs: int | None = None) -> list[str]:
+    """The one command this module runs: our trainer on this folder (fixed words, the folder's path)."""
+    where = ["--run-dir" if action == "start" else "--resume", str(run_dir.absolute())]
+    return [sys.executable, "-m", "vae", "train", *where, "--quiet",
+            *(["--epochs", str(int(epochs))] if epochs else [])]
+
+
+def _spawn(run_dir: Path, action: str, epochs: int | None = None) -> int:
+    """Start the trainer on run_dir detached from this process group, log to DIR/train.log, record
+    DIR/launch.json."""
+    command = _trainer_command(run_dir, action, epochs)
+    atomic_write_json(run_dir / LAUNCH_NAME, {"pid": None, "started": time.time(), "action": action})
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(run_dir / LOG_NAME, "ab") as log:
         if action != "start":
@@ -171,8 +136,7 @@ def _spawn(run_dir: Path, command: list[str], action: str, extra: dict | None = 
                                    stderr=subprocess.STDOUT, env=env, start_new_session=True)
     # The only reference to the Popen lives in this thread: it reaps the child, then both go away.
     threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
-    atomic_write_json(run_dir / LAUNCH_NAME, {"pid": process.pid, "command": command, "started": time.time(),
-                                              "action": action, **(extra or {})})
+    atomic_write_json(run_dir / LAUNCH_NAME, {"pid": process.pid, "started": time.time(), "action": action})
     return process.pid
 
 
@@ -189,23 +153,32 @@ def _claim_dir(runs_root: Path, name: str) -> Path:
     raise LaunchError(f"too many runs named {name}: pick another name")
 
 
-def start_run(settings: dict | list[str], runs_root: str | Path, name: str | None = None) -> Path:
-    """Launch `python -m vae train ... --run-dir DIR --quiet` in the background; returns DIR.
+def start_run(settings: dict, runs_root: str | Path, name: str | None = None) -> Path:
+    """Validate flat settings {field name: value}, write them as DIR/config.json and launch
+    `python -m vae train --run-dir DIR --quiet` in the background; returns DIR.
 
-    settings: a dict of CLI settings (see SETTING_KEYS) or the CLI arguments themselves."""
-    args = settings_to_args(settings) if isinstance(settings, dict) else [str(a) for a in settings]
-    if any(a in ("--run-dir", "--resume") for a in args):
-        raise ValueError("start_run picks the run directory itself: leave out --run-dir and --resume")
-    clean = sanitize_run_name(name or "") or default_run_name(settings if isinstance(settings, dict) else None)
+    Raises ConfigError (naming the field) before anything is written when a setting is invalid."""
+    fields, train_config = split_settings(settings)
+    clean = sanitize_run_name(name or "") or default_run_name(settings)
     run_dir = _claim_dir(Path(runs_root), clean)
-    command = [sys.executable, "-m", "vae", "train", *args, "--run-dir", str(run_dir.absolute()), "--quiet"]
-    _spawn(run_dir, command, "start", {"settings": settings if isinstance(settings, dict) else None})
+    write_prepared(run_dir, fields, train_config)
+    _spawn(run_dir, "start")
     return run_dir
 
 
-def _launch(run_dir: Path) -> dict:
+LAUNCH_TYPES = {"pid": (int, type(None)), "started": (int, float), "stop_pid": (int, type(None)),
+                "stop_requested": (int, float), "action": str}
+
+
+def launch_record(run_dir: Path) -> dict:
+    """launch.json, type-checked: {} when missing or damaged."""
     launch = read_json(run_dir / LAUNCH_NAME, default={})
-    return launch if isinstance(launch, dict) else {}
+    if not isinstance(launch, dict):
+        return {}
+    for key, kinds in LAUNCH_TYPES.items():
+        if key in launch and (not isinstance(launch[key], kinds) or isinstance(launch[key], bool)):
+            return {}
+    return launch
 
 
 def _started_at(pid: int) -> float | None:
@@ -229,6 +202,37 @@ def _owns(pid: int | None, before: float) -> bool:
     return started is None or started <= before + 2.0
 
 
+def _command_line(pid: int) -> list[str] | None:
+    """A process's arguments, from /proc (Linux) or ps (macOS); None when neither can say."""
+    try:
+        with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
+            return [part.decode("utf-8", "replace") for part in handle.read().split(b"\0") if part]
+    except OSError:
+        pass
+    try:  # fixed words and a whole number: nothing from a file reaches this command line as text
+        out = subprocess.run(["ps", "-ww", "-o", "command=", "-p", str(int(pid))], capture_output=True, text=True,
+                             timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.split() if out.returncode == 0 and out.stdout.strip() else None
+
+
+def is_trainer_of(pid: int | None, run_dir: Path) -> bool:
+    """Whether process pid is `python -m vae train` working on this very run folder (as --run-dir or
+    --resume): the only processes this app ever signals."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 1 or not pid_alive(pid):
+        return False
+    argv = _command_line(pid)
+    if not argv:
+        return False
+    folder = str(run_dir.absolute())
+    for i in range(len(argv) - 3):
+        if argv[i:i + 3] == ["-m", "vae", "train"]:
+            rest = argv[i + 3:]
+            return any(rest[j] in ("--run-dir", "--resume") and rest[j + 1] == folder for j in range(len(rest) - 1))
+    return False
+
+
 def _failure_message(run_dir: Path) -> str:
     lines = log_tail(run_dir, 50)
     errors = [line for line in lines if line.startswith("error:") or re.match(r"^\w+(Error|Exception):", line)]
@@ -238,10 +242,8 @@ def _failure_message(run_dir: Path) -> str:
 def run_state(run_dir: str | Path) -> RunState | None:
     """The run's state from launch.json, status.json and whether its process lives; None if no run."""
     run_dir = Path(run_dir)
-    launch = _launch(run_dir)
-    status = read_json(run_dir / STATUS_NAME, default={}) or {}
-    if not isinstance(status, dict):
-        status = {}
+    launch = launch_record(run_dir)
+    status, _ = checked_status(read_json(run_dir / STATUS_NAME, default=None))
     if not launch and not status and not (run_dir / CONFIG_NAME).is_file():
         return None
     stop_pid = launch.get("stop_pid")  # the process a stop was asked of, if any
@@ -268,58 +270,54 @@ def run_state(run_dir: str | Path) -> RunState | None:
     return RunState(state, None, message)
 
 
-def stop_run(run_dir: str | Path) -> None:
-    """Ask the trainer to save and exit (SIGTERM); it then marks the run stopped."""
-    run_dir = Path(run_dir)
+def checked_run_dir(run_dir: str | Path, runs_root: str | Path) -> Path:
+    """run_dir, if it is a real folder (not a link) directly under runs_root; else LaunchError."""
+    run_dir, root = Path(run_dir), Path(runs_root)
+    if run_dir.is_symlink() or not run_dir.is_dir():
+        raise LaunchError(f"{run_dir.name} is not a run folder (a link, or not a folder): nothing was done")
+    if run_dir.absolute().parent.resolve() != root.resolve():
+        raise LaunchError(f"{run_dir.name} is not in the runs folder {root}: nothing was done")
+    return run_dir
+
+
+def stop_run(run_dir: str | Path, *, runs_root: str | Path) -> None:
+    """Ask the trainer to save and exit (SIGTERM); it then marks the run stopped.
+
+    Only a process that is our trainer of this very folder is signalled, whatever pid the files name."""
+    run_dir = checked_run_dir(run_dir, runs_root)
     state = run_state(run_dir)
     if state is None or not state.live or state.pid is None:
         raise LaunchError(f"{run_dir.name} is not running")
-    atomic_write_json(run_dir / LAUNCH_NAME, {**_launch(run_dir), "stop_pid": state.pid, "stop_requested": time.time()})
+    if not is_trainer_of(state.pid, run_dir):
+        raise LaunchError(f"process {state.pid} is not this run's trainer: nothing was signalled")
+    atomic_write_json(run_dir / LAUNCH_NAME, {**launch_record(run_dir), "stop_pid": state.pid, "stop_requested": time.time()})
     with contextlib.suppress(ProcessLookupError):
         os.kill(state.pid, signal.SIGTERM)
 
 
-def resume_run(run_dir: str | Path, epochs: int | None = None) -> None:
+def resume_run(run_dir: str | Path, epochs: int | None = None, *, runs_root: str | Path) -> None:
     """Continue a stopped, interrupted, failed or finished run (to `epochs` in all, if given).
 
-    With a checkpoint the trainer continues from it; a run that died before its first checkpoint
-    starts again from scratch with the command that launched it."""
-    run_dir = Path(run_dir)
+    Always `python -m vae train --resume DIR`: the trainer continues from the checkpoint, or starts the
+    run again from step 0 from its own config.json when it died before its first one."""
+    run_dir = checked_run_dir(run_dir, runs_root)
     state = run_state(run_dir)
-    if state is None:
-        raise LaunchError(f"{run_dir} holds no run")
+    if state is None or not (run_dir / CONFIG_NAME).is_file():
+        raise LaunchError(f"{run_dir.name} holds no run to resume (no config.json)")
     if state.live:
         raise LaunchError(f"{run_dir.name} is still running")
-    launch = _launch(run_dir)
-    if has_checkpoint(run_dir) and (run_dir / CONFIG_NAME).is_file():
-        command = [sys.executable, "-m", "vae", "train", "--resume", str(run_dir.absolute()), "--quiet"]
-        if epochs:
-            command += ["--epochs", str(int(epochs))]
-        _spawn(run_dir, command, "resume")
-        return
-    if not launch.get("command"):
-        raise LaunchError(f"{run_dir.name} has no checkpoint to resume from and was not started from the app")
-    for name in (CONFIG_NAME, STATUS_NAME, METRICS_NAME, CHECKPOINT_NAME):
-        (run_dir / name).unlink(missing_ok=True)
-    for folder in (SAMPLES_DIR, RECONS_DIR):
-        shutil.rmtree(run_dir / folder, ignore_errors=True)
-    command = list(launch["command"])
-    if epochs and "--epochs" in command:
-        command[command.index("--epochs") + 1] = str(int(epochs))
-    elif epochs:
-        command[4:4] = ["--epochs", str(int(epochs))]
-    _spawn(run_dir, command, "restart", {"settings": launch.get("settings")})
+    _spawn(run_dir, "resume" if has_checkpoint(run_dir) else "restart", epochs)
 
 
-def delete_run(run_dir: str | Path) -> None:
-    """Remove a run's folder; refused while its trainer runs."""
-    run_dir = Path(run_dir)
+def delete_run(run_dir: str | Path, *, runs_root: str | Path) -> None:
+    """Remove a run's folder (a real folder directly under runs_root); refused while its trainer runs."""
+    run_dir = checked_run_dir(run_dir, runs_root)
     state = run_state(run_dir)
     if state is None:
         raise LaunchError(f"{run_dir} holds no run")
     if state.live:
         raise LaunchError(f"{run_dir.name} is still running: stop it first")
-    shutil.rmtree(run_dir)
+    shutil.rmtree(run_dir)  # refuses a link itself; never follows links inside the folder
 
 
 # ---------------------------------------------------------------- reading
@@ -344,10 +342,9 @@ def list_run_dirs(runs_root: str | Path) -> list[Path]:
         return []
 
     def started(path: Path) -> float:
-        status = read_json(path / STATUS_NAME, default={}) or {}
-        launch = _launch(path)
-        return float(status.get("started") or launch.get("started") or path.stat().st_mtime)
+        status, _ = checked_status(read_json(path / STATUS_NAME, default=None))
+        return float(status.get("started") or launch_record(path).get("started") or path.stat().st_mtime)
 
-    dirs = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+    dirs = [p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
             and ((p / CONFIG_NAME).is_file() or (p / LAUNCH_NAME).is_file())]
     return sorted(dirs, key=started, reverse=True)

@@ -1,6 +1,8 @@
 """The run directory: what a training run writes and how readers (CLI, app) find it.
 
-    DIR/config.json          {"model": ModelConfig, "train": TrainConfig, ...}
+    DIR/config.json          {"model": ModelConfig, "train": TrainConfig, "dataset_info": ...}; a launcher
+                             writes {"model": given model settings, "train": ..., "prepared": true} and the
+                             trainer replaces it with the full config once it has read the data
     DIR/status.json          state (running/finished/stopped/failed), pid, epoch, message
     DIR/metrics.jsonl        one JSON object per log event (kind "step" or "epoch")
     DIR/samples/epoch_NNNN.png, DIR/recons/epoch_NNNN.png
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from vae.atomic import atomic_write_json, read_json, read_jsonl
 from vae.checkpoint import CHECKPOINT_NAME
+from vae.config import ConfigError, ModelConfig, TrainConfig, split_settings
 
 CONFIG_NAME = "config.json"
 STATUS_NAME = "status.json"
@@ -26,6 +29,54 @@ METRICS_NAME = "metrics.jsonl"
 SAMPLES_DIR = "samples"
 RECONS_DIR = "recons"
 FINAL_STATES = ("finished", "stopped", "failed", "interrupted")
+RUNS_ENV = "VAE_RUNS_DIR"  # where new runs go and the app looks for them; default ./runs
+# Files a trainer writes into its run folder, and nothing else: what a restart from scratch removes.
+OUTPUT_FILES = (STATUS_NAME, METRICS_NAME, CHECKPOINT_NAME)
+OUTPUT_DIRS = (SAMPLES_DIR, RECONS_DIR)
+
+
+def default_runs_dir(base: str | Path | None = None) -> Path:
+    """$VAE_RUNS_DIR when set, else runs/ under base (default: the current folder)."""
+    return Path(os.environ.get(RUNS_ENV) or Path(base or ".") / "runs")
+
+
+def default_run_name(settings: dict | None) -> str:
+    """<family>-<dataset>-<date>-<time>, e.g. vae-digits-20261201-213000."""
+    settings = settings or {}
+    return f"{settings.get('family', 'vae')}-{settings.get('dataset', 'digits')}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def write_prepared(run_dir: str | Path, model_settings: dict, train_config) -> None:
+    """A run a trainer will start: config.json with the given model settings and the full training config."""
+    atomic_write_json(Path(run_dir) / CONFIG_NAME, {"model": model_settings, "train": train_config.to_dict(),
+                                                    "prepared": True, "created": time.time()})
+
+
+def run_is_prepared(run_dir: str | Path) -> bool:
+    """config.json written by a launcher, and nothing of a trainer yet."""
+    run = read_run(run_dir)
+    return run is not None and run.prepared and not any((Path(run_dir) / n).exists() for n in OUTPUT_FILES)
+
+
+def clear_outputs(run_dir: str | Path) -> None:
+    """Remove what a trainer wrote (status, metrics, checkpoint, epoch grids), for a restart from step 0.
+
+    Only those names, inside a real run folder: never a link, never anything else."""
+    run_dir = Path(run_dir)
+    if run_dir.is_symlink() or not run_dir.is_dir():
+        raise ConfigError(f"{run_dir} is not a run folder (a link, or no folder): refusing to touch it")
+    for name in OUTPUT_FILES:
+        path = run_dir / name
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+    for name in OUTPUT_DIRS:
+        folder = run_dir / name
+        if folder.is_symlink():
+            folder.unlink()  # the link only, never what it points to
+        elif folder.is_dir():
+            for image in folder.glob("epoch_*.png"):
+                if image.is_symlink() or image.is_file():
+                    image.unlink()
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -46,42 +97,117 @@ def pid_alive(pid: int | None) -> bool:
 
 
 @dataclass(frozen=True)
-class RunInfo:
+class Run:
+    """What a run folder says about itself, checked: every reader (CLI, trainer, app) goes through this.
+
+    A folder whose files are damaged still reads: `problem` says why in one line, and `model` /
+    `train` are None where they could not be trusted."""
+
     path: Path
-    config: dict
-    status: dict
-    state: str  # status.json's state, or "interrupted" when a "running" run's process is gone
+    config: dict  # config.json as read ({} when it is not a JSON object)
+    status: dict  # status.json, type-checked ({} when missing or damaged)
+    state: str  # status.json's state; "interrupted" when a "running" run's process is gone; "prepared" before it starts
+    model: ModelConfig | None  # the full model config (None before the trainer fitted it to the data, or damaged)
+    train: TrainConfig | None
+    class_names: tuple[str, ...] = ()
+    factor_names: tuple[str, ...] = ()
+    factor_sizes: tuple[int, ...] = ()
+    problem: str | None = None  # one line: why this run cannot be used
 
     @property
     def name(self) -> str:
         return self.path.name
 
+    @property
+    def prepared(self) -> bool:
+        """Written by a launcher (config.json alone), not started by a trainer yet."""
+        return self.state == "prepared"
+
+
+STATUS_TYPES = {"state": str, "pid": (int, type(None)), "epoch": int, "epochs": int, "step": int, "message": str,
+                "started": (int, float), "updated": (int, float)}
+
+
+def checked_status(status) -> tuple[dict, str | None]:
+    """status.json's dict if every field has its type, else ({}, why)."""
+    if status is None:
+        return {}, None
+    if not isinstance(status, dict):
+        return {}, "status.json is not a JSON object"
+    for key, kinds in STATUS_TYPES.items():
+        if key in status and (not isinstance(status[key], kinds) or isinstance(status[key], bool)):
+            return {}, f"status.json's {key} has the wrong type ({type(status[key]).__name__})"
+    return status, None
+
+
+def _strings(value, what: str) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"config.json's {what} must be a list of names")
+    return tuple(value)
+
+
+def is_run_folder(path: Path) -> bool:
+    """A real directory (not a link to one) that holds a run's config.json."""
+    return path.is_dir() and not path.is_symlink() and (path / CONFIG_NAME).is_file()
+
+
+def read_run(run_dir: str | Path) -> Run | None:
+    """The run in run_dir, checked; None when the folder holds no config.json."""
+    run_dir = Path(run_dir)
+    if not (run_dir / CONFIG_NAME).is_file():
+        return None
+    config = read_json(run_dir / CONFIG_NAME)
+    status, problem = checked_status(read_json(run_dir / STATUS_NAME, default=None))
+    state = status.get("state", "unknown")
+    if state == "running" and not pid_alive(status.get("pid")):
+        state = "interrupted"
+    model = train = None
+    names: dict = {}
+    if not isinstance(config, dict):
+        return Run(run_dir, {}, status, state, None, None, problem="config.json is not a JSON object")
+    try:
+        train = TrainConfig.from_dict(config.get("train"))
+        if config.get("prepared"):
+            given = config.get("model")
+            if not isinstance(given, dict):
+                raise ConfigError("the model settings must be a JSON object")
+            split_settings({**given, **train.to_dict()})
+            state = state if status else "prepared"
+        else:
+            model = ModelConfig.from_dict(config.get("model"))
+        info = config.get("dataset_info", {})
+        if not isinstance(info, dict):
+            raise ConfigError("config.json's dataset_info must be a JSON object")
+        names = dict(class_names=_strings(info.get("class_names", []), "class_names"),
+                     factor_names=_strings(info.get("factor_names", []), "factor_names"))
+        sizes = info.get("factor_sizes", [])
+        if not isinstance(sizes, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in sizes):
+            raise ConfigError("config.json's factor_sizes must be a list of whole numbers")
+        names["factor_sizes"] = tuple(sizes)
+    except ConfigError as error:
+        problem = problem or f"config.json: {error}"
+        model = None
+    return Run(run_dir, config, status, state, model, train, **names, problem=problem)
+
+
+def list_runs(root: str | Path = "runs") -> list[Run]:
+    """Every run folder directly under root (real directories only, never links), newest first;
+    damaged ones too (see Run.problem)."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    runs = [run for child in root.iterdir() if is_run_folder(child) and (run := read_run(child))]
+
+    def started(run: Run) -> float:
+        value = run.status.get("started", 0)
+        return float(value) if isinstance(value, (int, float)) else 0.0
+
+    return sorted(runs, key=started, reverse=True)
+
 
 def write_status(run_dir: str | Path, **fields) -> None:
     """Replace status.json with fields plus the time of this update."""
     atomic_write_json(Path(run_dir) / STATUS_NAME, {**fields, "updated": time.time()})
-
-
-def read_run(run_dir: str | Path) -> RunInfo | None:
-    """What a run directory says about itself; None when it holds no run."""
-    run_dir = Path(run_dir)
-    config = read_json(run_dir / CONFIG_NAME)
-    if not isinstance(config, dict):
-        return None
-    status = read_json(run_dir / STATUS_NAME, default={}) or {}
-    state = status.get("state", "unknown")
-    if state == "running" and not pid_alive(status.get("pid")):
-        state = "interrupted"
-    return RunInfo(run_dir, config, status, state)
-
-
-def list_runs(root: str | Path = "runs") -> list[RunInfo]:
-    """Every run directly under root, newest first."""
-    root = Path(root)
-    if not root.is_dir():
-        return []
-    runs = [info for child in root.iterdir() if child.is_dir() and (info := read_run(child))]
-    return sorted(runs, key=lambda r: r.status.get("started", 0), reverse=True)
 
 
 def read_metrics(run_dir: str | Path, kind: str | None = None) -> list[dict]:

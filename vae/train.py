@@ -22,19 +22,22 @@ from typing import Callable
 import torch
 
 from vae import __version__
-from vae.atomic import atomic_write_json, atomic_write_jsonl, read_json
+from vae.atomic import atomic_write_json, atomic_write_jsonl
 from vae.checkpoint import read_checkpoint, model_from_checkpoint, save_checkpoint
-from vae.config import ConfigError, ModelConfig, TrainConfig
+from vae.config import ConfigError, ModelConfig, TrainConfig, default_hidden, split_settings
 from vae.data import ImageData, load_dataset
 from vae.devices import resolve_device
 from vae.evaluate import batched_losses
 from vae.grids import interleave_rows, save_grid
 from vae.models import build_model
 from vae.optim_state import optimizer_from_tensors, optimizer_to_tensors
-from vae.runs import (CONFIG_NAME, METRICS_NAME, RECONS_DIR, SAMPLES_DIR, has_checkpoint, read_metrics,
-                      write_status)
+from vae.runs import (CONFIG_NAME, METRICS_NAME, RECONS_DIR, SAMPLES_DIR, clear_outputs, has_checkpoint,
+                      read_metrics, read_run, write_status)
 
 Callback = Callable[[dict], "bool | None"]  # return False to stop the run cleanly
+# A run's first checkpoint is written this many seconds into its first epoch, at a log event, so a run
+# killed early (a long first epoch: ~140 s for Fashion-MNIST on 2 cores) resumes instead of restarting.
+EARLY_CHECKPOINT_S = 15.0
 
 
 class TrainingDiverged(RuntimeError):
@@ -59,8 +62,10 @@ def load_split(config: TrainConfig, split: str) -> ImageData:
 
 
 def fit_model_config(model_config: ModelConfig | dict, data: ImageData) -> ModelConfig:
-    """The model config with what the data decides filled in: image shape, classes, dataset size."""
+    """The model config with what the data decides filled in: image shape, classes, dataset size, and
+    the hidden widths when none were given (from the image size)."""
     fields = model_config.to_dict() if isinstance(model_config, ModelConfig) else dict(model_config)
+    fields.setdefault("hidden", default_hidden(fields.get("arch", "mlp"), data.info.image_shape[-1]))
     fields["image_shape"] = tuple(data.info.image_shape)
     fields["dataset_size"] = len(data)
     if fields.get("family") == "cvae":
@@ -92,6 +97,33 @@ class _StopRequest:
             signal.signal(sig, handler)
 
 
+def train_settings(settings: dict, run_dir: str | Path, *, callback: Callback | None = None,
+                   progress: bool = False) -> RunResult:
+    """Start a new run from flat settings {field name: value} (as the CLI and the app give them)."""
+    fields, train_config = split_settings(settings)
+    return train(fields, train_config, run_dir, callback=callback, progress=progress)
+
+
+def start_prepared(run_dir: str | Path, *, callback: Callback | None = None, progress: bool = False) -> RunResult:
+    """Train the run a launcher prepared in run_dir (its config.json alone), from step 0."""
+    run = _readable_run(run_dir)
+    if not run.prepared:
+        raise ConfigError(f"{run_dir} already holds a run: resume it with --resume {run_dir} or pick another --run-dir")
+    fields, train_config = split_settings({**run.config["model"], **run.train.to_dict()})
+    return _start(fields, train_config, Path(run_dir), callback, progress, None)
+
+
+def _readable_run(run_dir: str | Path):
+    run = read_run(run_dir)
+    if run is None:
+        raise ConfigError(f"{run_dir} holds no run (no config.json): start one with `python -m vae train`")
+    if Path(run_dir).is_symlink():
+        raise ConfigError(f"{run_dir} is a link to a folder, not a run folder: give the folder itself")
+    if run.problem:
+        raise ConfigError(f"{run_dir} is damaged: {run.problem}")
+    return run
+
+
 def train(model_config: ModelConfig | dict, train_config: TrainConfig, run_dir: str | Path, *,
           callback: Callback | None = None, progress: bool = False,
           data: tuple[ImageData, ImageData] | None = None) -> RunResult:
@@ -99,6 +131,14 @@ def train(model_config: ModelConfig | dict, train_config: TrainConfig, run_dir: 
     run_dir = Path(run_dir)
     if (run_dir / CONFIG_NAME).exists():
         raise ConfigError(f"{run_dir} already holds a run: resume it with --resume {run_dir} or pick another --run-dir")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"{run_dir} is a file, not a folder: pick another --run-dir")
+    return _start(model_config, train_config, run_dir, callback, progress, data)
+
+
+def _start(model_config: ModelConfig | dict, train_config: TrainConfig, run_dir: Path, callback: Callback | None,
+           progress: bool, data: tuple[ImageData, ImageData] | None) -> RunResult:
+    """Train a new run from step 0 (its config.json is written, replacing a prepared one)."""
     train_data, test_data = data or (load_split(train_config, "train"), load_split(train_config, "test"))
     model_config = fit_model_config(model_config, train_data)
     device = resolve_device(train_config.device)
@@ -122,13 +162,23 @@ def resume(run_dir: str | Path, *, epochs: int | None = None, callback: Callback
            progress: bool = False, device: str | None = None) -> RunResult:
     """Continue a stopped, killed or finished run from its checkpoint (optionally to more epochs)."""
     run_dir = Path(run_dir)
-    saved = read_json(run_dir / CONFIG_NAME)
-    if not isinstance(saved, dict) or "train" not in saved:
-        raise ConfigError(f"{run_dir} holds no run to resume (no config.json): start one with `python -m vae train`")
+    run = _readable_run(run_dir)
+    if run.state == "running":
+        raise ConfigError(f"{run_dir} is being trained right now (process {run.status.get('pid')}): stop it first")
     changes = {"epochs": epochs} if epochs else {}
     if device:
         changes["device"] = device
-    train_config = TrainConfig.from_dict(saved["train"]).replace(**changes)
+    train_config = run.train.replace(**changes)
+    if not has_checkpoint(run_dir):  # prepared, or killed before its first checkpoint: start again from step 0
+        clear_outputs(run_dir)
+        if run.prepared:
+            fields, _ = split_settings({**run.config["model"], **train_config.to_dict()})
+            return _start(fields, train_config, run_dir, callback, progress, None)
+        return _start(run.model.to_dict(), train_config, run_dir, callback, progress, None)
+    done = run.status.get("epoch", 0)
+    if run.state == "finished" and train_config.epochs <= done:
+        raise ConfigError(f"{run_dir.name} has finished its {done} epochs: to train on, give more, e.g. "
+                          f"--resume {run_dir} --epochs {done + 10}")
     device_ = resolve_device(train_config.device)
     train_data, test_data = load_split(train_config, "train"), load_split(train_config, "test")
     checkpoint = read_checkpoint(run_dir)
@@ -140,6 +190,9 @@ def resume(run_dir: str | Path, *, epochs: int | None = None, callback: Callback
     torch.set_rng_state(checkpoint.tensors["rng.cpu"])
     if device_.type == "cuda" and "rng.cuda" in checkpoint.tensors:
         torch.cuda.set_rng_state(checkpoint.tensors["rng.cuda"])
+    missing = [key for key in ("epoch", "batch", "step", "wall") if key not in checkpoint.meta]
+    if missing:
+        raise ConfigError(f"{run_dir}'s checkpoint lacks {', '.join(missing)} in its metadata: it cannot be resumed")
     state = {key: checkpoint.meta[key] for key in ("epoch", "batch", "step", "wall")}
     # Events logged after the checkpoint was written are replayed by this run: drop them.
     events = [e for e in read_metrics(run_dir) if e.get("step", 0) <= state["step"]]
@@ -171,6 +224,7 @@ class _Loop:
         generator = torch.Generator().manual_seed(config.seed + 1)
         self.grid_z = torch.randn(config.grid_images, model.latent_dim, generator=generator)
         self.started = time.time()
+        self.early_checkpoint = state["epoch"] == 0 and not has_checkpoint(run_dir)
         self.metrics = None  # metrics.jsonl, open for appending after the first event (see _log)
 
     def _status(self, state: str, message: str = "") -> None:
@@ -228,6 +282,9 @@ class _Loop:
                     bar.set_postfix(loss=f"{event['loss']:.2f}", samples_s=f"{rate:,.0f}")
                     if self.callback and self.callback(event) is False:
                         stop.reason = "callback"
+                    if self.early_checkpoint and time.time() - self.started >= EARLY_CHECKPOINT_S and not last:
+                        self._checkpoint()
+                        self.early_checkpoint = False
                 if stop.reason and not last:  # on the last batch, finish the epoch first
                     bar.close()
                     self._check_finite()

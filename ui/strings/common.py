@@ -38,4 +38,6 @@ STRINGS = {
     "reconstruction": ("Reconstruction", "重建"),
     "class": ("Class", "类别"),
     "index": ("Index", "序号"),
+    "damaged_label": ("damaged", "已损坏"),
+    "model_damaged": ("{name} cannot be opened: {why}", "无法打开 {name}:{why}"),
 }

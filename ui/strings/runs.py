@@ -135,4 +135,7 @@ STRINGS = {
                         "每行测试图片下面,是模型根据它们的编码画回的一行。"),
     "run_strip": ("The same samples across the epochs", "同一组样本在各轮中的变化"),
     "run_epoch": ("epoch {epoch}", "第 {epoch} 轮"),
+    "run_damaged": ("This run folder is damaged: {why}. Other runs are not affected; delete it or repair the file.",
+                    "这个训练文件夹已损坏:{why}。其他训练不受影响;可以删除它或修复该文件。"),
+    "run_damaged_short": ("❗ damaged: {why}", "❗ 已损坏:{why}"),
 }

@@ -33,11 +33,20 @@ def find_classes(root: str) -> tuple[str, ...]:
 
 
 def list_files(root: str, classes: tuple[str, ...]) -> list[tuple[str, int]]:
-    """(path, class index) of every image file, walked recursively in a stable order."""
+    """(path, class index) of every image file, walked recursively in a stable order.
+
+    Links to folders are followed (a class folder may be one), but each real folder is walked once:
+    a link back up the tree (a loop) would otherwise make the walk endless."""
     extensions = _image_extensions()
     files = []
     for label, name in enumerate(classes):
-        for folder, _, names in os.walk(os.path.join(root, name), followlinks=True):
+        seen: set[tuple[int, int]] = set()
+        for folder, subfolders, names in os.walk(os.path.join(root, name), followlinks=True):
+            stat = os.stat(folder)
+            if (stat.st_dev, stat.st_ino) in seen:
+                subfolders[:] = []
+                continue
+            seen.add((stat.st_dev, stat.st_ino))
             files += [(os.path.join(folder, f), label) for f in names if f.lower().endswith(extensions)]
     return sorted(files)  # os.walk order depends on the file system; the split must not
 

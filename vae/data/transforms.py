@@ -10,6 +10,8 @@ import dataclasses
 import torch
 import torch.nn.functional as F
 
+from vae.config import ConfigError
+
 from .base import ImageData
 
 # ITU-R 601-2 luma, the weights PIL's "L" mode uses.
@@ -32,12 +34,15 @@ def keep_mask(labels: torch.Tensor | None, exclude: tuple[int, ...], name: str,
     if not exclude:
         return None
     if labels is None:
-        raise ValueError(f"exclude_classes needs labels, and {name} has none")
+        raise ConfigError(f"exclude_classes needs labels, and {name} has none", field="exclude_classes",
+                          rule="exclude_unlabelled", dataset=name)
     bad = [c for c in exclude if not 0 <= int(c) < num_classes]
     if bad:
-        raise ValueError(f"exclude_classes {bad} out of range: {name} has classes 0..{num_classes - 1}")
+        raise ConfigError(f"exclude_classes {bad} out of range: {name} has classes 0..{num_classes - 1}",
+                          field="exclude_classes", rule="exclude_range", bad=bad, dataset=name, last=num_classes - 1)
     if len({int(c) for c in exclude}) >= num_classes:
-        raise ValueError(f"exclude_classes leaves none of the {num_classes} classes of {name}: keep at least one")
+        raise ConfigError(f"exclude_classes leaves none of the {num_classes} classes of {name}: keep at least one",
+                          field="exclude_classes", rule="exclude_all", classes=num_classes, dataset=name)
     return ~torch.isin(labels, torch.tensor([int(c) for c in exclude], dtype=labels.dtype))
 
 

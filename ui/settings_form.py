@@ -1,0 +1,159 @@
+"""The Train form, generated from vae.config's fields: one widget per setting the chosen family and
+dataset use, in the column its metadata names, with its translated label and help.
+
+Widgets hold raw values; `form_settings` turns them into flat settings {field: value} and
+`describe` turns a ConfigError into one translated line that names the field by its label.
+Nothing here knows a particular setting except through its field's metadata.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+
+import streamlit as st
+
+from ui.i18n import t, table
+from vae.config import ConfigError, ModelConfig, TrainConfig, base_type, settings_of, type_hints, used_by
+
+PREFIX = "train_"  # session-state key of a setting's widget: train_<field name>
+GROUPS = ("model", "objective", "data", "run")
+SESSION = "session"
+
+
+def key_of(name: str) -> str:
+    return PREFIX + name
+
+
+def all_settings() -> list[tuple[dataclasses.Field, typing.Any]]:
+    """(field, type hint) of every setting, model then training."""
+    out = []
+    for cls in (ModelConfig, TrainConfig):
+        hints = type_hints(cls)
+        out += [(f, hints[f.name]) for f in settings_of(cls)]
+    return out
+
+
+def widget_value(f: dataclasses.Field, hint, value):
+    """A settings value as its widget holds it: tuples as '256,64' text, None as '' for text fields."""
+    kind, _ = base_type(hint)
+    if typing.get_origin(kind) is tuple:
+        return ",".join(str(v) for v in value or ())
+    if kind is str and not f.metadata.get("choices"):
+        return value or ""
+    return value
+
+
+def form_defaults(preset: dict) -> dict:
+    """Every widget's value for a preset (a partial dict of field names over the schema's defaults)."""
+    return {key_of(f.name): widget_value(f, hint, preset.get(f.name, f.default)) for f, hint in all_settings()}
+
+
+def _label(name: str, family: str) -> str:
+    special = f"setting_{name}_{family}"
+    return t(special) if special in table() else t(f"setting_{name}")
+
+
+def _choice_text(name: str):
+    def text(value) -> str:
+        key = f"choice_{name}_{value}"
+        return t(key) if key in table() else str(value)
+    return text
+
+
+def _shown(f: dataclasses.Field, family: str, dataset: str, values: dict, advanced: bool) -> bool:
+    meta = f.metadata
+    if meta.get("advanced", False) != advanced or not used_by(f, family, dataset):
+        return False
+    if meta.get("choices") and family in meta.get("family_defaults", {}):
+        return False  # fixed by the family (VQ-VAE is always conv)
+    return meta.get("shown") is None or meta["shown"](values)
+
+
+def _widget(f: dataclasses.Field, hint, family: str) -> None:
+    kind, optional = base_type(hint)
+    name, meta = f.name, f.metadata
+    common = dict(key=key_of(name), help=t(f"setting_{name}_help"), persist_state=SESSION)
+    label = _label(name, family)
+    if meta.get("choices"):
+        options = list(meta["choices"])
+        st.selectbox(label, options, format_func=_choice_text(name), index=None if optional else 0,
+                     placeholder=t("settings_default"), **common)
+    elif kind is bool:
+        st.checkbox(label, **common)
+    elif typing.get_origin(kind) is tuple or kind is str:
+        st.text_input(label, placeholder=t("settings_default") if kind is str else "256,64", **common)
+    elif kind is int:
+        st.number_input(label, step=1, placeholder=t("settings_default"), **common)
+    else:
+        st.number_input(label, step=_float_step(f.default), format="%g", **common)
+
+
+def _float_step(default: float) -> float:
+    return 10 ** round(__import__("math").log10(abs(default))) / 10 if default else 0.1
+
+
+def form(dataset_caption=None) -> None:
+    """Draw the widgets for the family and dataset now chosen, in four columns plus 'More settings'."""
+    state = st.session_state
+    family, dataset = state[key_of("family")], state[key_of("dataset")]
+    values = {f.name: state.get(key_of(f.name)) for f, _ in all_settings()}
+    columns = dict(zip(GROUPS, st.columns(len(GROUPS), gap="medium")))
+    section = {"model": "train_section_model", "objective": "train_section_objective",
+               "data": "train_section_data", "run": "train_section_run"}
+    for group, column in columns.items():
+        with column:
+            st.markdown(f"**{t(section[group])}**")
+            for f, hint in all_settings():
+                if f.metadata["group"] == group and _shown(f, family, dataset, values, advanced=False):
+                    _widget(f, hint, family)
+                    if f.name == "dataset" and dataset_caption is not None:
+                        dataset_caption()
+    advanced = [(f, hint) for f, hint in all_settings() if _shown(f, family, dataset, values, advanced=True)]
+    if advanced:
+        with st.expander(t("settings_more")):
+            for column, (f, hint) in zip(st.columns(4) * len(advanced), advanced):
+                with column:
+                    _widget(f, hint, family)
+
+
+def _parse_numbers(f: dataclasses.Field, text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in str(text).replace(" ", "").split(",") if p)
+    except ValueError:
+        raise ConfigError(f"{f.name} must be whole numbers separated by commas (got {text!r})", field=f.name,
+                          rule="whole_list") from None
+
+
+def form_settings(state) -> dict:
+    """The shown widgets' values as flat settings {field name: value}; raises ConfigError for text that
+    is not numbers. Settings left empty (None, '') are left out: the schema's default applies."""
+    family, dataset = state[key_of("family")], state[key_of("dataset")]
+    values = {f.name: state.get(key_of(f.name)) for f, _ in all_settings()}
+    settings = {"family": family}
+    for f, hint in all_settings():
+        if not (_shown(f, family, dataset, values, False) or _shown(f, family, dataset, values, True)):
+            continue
+        value = state.get(key_of(f.name))
+        kind, _ = base_type(hint)
+        if typing.get_origin(kind) is tuple:
+            value = _parse_numbers(f, value or "")
+            if not value and f.name == "hidden":
+                continue  # empty: the trainer picks widths from the image size
+        elif kind is str and isinstance(value, str) and not f.metadata.get("choices"):
+            value = value.strip() or None
+        if value is not None:
+            settings[f.name] = value
+    return settings
+
+
+def describe(error: ConfigError, family: str = "vae") -> str:
+    """One translated line for a refused setting: the form's label, then the reason."""
+    reason_key = f"rule_{error.rule}" if error.rule else None
+    try:
+        reason = t(reason_key, **error.params) if reason_key in table() else str(error)
+    except (KeyError, ValueError, IndexError):
+        reason = str(error)
+    if error.field and f"setting_{error.field}" in table():
+        return t("settings_problem", label=_label(error.field, family), reason=reason)
+    return reason
