@@ -108,6 +108,6 @@ def _stop_trainers(runs: Path) -> None:
         state = launch.run_state(run_dir)
         if state is not None and state.live and state.pid:
             try:
-                launch.stop_run(run_dir)
+                launch.stop_run(run_dir, runs_root=runs)
             except launch.LaunchError:
                 pass

@@ -12,12 +12,13 @@ import math
 import os
 import sys
 import typing
+from pathlib import Path
 
 from vae.checkpoint import CheckpointError
 from vae.config import (FAMILIES, ConfigError, ModelConfig, TrainConfig, base_type, setting_field, settings_of,
                         type_hints)
 from vae.data import DatasetUnavailable
-from vae.runs import RUNS_ENV, default_run_name, default_runs_dir, run_is_prepared
+from vae.runs import CONFIG_NAME, RUNS_ENV, default_run_name, default_runs_dir
 
 
 class _Parser(argparse.ArgumentParser):
@@ -110,10 +111,11 @@ def add_setting_arguments(parser: argparse.ArgumentParser) -> None:
                 continue
             if typing.get_origin(kind) is tuple:
                 kind = _int_list
-            elif f.default is not None and kind in (int, float, str):
+            if f.metadata.get("choices"):  # checked by the schema, so the refusal reads the same everywhere
+                text += f" (one of {', '.join(map(str, f.metadata['choices']))})"
+            if f.default is not None and kind in (int, float, str):
                 text += f" (default {f.default})"
-            group.add_argument(*names, dest=f.name, type=kind, choices=f.metadata.get("choices"), default=None,
-                               help=text.replace("%", "%%"))
+            group.add_argument(*names, dest=f.name, type=kind, default=None, help=text.replace("%", "%%"))
 
 
 def settings_from_args(args) -> dict:
@@ -127,13 +129,16 @@ def _command_train(args) -> int:
 
     given = settings_from_args(args)
     if args.resume:
+        from vae.train import readable_run
+
+        readable_run(args.resume, "run to resume")
         extra = sorted(set(given) - {"epochs", "device"})
         if extra or args.run_dir:
             flags = ", ".join(flag_of(setting_field(n)) for n in extra) or "--run-dir"
             raise ConfigError(f"--resume continues a run with its own settings: leave out {flags} "
                               "(only --epochs and --device may change)")
         result = resume(args.resume, epochs=given.get("epochs"), device=given.get("device"), progress=not args.quiet)
-    elif args.run_dir and not given and run_is_prepared(args.run_dir):
+    elif args.run_dir and not given and (Path(args.run_dir) / CONFIG_NAME).is_file():  # prepared by a launcher
         result = start_prepared(args.run_dir, progress=not args.quiet)
     else:
         run_dir = args.run_dir or str(default_runs_dir() / default_run_name(given))
@@ -189,7 +194,6 @@ def _command_slim(args) -> int:
     from vae.checkpoint import slim_checkpoint
     from vae.runs import thin_epoch_images
 
-    _readable_run(args.run_dir)
     before, after = slim_checkpoint(args.run_dir)
     print(f"{args.run_dir}: checkpoint {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB (weights only; no longer resumable)")
     if args.keep_grids is not None:
@@ -204,7 +208,6 @@ def _command_sample(args) -> int:
     from vae.checkpoint import load_model
     from vae.grids import save_grid
 
-    _readable_run(args.run_dir)
     out = _output_file(args.out)
     model = load_model(args.run_dir)
     if args.label is not None and not 0 <= args.label < max(model.num_classes, 1):
@@ -321,12 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (ConfigError, DatasetUnavailable, CheckpointError, ValueError) as error:
-        field = getattr(error, "field", None)
-        try:  # name the flag that sets it, where one does
-            where = f"{flag_of(setting_field(field))}: " if field and args.command == "train" else ""
-        except KeyError:
-            where = ""
-        print(f"error: {where}{error}", file=sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader left early (`python -m vae datasets | grep -q ...`): not an error
         # Python's recipe: point stdout at devnull so the interpreter's final flush does not fail again.

@@ -66,14 +66,14 @@ def derived(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class ModelConfig:
     family: str = setting("vae", "model family: vae (β-VAE through --beta), tcvae, cvae or vqvae",
-                          group="model", choices=FAMILIES)
+                          group="model", choices=FAMILIES, name="model")
     arch: str = setting("mlp", "mlp: fully connected; conv: stride-2 conv stages", group="model", choices=ARCHS,
                         family_defaults={"vqvae": "conv"})
     image_shape: tuple[int, ...] = derived((1, 28, 28), "(C, H, W) the model reads and draws")
     hidden: tuple[int, ...] = setting((256, 64), "MLP widths or conv channels of each stride-2 stage, e.g. 400 or "
                                       "32,64 (default: from the image size)", group="model", min=1, max=8192)
     latent_dim: int = setting(20, "size of z (VQ-VAE: the size of one code vector)", group="model", min=1, max=1024,
-                              family_defaults={"vqvae": 16}, name="latent size")
+                              family_defaults={"vqvae": 16}, name="latent dim")
     conv_fc: int = setting(256, "conv: width of the dense layer between conv features and z", group="model", min=1,
                            max=8192, families=GAUSSIAN_FAMILIES, shown=lambda v: v.get("arch") == "conv",
                            advanced=True)
@@ -103,7 +103,7 @@ class ModelConfig:
                                min=0, below=1, families=("vqvae",), advanced=True)
     warmup: str = setting("none", "KL warm-up: none, linear or cyclical (Fu et al. 2019)", group="objective",
                           choices=WARMUPS, families=GAUSSIAN_FAMILIES)
-    warmup_steps: int = setting(2000, "linear: steps to reach full weight; cyclical: length of one cycle",
+    warmup_steps: int = setting(0, "linear: steps to reach full weight; cyclical: length of one cycle",
                                 group="objective", min=0, max=10_000_000, families=GAUSSIAN_FAMILIES,
                                 shown=lambda v: v.get("warmup", "none") != "none")
     free_bits: float = setting(0.0, "minimum nats per latent dimension in the KL term (Kingma et al. 2016)",
@@ -149,17 +149,15 @@ class TrainConfig:
     train_size: int | None = setting(None, "shapes: grid combinations to train on (default 12,000 of 737,280)",
                                      group="data", min=1, max=SHAPES_TRAIN_MAX, datasets=("shapes",))
     exclude_classes: tuple[int, ...] = setting((), "hold these labels out of training, e.g. 7 or 3,8 (anomaly "
-                                               "detection)", group="data", min=0, max=9999,
-                                               name="held-out classes")
+                                               "detection)", group="data", min=0, max=9999)
     epochs: int = setting(10, "passes over the data (with --resume: train on to this many)", group="run", min=1,
                           max=100_000)
     batch_size: int = setting(128, "images per optimizer step", group="run", min=1, max=65_536, name="batch size")
-    lr: float = setting(1e-3, "Adam learning rate", group="run", above=0, max=10.0, name="learning rate")
+    lr: float = setting(1e-3, "Adam learning rate", group="run", above=0, name="learning rate")
     seed: int = setting(0, "seeds initialization, batch order and sampling; CPU runs repeat exactly", group="run",
                         min=0, max=2**31 - 1)
     device: str = setting("auto", "auto (cuda, then mps, then cpu), cpu, cuda or mps", group="run", choices=DEVICES)
-    log_every: int = setting(50, "optimizer steps between metrics events", group="run", min=1, max=1_000_000,
-                             name="log every")
+    log_every: int = setting(50, "optimizer steps between metrics events", group="run", min=1, max=1_000_000)
     bf16: bool = setting(True, "bf16 autocast on CUDA (ignored elsewhere)", group="run", flag="no-bf16",
                          advanced=True)
     grid_images: int = setting(64, "images in the per-epoch sample and reconstruction grids", group="run", min=1,
@@ -205,7 +203,8 @@ def type_hints(cls) -> dict[str, Any]:
 
 
 def message_name(f: dataclasses.Field) -> str:
-    return f.metadata.get("name") or f.name.replace("_", " ")
+    """How messages call a setting: its metadata name, else the field name."""
+    return f.metadata.get("name") or f.name
 
 
 def default_for(f: dataclasses.Field, family: str) -> Any:
@@ -252,8 +251,12 @@ def _check_value(f: dataclasses.Field, hint: Any, value: Any) -> Any:
             raise ConfigError(f"{name} must be a whole number (got {value!r})", field=f.name, rule="whole")
         items = (value,)
     elif kind is float:
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise ConfigError(f"{name} must be a number (got {value!r})", field=f.name, rule="number")
+        if not math.isfinite(value):
+            bound = f" >= {meta['min']:g}" if meta.get("min") is not None else (
+                f" > {meta['above']:g}" if meta.get("above") is not None else "")
+            raise ConfigError(f"{name} must be a number{bound} (got {value})", field=f.name, rule="number")
         value = float(value)
         items = (value,)
     else:  # str
@@ -262,20 +265,20 @@ def _check_value(f: dataclasses.Field, hint: Any, value: Any) -> Any:
         items = ()
     choices = meta.get("choices")
     if choices is not None and value not in choices:
-        raise ConfigError(f"invalid choice {value!r} for {name}: choose one of {', '.join(map(str, choices))}",
+        raise ConfigError(f"unknown {name} {value!r}: choose one of {', '.join(map(str, choices))}",
                           field=f.name, rule="choice", value=value, choices=", ".join(map(str, choices)))
     for v in items:
         if meta.get("min") is not None and v < meta["min"]:
             text = f"{name} must be a number >= {meta['min']:g}" if kind is float else f"{name} must be at least {meta['min']:g}"
-            raise ConfigError(f"{text} (got {v:g})", field=f.name, rule="min", min=meta["min"], value=v)
+            raise ConfigError(f"{text} (got {v})", field=f.name, rule="min", min=meta["min"], value=v)
         if meta.get("above") is not None and v <= meta["above"]:
-            raise ConfigError(f"{name} must be a number > {meta['above']:g} (got {v:g})", field=f.name,
+            raise ConfigError(f"{name} must be a number > {meta['above']:g} (got {v})", field=f.name,
                               rule="above", above=meta["above"], value=v)
         if meta.get("max") is not None and v > meta["max"]:
-            raise ConfigError(f"{name} must be at most {meta['max']:g} (got {v:g})", field=f.name, rule="max",
+            raise ConfigError(f"{name} must be at most {meta['max']:g} (got {v})", field=f.name, rule="max",
                               max=meta["max"], value=v)
         if meta.get("below") is not None and v >= meta["below"]:
-            raise ConfigError(f"{name} must be below {meta['below']:g} (got {v:g})", field=f.name, rule="below",
+            raise ConfigError(f"{name} must be below {meta['below']:g} (got {v})", field=f.name, rule="below",
                               below=meta["below"], value=v)
     return items if typing.get_origin(kind) is tuple else value
 

@@ -52,12 +52,6 @@ def write_prepared(run_dir: str | Path, model_settings: dict, train_config) -> N
                                                     "prepared": True, "created": time.time()})
 
 
-def run_is_prepared(run_dir: str | Path) -> bool:
-    """config.json written by a launcher, and nothing of a trainer yet."""
-    run = read_run(run_dir)
-    return run is not None and run.prepared and not any((Path(run_dir) / n).exists() for n in OUTPUT_FILES)
-
-
 def clear_outputs(run_dir: str | Path) -> None:
     """Remove what a trainer wrote (status, metrics, checkpoint, epoch grids), for a restart from step 0.
 

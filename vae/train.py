@@ -106,17 +106,18 @@ def train_settings(settings: dict, run_dir: str | Path, *, callback: Callback | 
 
 def start_prepared(run_dir: str | Path, *, callback: Callback | None = None, progress: bool = False) -> RunResult:
     """Train the run a launcher prepared in run_dir (its config.json alone), from step 0."""
-    run = _readable_run(run_dir)
+    run = readable_run(run_dir)
     if not run.prepared:
         raise ConfigError(f"{run_dir} already holds a run: resume it with --resume {run_dir} or pick another --run-dir")
     fields, train_config = split_settings({**run.config["model"], **run.train.to_dict()})
     return _start(fields, train_config, Path(run_dir), callback, progress, None)
 
 
-def _readable_run(run_dir: str | Path):
+def readable_run(run_dir: str | Path, what: str = "run"):
+    """The run in run_dir, refused in one line when there is none, it is a link, or it is damaged."""
     run = read_run(run_dir)
     if run is None:
-        raise ConfigError(f"{run_dir} holds no run (no config.json): start one with `python -m vae train`")
+        raise ConfigError(f"{run_dir} holds no {what} (no config.json): start one with `python -m vae train`")
     if Path(run_dir).is_symlink():
         raise ConfigError(f"{run_dir} is a link to a folder, not a run folder: give the folder itself")
     if run.problem:
@@ -162,7 +163,7 @@ def resume(run_dir: str | Path, *, epochs: int | None = None, callback: Callback
            progress: bool = False, device: str | None = None) -> RunResult:
     """Continue a stopped, killed or finished run from its checkpoint (optionally to more epochs)."""
     run_dir = Path(run_dir)
-    run = _readable_run(run_dir)
+    run = readable_run(run_dir, "run to resume")
     if run.state == "running":
         raise ConfigError(f"{run_dir} is being trained right now (process {run.status.get('pid')}): stop it first")
     changes = {"epochs": epochs} if epochs else {}
