@@ -235,8 +235,12 @@ def _command_disentanglement(args) -> int:
     from vae.disentanglement import METRIC_KEYS
     from vae.disentanglement_run import score_run, write_scores
 
+    shown = []  # the stages announced so far: the FactorVAE votes report often, one line each is enough
+
     def progress(fraction: float, stage: str) -> None:
-        print(f"  {fraction:4.0%}  {stage}", file=sys.stderr, flush=True)
+        if stage not in shown:
+            shown.append(stage)
+            print(f"  {fraction:4.0%}  {stage}", file=sys.stderr, flush=True)
 
     report = score_run(args.run_dir, points=args.points, seed=args.seed, device=resolve_device(args.device),
                        progress=None if args.json or args.quiet else progress)
