@@ -111,6 +111,7 @@ STRINGS = {
     "dis_stage_dci": ("DCI classifiers", "DCI 分类器"),
     "dis_stage_sap": ("SAP", "SAP"),
     "dis_stage_sap_discrete": ("SAP (linear SVM)", "SAP(线性 SVM)"),
+    "dis_stage_done": ("done", "完成"),
     # Against β
     "dis_beta_title": ("The trade-off: scores and detail against β", "权衡:分数和细节随 β 的变化"),
     "dis_beta_help": (
