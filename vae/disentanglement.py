@@ -56,7 +56,8 @@ class CodeCache:
     """`represent`, remembered per grid cell: a cell is rendered and encoded once per scoring.
 
     An observation is a deterministic function of its factors, so reusing a cell's code changes no
-    score, only the time (FactorVAE alone asks for 960,000 codes of the 737,280-cell shapes grid).
+    score, only the time: FactorVAE alone asks for 970,000 codes of the 737,280-cell shapes grid, and
+    the protocol's draws together hold 543,419 distinct cells.
     """
 
     CHUNK = 4096  # cells per call of the wrapped function
@@ -147,12 +148,12 @@ def dci(codes: np.ndarray, factors: np.ndarray, codes_test: np.ndarray, factors_
     mean test accuracy (disentanglement_lib's "informativeness_test").
     disentanglement_lib fits sklearn's GradientBoostingClassifier (100 stages of depth-3 trees per
     class, 11,300 trees for the shapes factors' 3 + 6 + 40 + 32 + 32 classes): ~75 s of one core on
-    2,000 points, ~6 min on the protocol's 10,000. We fit a random forest instead, the model of Eastwood
+    2,000 points, so roughly 6 min on the protocol's 10,000. We fit a random forest instead, the model of Eastwood
     & Williams' own paper: 10 trees of depth 8 that weigh every dim at each split, a few seconds. Like
     the boosted trees, its capacity does not grow with the points; fully grown trees would spread their
-    importance over noise dims. On the three shapes assets' codes (2,000 points) it lands within 0.03
-    of the boosted trees' D, C and I, in the same order (`python -m benchmarks.disentanglement
-    --dci-reference` sets the two side by side). classifier(seed) -> an unfitted sklearn classifier
+    importance over noise dims. On the three shapes assets' codes (2,000 points) it lands within 0.04
+    of the boosted trees' D, C and I and ranks the models alike, ~100× quicker (`python -m
+    benchmarks.disentanglement --dci-reference` sets the two side by side). classifier(seed) -> an unfitted sklearn classifier
     with feature_importances_ replaces the forest.
     """
     from sklearn.ensemble import RandomForestClassifier
