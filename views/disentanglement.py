@@ -27,11 +27,12 @@ def animations(rungs: list[Rung], span: float, steps: int) -> None:
     """One row per model, one looping sweep per active dimension, every tile the same size."""
     places = max([MIN_TILES, *(len(r.active) for r in rungs)])
     for rung in rungs:
-        label_col, *tiles = st.columns([1.3] + [1] * places, vertical_alignment="center")
+        label_col, row_col = st.columns([1.3, places], vertical_alignment="center")
         label_col.markdown(f"**{short_label(rung.entry)}**  \n{t('dis_active', n=len(rung.active))}")
         if not rung.active:
-            tiles[0].caption(t("dis_no_active"))
+            row_col.caption(t("dis_no_active"))
             continue
+        tiles = row_col.columns(places)
         gifs = sweeps(rung.entry.path, rung.entry.stamp, rung.entry, tuple(rung.active), span, steps, still=False)
         for tile, d, gif in zip(tiles, rung.active, gifs):
             tile.image(gif, caption=rung.labels[d], width="stretch")
@@ -59,17 +60,18 @@ def scores_table(rungs: list[Rung]) -> None:
     """One row per score, one column per model in ladder order, so each row reads along the ladder."""
     rows = [(metric_name(k), k, "{:.2f}") for k in METRIC_KEYS] + [
         (t("dis_col_recon"), "recon", "{:.1f}"), (t("dis_col_kl"), "kl", "{:.1f}"),
-        (t("dis_col_active"), "active_dims", "{:d}")]
+        (t("dis_col_active"), "active_dims", "{:.0f}")]
     names = [t("dis_col_beta")] + [name for name, _, _ in rows]
     columns = {t("dis_col_score"): names}
     for rung in rungs:
         scores = rung.scores or {}
         columns[short_label(rung.entry)] = [float(rung.entry.model.get("beta", 1))] + [scores.get(k) for _, k, _ in rows]
-    frame = pd.DataFrame(columns, dtype=object)
-    styled = frame.style.format(lambda v: "–" if v is None else v)
+    frame = pd.DataFrame(columns).astype({name: float for name in list(columns)[1:]})  # None -> NaN: "–"
+    styled = frame.style
     for i, fmt in enumerate(["{:g}"] + [fmt for _, _, fmt in rows]):
-        styled = styled.format(lambda v, fmt=fmt: "–" if v is None else fmt.format(v), subset=(i, frame.columns[1:]))
-    st.dataframe(styled, hide_index=True, key="dis_table", height=ROW_PX * (len(names) + 1) + 3)  # every row shows
+        styled = styled.format(fmt, subset=(i, frame.columns[1:]), na_rep="–")  # – : not scored yet
+    st.dataframe(styled, hide_index=True, key="dis_table", placeholder="–",
+                 height=ROW_PX * (len(names) + 1) + 3)  # every row shows
     points = {r.scores["points"] for r in rungs if r.scores}
     if points - {disentanglement.POINTS}:
         st.caption(t("dis_points_note", points=", ".join(f"{p:,}" for p in sorted(points))))
