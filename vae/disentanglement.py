@@ -135,7 +135,7 @@ def _entropy_score(p: np.ndarray, axis: int) -> np.ndarray:
     """1 - entropy of p normalized along axis, in base (its length): 1 when one entry holds all."""
     p = p + 1e-11
     p = p / p.sum(axis=axis, keepdims=True)
-    return 1.0 + (p * np.log(p)).sum(axis=axis) / np.log(p.shape[axis])
+    return np.clip(1.0 + (p * np.log(p)).sum(axis=axis) / np.log(p.shape[axis]), 0.0, 1.0)  # rounding: -1e-16
 
 
 def dci(codes: np.ndarray, factors: np.ndarray, codes_test: np.ndarray, factors_test: np.ndarray,
