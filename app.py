@@ -25,6 +25,7 @@ PAGES = {
         ("views/latent_map.py", "nav_latent_map", "🗺️", False),
         ("views/interpolation.py", "nav_interpolation", "↔️", False),
         ("views/conditional.py", "nav_conditional", "🔢", False),
+        ("views/disentanglement.py", "nav_disentanglement", "🧬", False),
     ],
     "nav_section_apply": [
         ("views/restore.py", "nav_restore", "🩹", False),

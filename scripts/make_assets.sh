@@ -30,6 +30,8 @@ shapes=(--dataset shapes --image-size 32 --arch conv --hidden 32,32,64 --latent-
 train shapes-vae "${shapes[@]}" --beta 1
 train shapes-beta4 "${shapes[@]}" --beta 4
 train shapes-tcvae --model tcvae "${shapes[@]}" --beta 6
+# Their disentanglement scores beside each (RUN/disentanglement.json): the Disentanglement page reads them at once.
+for run in assets/shapes-*; do python -m vae disentanglement "$run" --device cpu --quiet; done
 
 # Real clothing photos, where Debian's dataset-fashion-mnist (or the IDX files in ./data) is present.
 if python -m vae datasets | grep '^fashion-mnist  *yes' >/dev/null; then

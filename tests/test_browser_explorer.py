@@ -26,6 +26,7 @@ PAGES = [
     ("Latent map", "latent_map", "Latent map", "Each dot is one test picture"),
     ("Interpolation", "interpolation", "Interpolation", "Pick two test pictures."),
     ("Conditional sampling", "conditional", "Conditional sampling: choose the class", "A conditional VAE"),
+    ("Disentanglement", "disentanglement", "Disentanglement: one number, one thing", "Every shape picture here"),
     ("Denoise & complete", "restore", "Denoise and complete a picture", "Spoil a picture with noise"),
     ("Anomaly detection", "anomaly", "Anomaly detection: spot what the model never saw",
      "The models on this page were trained"),

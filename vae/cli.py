@@ -1,4 +1,4 @@
-"""The command line: `python -m vae {train,eval,datasets,slim,sample,prior}`.
+"""The command line: `python -m vae {train,eval,datasets,slim,sample,prior,disentanglement}`.
 
 Bad settings are refused up front with one line on stderr (exit status 2), never a traceback.
 """
@@ -262,6 +262,53 @@ def _command_prior(args) -> int:
     return 0
 
 
+def _command_disentanglement(args) -> int:
+    from vae.devices import resolve_device
+    from vae.disentanglement import METRIC_KEYS
+    from vae.disentanglement_run import score_run, write_scores
+
+    shown = []  # the stages announced so far: the FactorVAE votes report often, one line each is enough
+
+    def progress(fraction: float, stage: str) -> None:
+        if stage not in shown:
+            shown.append(stage)
+            print(f"  {fraction:4.0%}  {stage}", file=sys.stderr, flush=True)
+
+    report = score_run(args.run_dir, points=args.points, seed=args.seed, device=resolve_device(args.device),
+                       progress=None if args.json or args.quiet else progress)
+    path = write_scores(args.run_dir, report)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    names = {"mig": "MIG", "factor_vae": "FactorVAE score", "dci_disentanglement": "DCI disentanglement",
+             "dci_completeness": "DCI completeness", "dci_informativeness": "DCI informativeness",
+             "sap": "SAP", "modularity": "Modularity"}
+    print(f"{report['run']}: {report['points']:,} points, seed {report['seed']}, "
+          f"{report['total_seconds']:.0f} s (written to {path})")
+    for key in METRIC_KEYS:
+        print(f"  {names[key]:20s} {report[key]:6.3f}")
+    print(f"  {'SAP (linear SVM)':20s} {report['sap_discrete']:6.3f}   disentanglement_lib's discrete variant")
+    print(f"  active dims {report['active_dims']} of {report['latent_dim']}, reconstruction {report['recon']:.2f} "
+          f"nats/image, KL {report['kl']:.2f}")
+    return 0
+
+
+def _add_disentanglement_parser(commands) -> None:
+    from vae.disentanglement import POINTS
+
+    parser = commands.add_parser("disentanglement", help="MIG, FactorVAE, DCI, SAP and Modularity of a shapes run "
+                                 "(written to RUN/disentanglement.json)")
+    parser.add_argument("run_dir", metavar="RUN")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--points", type=int, default=POINTS,
+                        help="training points per metric (test sets and evaluation votes: half); the protocol's "
+                        f"{POINTS:,} by default")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.set_defaults(handler=_command_disentanglement)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m vae", description="Train and inspect VAEs.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -316,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     prior.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     prior.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     prior.set_defaults(handler=_command_prior)
+    _add_disentanglement_parser(commands)
     return parser
 
 

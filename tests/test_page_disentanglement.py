@@ -1,0 +1,134 @@
+"""The disentanglement page: the shapes ladder in both languages, its widgets change what is drawn,
+and a shapes run of the user's own gets its scores from a button."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import ui.traversal_view
+import vae.disentanglement
+from ui.catalog import list_models
+from ui.i18n import table
+from vae.config import TrainConfig
+from vae.disentanglement import METRIC_KEYS
+from vae.disentanglement_run import SCORES_NAME, read_scores
+from vae.latent import factor_mutual_information
+from vae.train import train
+
+PAGE = "views/disentanglement.py"
+FACTOR_WORDS = {lang: [pair[i] for key, pair in table().items() if key.startswith("traversal_factor_")]
+                for i, lang in enumerate(("en", "zh"))}
+
+
+def pretrained_ladder() -> list:
+    """The pretrained shapes models as the page orders them: by β, β-TCVAE last."""
+    rungs = [m for m in list_models() if m.pretrained and m.dataset == "shapes" and m.is_gaussian]
+    return sorted(rungs, key=lambda m: (m.family == "tcvae", float(m.model.get("beta", 1)), m.name))
+
+
+def active_dims(entry) -> int:
+    scores = read_scores(entry.path, entry.latent_dim, len(entry.factor_names))
+    assert scores is not None, f"{entry.name} has no disentanglement.json: python -m vae disentanglement {entry.path}"
+    return scores["active_dims"]
+
+
+@pytest.fixture(scope="module")
+def user_runs(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("dis-page-runs")
+    config = TrainConfig(dataset="shapes", image_size=16, limit=128, epochs=1, batch_size=64, device="cpu",
+                         grid_images=16)
+    train(dict(family="vae", arch="conv", hidden=(8, 8), latent_dim=3, conv_fc=32, beta=2.0), config,
+          root / "my-shapes")
+    train(dict(family="vae", arch="mlp", hidden=(32,), latent_dim=3), config.replace(dataset="digits", image_size=None),
+          root / "my-digits")
+    return root
+
+
+@pytest.fixture
+def runs(user_runs, monkeypatch) -> Path:
+    monkeypatch.setenv("VAE_RUNS_DIR", str(user_runs))
+    # A run without scores is labelled by the traversal page's kNN estimate: seconds on 2,000 pictures; the
+    # page only needs it to run here, so it gets the first 300.
+    monkeypatch.setattr(ui.traversal_view.latent, "factor_mutual_information",
+                        lambda codes, factors, seed=0: factor_mutual_information(codes[:300], factors[:300], seed))
+    return user_runs
+
+
+def chart(at, key: str) -> dict:
+    return next(json.loads(el.proto.spec) for el in at.get("plotly_chart") if el.proto.id and key in el.key)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_ladder_in_both_languages(runs, open_page, lang):
+    ladder = pretrained_ladder()
+    assert ladder, "assets/ holds no shapes model"
+    at = open_page(PAGE, next(m for m in list_models() if m.dataset == "digits").path, lang)
+    assert not at.exception
+    assert at.title[0].value == table()["dis_title"][lang == "zh"]
+    assert at.caption[0].value == table()["dis_not_shapes"][lang == "zh"]  # digits: nothing to score
+    # one animation per active dimension of every model, captioned with the factor it moves
+    assert len(at.image) == sum(active_dims(m) for m in ladder)
+    captions = [c for image in at.image for c in image.proto.imgs[0].caption.split("\n")]
+    assert all(c.startswith("z") for c in captions)
+    assert any(word in c for c in captions for word in FACTOR_WORDS[lang])
+    frame = at.dataframe[0].value  # one row per score, one column per model
+    assert frame.shape == (1 + 7 + 3, 1 + len(ladder))
+    assert frame.iloc[0, 1:].tolist() == [float(m.model["beta"]) for m in ladder]  # ordered by β
+    assert frame.iloc[1:8, 0].tolist() == [table()[f"dis_metric_{k}"][lang == "zh"] for k in METRIC_KEYS]
+    assert frame.notna().all().all()  # every pretrained model ships its scores
+    assert not [b for b in at.button if b.key.startswith("dis_compute")]
+    figure = chart(at, "dis_beta_chart")
+    assert {trace["name"] for trace in figure["data"] if trace.get("name")} >= {
+        table()["dis_metric_mig"][lang == "zh"], table()["dis_recon"][lang == "zh"]}
+    assert len(at.get("plotly_chart")) == 1 + len(ladder)  # the β plot and one MI matrix per model
+
+
+def test_widgets_change_what_is_drawn(runs, open_page, media):
+    ladder = pretrained_ladder()
+    at = open_page(PAGE, ladder[0].path)
+    before = [media[image.proto.imgs[0].url] for image in at.image]
+    assert all(b.startswith(b"GIF8") for b in before)
+    at.slider(key="dis_span").set_value(1.0).run()
+    after = [media[image.proto.imgs[0].url] for image in at.image]
+    assert len(after) == len(before) and all(a != b for a, b in zip(after, before))
+
+    at.segmented_control(key="dis_view").set_value("grid").run()  # still rows of one model: the last by default
+    assert not at.exception
+    assert len(at.image) == active_dims(ladder[-1])
+    assert media[at.image[0].proto.imgs[0].url].startswith(b"\x89PNG")
+    at.selectbox(key="dis_grid_model").set_value(ladder[0].path).run()
+    assert len(at.image) == active_dims(ladder[0])
+
+    traces = len(chart(at, "dis_beta_chart")["data"])
+    at.pills(key="dis_plot_metrics").set_value(["mig"]).run()
+    fewer = chart(at, "dis_beta_chart")["data"]
+    assert len(fewer) < traces
+    tcvae = {table()["dis_label_tcvae"][0].format(beta=f"{m.model['beta']:g}") for m in ladder if m.family == "tcvae"}
+    assert {t["name"] for t in fewer if t.get("showlegend", True)} == {"MIG", "reconstruction error"} | tcvae
+
+
+def test_users_shapes_run_is_scored_by_a_button(runs, open_page, monkeypatch):
+    run = runs / "my-shapes"
+    (run / SCORES_NAME).unlink(missing_ok=True)
+    at = open_page(PAGE, run)
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert frame.shape[1] == 1 + len(pretrained_ladder()) + 1 and frame.iloc[1:, -1].isna().all()  # no scores yet
+    assert frame.columns[-1] == "my-shapes (β = 2)"
+    button = next(b for b in at.button if b.key == f"dis_compute::{run}")
+    monkeypatch.setattr(vae.disentanglement, "POINTS", 300)  # the protocol's 10,000 take a minute
+    button.click().run()
+    assert not at.exception
+    assert read_scores(run, 3, 5)["points"] == 300  # kept beside the run: the next visit reads it
+    assert f"dis_compute::{run}" not in [b.key for b in at.button]
+    assert at.dataframe[0].value.iloc[:, -1].notna().all()
+
+
+def test_no_shapes_model(runs, open_page, monkeypatch, tmp_path):
+    monkeypatch.setattr("ui.catalog.ASSETS_DIR", tmp_path)  # no pretrained models at all
+    at = open_page(PAGE, runs / "my-digits")
+    assert not at.exception
+    assert at.info[0].value == table()["dis_no_models"][0]
