@@ -7,18 +7,23 @@ factors the factor each dimension moves.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 import torch
 
+from ui import live
 from ui.catalog import ModelEntry, data_for, list_models, model_for
 from ui.i18n import t
 from ui.images import gif_bytes, grid_pil, png_bytes, to_pil
+from ui.map_view import palette as map_palette
 from ui.sidebar import model_label, sidebar, suggest_models
-from ui.traversal_view import Dims, describe_dims, factor_label, frames_figure, grid_figure, hover_text, mi_figure
+from ui.traversal_view import (Dims, describe_dims, factor_label, frames_figure, grid_figure, grid_layout, hover_text,
+                               label_width, mi_figure)
 from vae.data import DatasetUnavailable, ImageData
 from vae.latent import decode_path, traverse
 
@@ -26,7 +31,9 @@ SPAN = 3.0  # sliders reach this far either side of the start point: ±3 prior s
 SLIDER_STEP = 0.05
 SCRUB_STEPS = 41  # frames the browser scrubs through
 PICTURE_SIZE = 512  # the decoded picture is enlarged (nearest neighbour) to about this; the browser only shrinks it
-GRID_WIDTH = 1000  # about the width of the main column in the wide layout, for the grid's height
+GRID_WIDTH = 1000  # about the width of the main column in the wide layout, until the browser reports it
+CODE_STATE = "trav_code_rev"  # (revision, origin) of the code the sliders hold: see ui.live.bump
+PAD_POINTS = 2000  # test codes drawn as dots on the live pad
 CHART_CONFIG = {"displayModeBar": False}
 
 
@@ -108,40 +115,128 @@ def pick_condition(entry: ModelEntry, label: int | None, column) -> int | None:
     return label if choice < 0 else choice
 
 
+def _server_moved() -> None:
+    live.bump(CODE_STATE, "server")
+
+
+def _reset(values: list[float]) -> None:
+    _set_sliders(values)
+    live.bump(CODE_STATE, "server")
+
+
+def _released(value, base: list[float], origin: str) -> None:
+    """A live view let go: its code becomes the sliders' values (and so the rest of the page's)."""
+    z = live.released_code(value, len(base))
+    if z is None:
+        return
+    _set_sliders([min(max(v, b - SPAN), b + SPAN) for v, b in zip(z, base)])
+    live.bump(CODE_STATE, origin)
+
+
+def slider_columns(dims: Dims) -> int:
+    return 1 if len(dims.order) <= 6 else 2 if len(dims.order) <= 12 else 3
+
+
 @st.fragment
 def slider_panel(entry: ModelEntry, base: list[float], y: int | None, dims: Dims, start_image) -> None:
-    """Sliders around the start point and the picture they decode to; the scrubber follows them."""
-    model = model_for(entry)
+    """Sliders around the start point and the picture they decode to; the scrubber follows them.
+
+    A model the browser can run gets live sliders (and a pad over two numbers) first; the server's
+    sliders stay in a second tab, for exact values."""
+    st.subheader(t("traversal_sliders_title"))
+    decoder = live.live_model(entry)
+    if decoder is None:
+        server_sliders(entry, base, y, dims, start_image)
+    else:
+        st.caption(t("traversal_live_help"))
+        live_tab, exact_tab = st.tabs([t("traversal_tab_live"), t("traversal_tab_exact")])
+        with live_tab:
+            live_sliders(entry, decoder, base, y, dims, start_image)
+            if len(base) >= 2:
+                pad_section(entry, decoder, base, y, dims)
+        with exact_tab:
+            server_sliders(entry, base, y, dims, start_image)
+    z = torch.tensor([float(st.session_state[f"z{d}"]) for d in range(len(base))])
+    scrubber(entry, z, y, dims, is_live=decoder is not None)
+
+
+def server_sliders(entry: ModelEntry, base: list[float], y: int | None, dims: Dims, start_image) -> None:
+    """Streamlit sliders (redraw on release) and the picture the server decodes from them."""
     picture_col, slider_col = st.columns([2, 3], gap="large")
     with slider_col:
-        st.subheader(t("traversal_sliders_title"))
         st.caption(t("traversal_sliders_help"))
-        ncols = 1 if len(dims.order) <= 6 else 2 if len(dims.order) <= 12 else 3
+        ncols = slider_columns(dims)
         per_column = math.ceil(len(dims.order) / ncols)
         columns = st.columns(ncols)
         for i, d in enumerate(dims.order):
-            help_text = (t("traversal_slider_help", kl=float(dims.kl[d])) if dims.kl is not None
-                         else t("traversal_slider_help_nokl"))
             columns[i // per_column].slider(dims.labels[d], min_value=round(base[d] - SPAN, 2),
                                             max_value=round(base[d] + SPAN, 2), step=SLIDER_STEP, format="%.2f",
-                                            key=f"z{d}", help=help_text)
-        st.button(t("traversal_reset"), on_click=_set_sliders, args=(base,), key="trav_reset",
+                                            key=f"z{d}", help=slider_help(dims, d), on_change=_server_moved)
+        st.button(t("traversal_reset"), on_click=_reset, args=(base,), key="trav_reset",
                   icon=":material/restart_alt:")
     z = torch.tensor([float(st.session_state[f"z{d}"]) for d in range(len(base))])
     with picture_col:
-        picture = to_pil(decode_path(model, z[None], y)[0], PICTURE_SIZE)
+        picture = to_pil(decode_path(model_for(entry), z[None], y)[0], PICTURE_SIZE)
         st.image(picture, caption=t("traversal_decoded"), width="stretch")
         if start_image is not None:
             st.image(to_pil(start_image, 96), caption=t("traversal_start_caption"), width=96)
-    scrubber(entry, z, y, dims)
 
 
-def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims) -> None:
+def slider_help(dims: Dims, d: int) -> str:
+    return t("traversal_slider_help", kl=float(dims.kl[d])) if dims.kl is not None else t("traversal_slider_help_nokl")
+
+
+def current_code(length: int) -> list[float]:
+    return [float(st.session_state[f"z{d}"]) for d in range(length)]
+
+
+def live_sliders(entry: ModelEntry, decoder: live.LiveModel, base: list[float], y: int | None, dims: Dims,
+                 start_image) -> None:
+    """Every number on a slider that decodes in the browser while it moves."""
+    live.load(decoder, "trav_live")
+    live.sliders(decoder, f"trav_live_sliders::{entry.path}", z=current_code(len(base)), base=base, y=y,
+                 dims=[{"d": d, "label": dims.labels[d], "help": slider_help(dims, d)} for d in dims.order],
+                 span=SPAN, step=SLIDER_STEP, columns=slider_columns(dims), state_key=CODE_STATE,
+                 text={"caption": t("traversal_live_caption"), "reset": t("traversal_reset"),
+                       "start": t("traversal_start_caption")},
+                 start=None if start_image is None else live.data_uri(to_pil(start_image, 96)),
+                 on_release=functools.partial(_released, base=base, origin="sliders"))
+
+
+def pad_section(entry: ModelEntry, decoder: live.LiveModel, base: list[float], y: int | None, dims: Dims) -> None:
+    """Two chosen numbers as a plane under the pointer, the test pictures' codes as dots on it."""
+    st.markdown(f"**{t('traversal_pad_title')}**")
+    st.caption(t("traversal_pad_help"))
+    across_col, up_col, _ = st.columns([1, 1, 2])
+    order = dims.order
+    _keep_valid(f"trav_pad_x::{entry.path}", order, order[0])
+    across = across_col.selectbox(t("traversal_pad_x"), order, key=f"trav_pad_x::{entry.path}",
+                                  format_func=dims.labels.get)
+    others = [d for d in order if d != across]
+    _keep_valid(f"trav_pad_y::{entry.path}", others, others[0])
+    up = up_col.selectbox(t("traversal_pad_y"), others, key=f"trav_pad_y::{entry.path}", format_func=dims.labels.get)
+    points = palette = None
+    if dims.mu is not None:
+        shown = dims.mu[:PAD_POINTS]
+        points = {"x": np.round(shown[:, across], 2).tolist(), "y": np.round(shown[:, up], 2).tolist(),
+                  "c": None if dims.code_labels is None else dims.code_labels[:PAD_POINTS].tolist()}
+        palette = map_palette(max(len(entry.class_names), 1))
+    extent = [[round(base[across] - SPAN, 2), round(base[across] + SPAN, 2)],
+              [round(base[up] - SPAN, 2), round(base[up] + SPAN, 2)]]
+    live.pad(decoder, f"trav_live_pad::{entry.path}", z=current_code(len(base)), y=y, dims=(across, up),
+             extent=extent, axes=[dims.labels[across], dims.labels[up]], state_key=CODE_STATE,
+             points=points, palette=palette,
+             text={"pad": t("traversal_pad_title"), "hint": t("traversal_pad_hint"),
+                   "caption": t("traversal_live_caption")},
+             on_release=functools.partial(_released, base=base, origin="pad"))
+
+
+def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims, is_live: bool = False) -> None:
     """Every value of one dimension decoded in advance; plotly animates between them in the browser."""
     st.subheader(t("traversal_scrub_title"))
     figure_col, side_col = st.columns([3, 2], gap="large")
     with side_col:
-        st.caption(t("traversal_scrub_help"))
+        st.caption(t("traversal_scrub_help_live" if is_live else "traversal_scrub_help"))
         dim = st.selectbox(t("traversal_scrub_dim"), dims.order, format_func=dims.labels.get,
                            key=f"trav_scrub_dim::{entry.path}")
     offsets = torch.linspace(-SPAN, SPAN, SCRUB_STEPS)
@@ -203,9 +298,13 @@ def draw_grid(panel: Panel, offsets: torch.Tensor, slot: int, width: int) -> Non
                        on_click="ignore", icon=":material/download:")
 
 
+@st.fragment
 def grid_section(models: list[ModelEntry], first: Panel, image, label) -> None:
-    """The traversal grid (beside a second model's) and, with known factors, the MI heatmaps."""
+    """The traversal grid (beside a second model's, or under it when side by side the cells would be
+    small) and, with known factors, the MI heatmaps. The grids are sized to the column's width, which
+    the browser reports."""
     st.subheader(t("traversal_grid_title"))
+    width = live.column_width("trav_grid_width") or GRID_WIDTH
     st.caption(t("traversal_grid_help"))
     steps_col, span_col, compare_col = st.columns([1, 1, 2], gap="large")
     steps = steps_col.slider(t("traversal_steps"), 3, 21, 11, step=2, key="trav_steps")
@@ -213,13 +312,16 @@ def grid_section(models: list[ModelEntry], first: Panel, image, label) -> None:
     other = pick_comparison(first.entry, models, compare_col)
     panels = [first] if other is None else [first, comparison_panel(first.entry, other, image, label, first.y)]
     offsets = torch.linspace(-span, span, steps)
-    for slot, (column, panel) in enumerate(zip(st.columns(len(panels), gap="large"), panels)):
-        with column:
+    label_px = max(label_width([panel.dims.labels[d] for d in panel.dims.order]) for panel in panels)
+    layout = grid_layout(width, len(panels), steps, label_px)
+    places = st.columns(len(panels), gap="large") if layout.side_by_side else [st.container() for _ in panels]
+    for slot, (place, panel) in enumerate(zip(places, panels)):
+        with place:
             if other is not None:
                 st.markdown(f"**{model_label(panel.entry)}**")
             if panel.note:
                 st.caption(panel.note)
-            draw_grid(panel, offsets, slot, width=GRID_WIDTH // len(panels) - 30)
+            draw_grid(panel, offsets, slot, width=layout.width)
     if any(panel.dims.share is not None for panel in panels):
         st.subheader(t("traversal_mi_title"))
         st.caption(t("traversal_mi_help"))
@@ -260,6 +362,7 @@ base = (encode_one(model_for(entry), start_image, start_label) if start_image is
 signature = (entry.path, entry.stamp, tuple(round(v, 4) for v in base.tolist()))
 if st.session_state.get("trav_base") != signature or any(f"z{d}" not in st.session_state for d in range(len(base))):
     _set_sliders(base.tolist())
+    live.bump(CODE_STATE, "server")
     st.session_state["trav_base"] = signature
 st.divider()
 slider_panel(entry, base.tolist(), y, dims, start_image)
