@@ -350,7 +350,9 @@ class PadView extends View {
     g.fillRect(0, 0, width, height);
     if (this.background) {
       g.imageSmoothingEnabled = false;
+      g.globalAlpha = this.points ? 0.55 : 1;  // dimmed under dots, so both stay readable
       g.drawImage(this.background, 0, 0, width, height);
+      g.globalAlpha = 1;
     }
     const [ox, oy] = this.toPixels(0, 0, width, height);
     const [ux] = this.toPixels(1, 0, width, height);
@@ -373,16 +375,17 @@ class PadView extends View {
     }
     if (this.points) {
       const { x, y, c } = this.points;
-      const radius = x.length > 1500 ? 2 : 3;
-      g.globalAlpha = 0.75;
+      const radius = x.length > 1500 ? 2.5 : 3.5;
+      g.lineWidth = 0.8;
+      g.strokeStyle = "rgba(255, 255, 255, 0.9)";
       for (let i = 0; i < x.length; i++) {
         const [px, py] = this.toPixels(x[i], y[i], width, height);
         g.fillStyle = c ? this.palette[c[i] % this.palette.length] : "#ff4b4b";
         g.beginPath();
         g.arc(px, py, radius, 0, 2 * Math.PI);
         g.fill();
+        if (this.background) g.stroke();
       }
-      g.globalAlpha = 1;
     }
   }
 
