@@ -2,6 +2,7 @@
 the decoded manifold of a 2-D latent space, and where the codes sit against the prior N(0, I)."""
 
 import functools
+import math
 
 import numpy as np
 import streamlit as st
@@ -21,6 +22,7 @@ from vae.latent import (Encoded, decode_path, decoded_manifold, dimension_order,
 METHODS = {"pca": "map_method_pca", "tsne": "map_method_tsne"}
 HISTOGRAM_DIMS = 6
 PAD_POINTS = 3000  # test codes drawn as dots on the live pad
+PAD_PIXELS = 480  # about the live pad's width in CSS pixels
 PAD_STATE = "map_pad_rev"  # (revision, origin) of the pad's kept point: see ui.live.bump
 
 
@@ -181,7 +183,9 @@ def manifold_pad(entry, model, decoder, images: torch.Tensor, span: float, point
         shown = slice(0, PAD_POINTS)
         dots = {"x": np.round(points[shown, 0], 2).tolist(), "y": np.round(points[shown, 1], 2).tolist(),
                 "c": None if labels is None else labels[shown].tolist()}
-    background = live.data_uri(Image.fromarray(mosaic(images, scale=1, gap=0)))
+    # At least the pad's size, so the browser only shrinks it (smoothly: a whole-number scale rarely fits).
+    scale = max(1, math.ceil(PAD_PIXELS / (steps * images.shape[-1])))
+    background = live.data_uri(Image.fromarray(mosaic(images, scale=scale, gap=0)))
     live.load(decoder, "map_live")
     live.pad(decoder, f"map_live_pad::{entry.path}", z=z, y=y, dims=(0, 1), extent=[[-reach, reach], [-reach, reach]],
              axes=["z1", "z2"], state_key=PAD_STATE, points=dots, palette=map_view.palette(max(len(entry.class_names), 1)),

@@ -38,39 +38,39 @@ function vaeLinear(x, nIn, y, nOut, w, b, idx, val) {
   }
 }
 
-/** Transposed convolution as a scatter: each non-zero input pixel adds its kernel, scaled, into
-    the output. x (Ci, H, W), w (Ci, Co, kh, kw) -> y (Co, OH, OW). */
-function vaeConvTranspose(x, y, L, w, b) {
+/** Transposed convolution as a scatter: each non-zero input pixel adds its kernel, scaled, into the
+    output. The output is channels-last (OH, OW, Co) so that the innermost loop runs over the output
+    channels, contiguous in both the output and the weights rearranged as wT (Ci, kh, kw, Co); the
+    input is (Ci, H, W), or (H, W, Ci) when hwc (the previous layer was one of these). */
+function vaeConvTranspose(x, hwc, y, L, wT, b) {
   const [ci, co, kh, kw] = [L.in_c, L.out_c, L.k[0], L.k[1]];
   const [sh, sw, ph, pw] = [L.stride[0], L.stride[1], L.pad[0], L.pad[1]];
   const [h, wd] = L.in_hw;
   const [oh, ow] = L.out_hw;
-  const plane = oh * ow;
-  y.fill(0, 0, co * plane);
-  for (let c = 0; c < ci; c++) {
-    for (let iy = 0; iy < h; iy++) {
-      const oy0 = iy * sh - ph;
-      const kyLo = Math.max(0, -oy0), kyHi = Math.min(kh, oh - oy0);
-      for (let ix = 0; ix < wd; ix++) {
-        const v = x[(c * h + iy) * wd + ix];
-        if (v === 0) continue;
-        const ox0 = ix * sw - pw;
-        const kxLo = Math.max(0, -ox0), kxHi = Math.min(kw, ow - ox0);
-        for (let o = 0; o < co; o++) {
-          const wBase = (c * co + o) * kh * kw;
-          const oBase = o * plane + ox0;
-          for (let ky = kyLo; ky < kyHi; ky++) {
-            const orow = oBase + (oy0 + ky) * ow, wrow = wBase + ky * kw;
-            for (let kx = kxLo; kx < kxHi; kx++) y[orow + kx] += v * w[wrow + kx];
+  for (let p = 0, end = oh * ow * co; p < end; p += co) for (let o = 0; o < co; o++) y[p + o] = b[o];
+  for (let iy = 0; iy < h; iy++) {
+    const oy0 = iy * sh - ph;
+    const kyLo = Math.max(0, -oy0), kyHi = Math.min(kh, oh - oy0);
+    for (let ix = 0; ix < wd; ix++) {
+      const ox0 = ix * sw - pw;
+      const kxLo = Math.max(0, -ox0), kxHi = Math.min(kw, ow - ox0);
+      for (let c = 0; c < ci; c++) {
+        const v = hwc ? x[(iy * wd + ix) * ci + c] : x[(c * h + iy) * wd + ix];
+        if (v === 0) continue;  // most inputs after a ReLU
+        for (let ky = kyLo; ky < kyHi; ky++) {
+          for (let kx = kxLo; kx < kxHi; kx++) {
+            const out = ((oy0 + ky) * ow + ox0 + kx) * co, wBase = ((c * kh + ky) * kw + kx) * co;
+            for (let o = 0; o < co; o++) y[out + o] += v * wT[wBase + o];
           }
         }
       }
     }
   }
-  for (let o = 0; o < co; o++) {
-    const bias = b[o];
-    for (let i = o * plane, end = i + plane; i < end; i++) y[i] += bias;
-  }
+}
+
+/** Channels-last (H, W, C) -> (C, H, W). */
+function vaeToCHW(x, y, c, h, w) {
+  for (let p = 0, plane = h * w; p < plane; p++) for (let k = 0; k < c; k++) y[k * plane + p] = x[p * c + k];
 }
 
 /** Convolution with zero padding. x (Ci, H, W), w (Co, Ci, kh, kw) -> y (Co, OH, OW). */
@@ -100,6 +100,16 @@ function vaeConv(x, y, L, w, b) {
   }
 }
 
+/** ConvTranspose2d weights (Ci, Co, kh, kw) -> (Ci, kh, kw, Co). */
+function vaeChannelsLast(w, L) {
+  const [ci, co, kh, kw] = [L.in_c, L.out_c, L.k[0], L.k[1]];
+  const out = new Float32Array(w.length);
+  for (let c = 0; c < ci; c++)
+    for (let o = 0; o < co; o++)
+      for (let k = 0; k < kh * kw; k++) out[(c * kh * kw + k) * co + o] = w[(c * co + o) * kh * kw + k];
+  return out;
+}
+
 class VaeDecoder {
   /** header and weights as vaeParsePacked returns them. Throws on a layer it does not know, so the
       view can say so instead of drawing nonsense. */
@@ -121,6 +131,7 @@ class VaeDecoder {
       } else if (L.op === "conv2d" || L.op === "conv_transpose2d") {
         step.w = weights.subarray(L.w, L.w + L.in_c * L.out_c * L.k[0] * L.k[1]);
         step.b = weights.subarray(L.b, L.b + L.out_c);
+        if (L.op === "conv_transpose2d") step.w = vaeChannelsLast(step.w, L);
         size = L.out_c * L.out_hw[0] * L.out_hw[1];
       } else if (L.op === "reshape") {
         size = L.shape.reduce((a, v) => a * v, 1);
@@ -143,6 +154,14 @@ class VaeDecoder {
   /** z (length D, any array-like) and a class (a conditional model) -> this.out, overwritten by the next call. */
   decode(z, y) {
     let x = this.a, spare = this.b;
+    let hwc = null;  // [C, H, W] while the activation is channels-last (after a transposed convolution)
+    const planar = () => {  // back to (C, H, W) for the layers that read that order
+      if (hwc && hwc[0] > 1) {
+        vaeToCHW(x, spare, ...hwc);
+        [x, spare] = [spare, x];
+      }
+      hwc = null;
+    };
     const d = this.latentDim;
     for (let i = 0; i < d; i++) x[i] = z[i];
     for (let k = 0; k < this.numClasses; k++) x[d + k] = k === y ? 1 : 0;
@@ -150,16 +169,22 @@ class VaeDecoder {
       const L = s.L;
       switch (s.op) {
         case "linear":
+          planar();
           vaeLinear(x, L.in, spare, L.out, s.w, s.b, this.idx, this.val);
           [x, spare] = [spare, x];
           break;
         case "conv_transpose2d":
-          vaeConvTranspose(x, spare, L, s.w, s.b);
+          vaeConvTranspose(x, hwc !== null, spare, L, s.w, s.b);
           [x, spare] = [spare, x];
+          hwc = [L.out_c, ...L.out_hw];
           break;
         case "conv2d":
+          planar();
           vaeConv(x, spare, L, s.w, s.b);
           [x, spare] = [spare, x];
+          break;
+        case "reshape":
+          planar();
           break;
         case "relu":
           for (let i = 0; i < s.outSize; i++) if (x[i] < 0) x[i] = 0;
@@ -173,9 +198,10 @@ class VaeDecoder {
         case "tanh":
           for (let i = 0; i < s.outSize; i++) x[i] = Math.tanh(x[i]);
           break;
-        default:  // reshape: the values are already in (C, H, W) order
+        default:
       }
     }
+    planar();
     const out = this.out;
     if (this.sigmoid) for (let i = 0; i < this.size; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
     else for (let i = 0; i < this.size; i++) out[i] = Math.min(Math.max(x[i], 0), 1);

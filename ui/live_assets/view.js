@@ -241,9 +241,7 @@ class PadView extends View {
     this.canvas.setAttribute("role", "slider");
     this.canvas.setAttribute("aria-label", data.text.pad);
     this.ctx = this.canvas.getContext("2d");
-    const axes = el("div", "vl-pad-axes", left);
-    el("span", "vl-axis-x", axes, `${data.axes[0]} →`);
-    el("span", "vl-axis-y", axes, `${data.axes[1]} ↑`);
+    this.axes = data.axes;
     el("div", "vl-hint", left, data.text.hint);
     const right = el("div", "vl-right", this.root);
     this.picture = new Picture(right, "");
@@ -349,7 +347,8 @@ class PadView extends View {
     g.fillStyle = style.getPropertyValue("--vl-pad-background") || "#f0f2f6";
     g.fillRect(0, 0, width, height);
     if (this.background) {
-      g.imageSmoothingEnabled = false;
+      g.imageSmoothingEnabled = true;  // a backdrop: smooth beats uneven nearest-neighbour columns
+      g.imageSmoothingQuality = "high";
       g.globalAlpha = this.points ? 0.55 : 1;  // dimmed under dots, so both stay readable
       g.drawImage(this.background, 0, 0, width, height);
       g.globalAlpha = 1;
@@ -362,6 +361,20 @@ class PadView extends View {
     g.beginPath();
     g.moveTo(ox, 0); g.lineTo(ox, height); g.moveTo(0, oy); g.lineTo(width, oy);
     g.stroke();
+    // The axes' names at the ends of the zero lines, on a light backing so they read over anything.
+    g.font = `13px ${style.getPropertyValue("--st-font") || "sans-serif"}`;
+    g.textBaseline = "middle";
+    const label = (text, x, y, align) => {
+      g.textAlign = align;
+      const w = g.measureText(text).width;
+      const left = align === "right" ? x - w : x;
+      g.fillStyle = "rgba(255, 255, 255, 0.8)";
+      g.fillRect(left - 3, y - 9, w + 6, 18);
+      g.fillStyle = "#31333f";
+      g.fillText(text, x, y);
+    };
+    label(`${this.axes[0]} →`, width - 6, Math.min(Math.max(oy, 12), height - 12) - 14, "right");
+    label(`↑ ${this.axes[1]}`, Math.min(Math.max(ox, 6), width - 80) + 6, 14, "left");
     if (this.circles) {
       g.strokeStyle = "rgba(228, 87, 86, 0.8)";
       g.lineWidth = 1.5;
