@@ -5,13 +5,15 @@
 In a bare Chromium page (ui/live_harness.py, the app's own JavaScript): the largest difference between
 the JavaScript decoder's pictures and PyTorch's on 100 seeded codes (in [0, 1]; 1/255 = 0.0039 is one
 grey level); ms per decode + paint (median and p95 over 30 runs of 10 codes in a row: the page's clock
-ticks in 0.1 ms); and frames per second while a script drags the first slider of view.js for S seconds
+ticks in 0.1 ms); and frames per second while a script drags the first slider of the live sliders view for S seconds
 (input events every 4 ms, a 250 Hz mouse). Then `streamlit run app.py`: on the traversal page of each
 model the same scripted drag on the live slider (fps in the app), and today's path, the server slider:
 ArrowRight -> the server's new picture in the DOM, the median of N presses. Frames can never outrun the
-display (requestAnimationFrame: 60 Hz here), so that rate is printed too. Targets (issue 10): >= 60 fps
-for MLP decoders, >= 30 for conv decoders, weights <= 2 MB (ui.live.MAX_BYTES; over it the app keeps the
-server sliders). The machine's load average is printed: re-run when it is busy.
+display (requestAnimationFrame: 60 Hz here), so that rate is printed too, and a target at the display's
+rate passes when at most 2% of its frames are missed. Targets (issue 10): >= 60 fps for MLP decoders,
+>= 30 for conv decoders (in the app; in the bare page for a model the app keeps on the server), weights
+<= 2 MB (ui.live.MAX_BYTES; over it the app keeps the server sliders). The machine's load average is
+printed: re-run when it is busy.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def decoder_kind(export) -> str:
 
 
 def bare_page_rows(browser, entries, seconds: float) -> dict[str, dict]:
-    """Parity, decode time and a scripted drag of view.js, each model in its own fresh page."""
+    """Parity, decode time and a scripted drag of the sliders view, each model in its own fresh page."""
     from ui.live import MAX_BYTES
     from ui.live_harness import LivePage, summary
     from vae.checkpoint import load_model
@@ -196,9 +198,10 @@ def measure_page(page, seconds: float, presses: int, scripted_drag: str) -> dict
 
 
 def verdict(row: dict) -> str:
-    target = TARGET_FPS[row["arch"]]
+    """PASS when the pictures match PyTorch within 1/255 and the drag reaches the target, or (a target
+    at the display's own rate) misses at most 2% of the display's frames."""
     fps = row["fps"] if row["fps"] is not None else row["fps_bare_page"]
-    ok = fps >= target - 0.5 and row["max_abs_diff"] <= 1 / 255  # ±0.5: a 60 Hz display measures 59.5–60.5
+    ok = fps >= 0.98 * min(TARGET_FPS[row["arch"]], row["display_hz"]) and row["max_abs_diff"] <= 1 / 255
     return ("PASS" if ok else "FAIL") + ("" if row["live_in_app"] else " (server in app: > 2 MB)")
 
 

@@ -53,6 +53,25 @@ def test_js_decoder_draws_pytorchs_pixels(page: Page, name):
     assert np.abs(pixels.astype(int) - expected_pixels).max() <= 1  # what the canvas shows, within 1/255
 
 
+@pytest.mark.browser
+def test_js_decoder_runs_every_family(page: Page, tiny, family):
+    """User runs of every family and architecture, here fresh tiny ones: RGB pictures, Gaussian means."""
+    from vae.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model(tiny(family, image_shape=(3, 16, 8), likelihood="gaussian")).eval()
+    export = export_decoder(model)
+    z = torch.randn(20, export.latent_dim) * 2
+    if model.config.family == "vqvae":
+        z = model.quantizer.lookup(torch.randint(0, 16, (20, *model.grid_shape))).flatten(1)
+    y = torch.arange(20) % export.num_classes if export.num_classes else None
+    with torch.no_grad():
+        expected = model.decode(z, y).numpy()
+    floats, pixels = LivePage(page).decode(export, z.numpy(), None if y is None else y.numpy())
+    assert np.abs(floats - expected).max() <= 1 / 255 and pixels.shape == (20, 16, 8, 3)
+    assert np.abs(pixels.astype(int) - (expected * 255).round().transpose(0, 2, 3, 1)).max() <= 1
+
+
 def live_picture(page: Page, index: int = 0):
     return page.get_by_test_id("stMain").locator("canvas.vl-picture").nth(index)
 

@@ -32,7 +32,9 @@ def _source(*names: str) -> str:
 
 
 _weights = st.components.v2.component("vae_live_weights", js=_source("registry.js", "decoder.js", "weights.js"))
-_view = st.components.v2.component("vae_live_view", js=_source("registry.js", "view.js"), css=_source("live.css"))
+VIEW_FILES = ("registry.js", "view_base.js", "view_sliders.js", "view_pad.js", "view_path.js", "view_probe.js",
+              "view_mount.js")  # one ES module, in this order (no build step: plain concatenation)
+_view = st.components.v2.component("vae_live_view", js=_source(*VIEW_FILES), css=_source("live.css"))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 (tests/test_browser_live.py) and `python -m benchmarks.live_decode` drive through Playwright.
 
 It loads the very files the app serves (ui/live_assets/): decoder.js to decode codes and read the
-pixels back from a canvas, view.js mounted the way Streamlit mounts it (a shadow root, the data
+pixels back from a canvas, the views mounted the way Streamlit mounts it (a shadow root, the data
 as Python sends it) for a scripted drag. Nothing is fetched: every byte comes from this process.
 """
 
@@ -13,7 +13,7 @@ import statistics
 
 import numpy as np
 
-from ui.live import ASSETS
+from ui.live import ASSETS, VIEW_FILES
 from vae.decoder_export import DecoderExport, pack
 
 CHROMIUM = "/usr/bin/chromium"
@@ -150,13 +150,13 @@ class LivePage:
                                                   None if y is None else np.asarray(y).tolist(), batch])
 
     def mount_sliders(self, export: DecoderExport) -> None:
-        """view.js's sliders over every latent number at 0 (±3), as the traversal page mounts them."""
+        """The sliders view over every latent number at 0 (±3), as the traversal page mounts them."""
         dims = [{"d": d, "label": f"z{d}", "help": ""} for d in range(export.latent_dim)]
         data = {"mode": "sliders", "name": "sliders", "model": export.model_id, "rev": 1, "origin": "server",
                 "z": [0.0] * export.latent_dim, "base": [0.0] * export.latent_dim, "y": 0 if export.num_classes else None,
                 "dims": dims, "span": 3.0, "step": 0.05, "columns": 2, "start": None,
                 "text": {"caption": "live", "reset": "reset", "start": "start"}}
-        self.page.evaluate(_MOUNT_VIEW, [_source("registry.js", "view.js"), _source("live.css"), _b64(export), data])
+        self.page.evaluate(_MOUNT_VIEW, [_source(*VIEW_FILES), _source("live.css"), _b64(export), data])
 
     def drag(self, seconds: float = 3.0) -> dict:
         """SCRIPTED_DRAG on the first slider of the mounted view."""

@@ -7,12 +7,10 @@ factors the factor each dimension moves.
 
 from __future__ import annotations
 
-import functools
 import math
 import random
 from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 import torch
 
@@ -20,20 +18,17 @@ from ui import live
 from ui.catalog import ModelEntry, data_for, list_models, model_for
 from ui.i18n import t
 from ui.images import gif_bytes, grid_pil, png_bytes, to_pil
-from ui.map_view import palette as map_palette
 from ui.sidebar import model_label, sidebar, suggest_models
+from ui.traversal_live import (CODE_STATE, SLIDER_STEP, SPAN, keep_valid, live_sliders, pad_section, reset_code,
+                               server_moved, set_code, slider_columns, slider_help)
 from ui.traversal_view import (Dims, describe_dims, factor_label, frames_figure, grid_figure, grid_layout, hover_text,
                                label_width, mi_figure)
 from vae.data import DatasetUnavailable, ImageData
 from vae.latent import decode_path, traverse
 
-SPAN = 3.0  # sliders reach this far either side of the start point: ±3 prior standard deviations
-SLIDER_STEP = 0.05
 SCRUB_STEPS = 41  # frames the browser scrubs through
 PICTURE_SIZE = 512  # the decoded picture is enlarged (nearest neighbour) to about this; the browser only shrinks it
 GRID_WIDTH = 1000  # about the width of the main column in the wide layout, until the browser reports it
-CODE_STATE = "trav_code_rev"  # (revision, origin) of the code the sliders hold: see ui.live.bump
-PAD_POINTS = 2000  # test codes drawn as dots on the live pad
 CHART_CONFIG = {"displayModeBar": False}
 
 
@@ -53,25 +48,14 @@ def encode_one(model, x: torch.Tensor, label: int | None) -> torch.Tensor:
     return model.encode(x[None].to(model.device), y)[0][0].float().cpu()
 
 
-def _keep_valid(key: str, options: list, default) -> None:
-    """A remembered choice another model offered (a 10th class, a test image) falls back to default."""
-    if key in st.session_state and st.session_state[key] not in options:
-        st.session_state[key] = default
-
-
 def _random_index(count: int) -> None:
     st.session_state["trav_index"] = random.randrange(count)
-
-
-def _set_sliders(values: list[float]) -> None:
-    for d, v in enumerate(values):
-        st.session_state[f"z{d}"] = round(v, 2)
 
 
 def pick_start(entry: ModelEntry, data: ImageData | None) -> tuple[torch.Tensor | None, int | None, int | None]:
     """Start point widgets -> the start image (C, H, W) or None (prior mean), its label, the decoder's class."""
     options = ["prior", "image"] if data is not None else ["prior"]
-    _keep_valid("trav_start", options, "prior")
+    keep_valid("trav_start", options, "prior")
     start_col, condition_col = st.columns([2, 1], vertical_alignment="bottom")
     start = start_col.segmented_control(
         t("traversal_start"), options, default="prior", required=True, key="trav_start", help=t("traversal_start_help"),
@@ -82,7 +66,7 @@ def pick_start(entry: ModelEntry, data: ImageData | None) -> tuple[torch.Tensor 
         members = torch.arange(len(data))
         if data.labels is not None and entry.class_names:
             names = entry.class_names
-            _keep_valid("trav_class", [-1, *range(len(names))], -1)
+            keep_valid("trav_class", [-1, *range(len(names))], -1)
             klass = columns[0].selectbox(t("class"), [-1, *range(len(names))], key="trav_class",
                                          format_func=lambda k: t("traversal_any_class") if k < 0 else names[k])
             members = members if klass < 0 else (data.labels == klass).nonzero().flatten()
@@ -104,8 +88,8 @@ def pick_condition(entry: ModelEntry, label: int | None, column) -> int | None:
     if not entry.num_classes:
         return None
     names = entry.class_names or tuple(str(k) for k in range(entry.num_classes))
-    _keep_valid("trav_y_prior", list(range(entry.num_classes)), 0)
-    _keep_valid("trav_y_image", [-1, *range(entry.num_classes)], -1)
+    keep_valid("trav_y_prior", list(range(entry.num_classes)), 0)
+    keep_valid("trav_y_image", [-1, *range(entry.num_classes)], -1)
     if label is None:
         return column.selectbox(t("traversal_condition"), range(entry.num_classes), format_func=names.__getitem__,
                                 key="trav_y_prior", help=t("traversal_condition_help"))
@@ -113,28 +97,6 @@ def pick_condition(entry: ModelEntry, label: int | None, column) -> int | None:
                               format_func=lambda k: t("traversal_own_class") if k < 0 else names[k],
                               help=t("traversal_condition_help"))
     return label if choice < 0 else choice
-
-
-def _server_moved() -> None:
-    live.bump(CODE_STATE, "server")
-
-
-def _reset(values: list[float]) -> None:
-    _set_sliders(values)
-    live.bump(CODE_STATE, "server")
-
-
-def _released(value, base: list[float], origin: str) -> None:
-    """A live view let go: its code becomes the sliders' values (and so the rest of the page's)."""
-    z = live.released_code(value, len(base))
-    if z is None:
-        return
-    _set_sliders([min(max(v, b - SPAN), b + SPAN) for v, b in zip(z, base)])
-    live.bump(CODE_STATE, origin)
-
-
-def slider_columns(dims: Dims) -> int:
-    return 1 if len(dims.order) <= 6 else 2 if len(dims.order) <= 12 else 3
 
 
 @st.fragment
@@ -171,8 +133,8 @@ def server_sliders(entry: ModelEntry, base: list[float], y: int | None, dims: Di
         for i, d in enumerate(dims.order):
             columns[i // per_column].slider(dims.labels[d], min_value=round(base[d] - SPAN, 2),
                                             max_value=round(base[d] + SPAN, 2), step=SLIDER_STEP, format="%.2f",
-                                            key=f"z{d}", help=slider_help(dims, d), on_change=_server_moved)
-        st.button(t("traversal_reset"), on_click=_reset, args=(base,), key="trav_reset",
+                                            key=f"z{d}", help=slider_help(dims, d), on_change=server_moved)
+        st.button(t("traversal_reset"), on_click=reset_code, args=(base,), key="trav_reset",
                   icon=":material/restart_alt:")
     z = torch.tensor([float(st.session_state[f"z{d}"]) for d in range(len(base))])
     with picture_col:
@@ -180,55 +142,6 @@ def server_sliders(entry: ModelEntry, base: list[float], y: int | None, dims: Di
         st.image(picture, caption=t("traversal_decoded"), width="stretch")
         if start_image is not None:
             st.image(to_pil(start_image, 96), caption=t("traversal_start_caption"), width=96)
-
-
-def slider_help(dims: Dims, d: int) -> str:
-    return t("traversal_slider_help", kl=float(dims.kl[d])) if dims.kl is not None else t("traversal_slider_help_nokl")
-
-
-def current_code(length: int) -> list[float]:
-    return [float(st.session_state[f"z{d}"]) for d in range(length)]
-
-
-def live_sliders(entry: ModelEntry, decoder: live.LiveModel, base: list[float], y: int | None, dims: Dims,
-                 start_image) -> None:
-    """Every number on a slider that decodes in the browser while it moves."""
-    live.load(decoder, "trav_live")
-    live.sliders(decoder, f"trav_live_sliders::{entry.path}", z=current_code(len(base)), base=base, y=y,
-                 dims=[{"d": d, "label": dims.labels[d], "help": slider_help(dims, d)} for d in dims.order],
-                 span=SPAN, step=SLIDER_STEP, columns=slider_columns(dims), state_key=CODE_STATE,
-                 text={"caption": t("traversal_live_caption"), "reset": t("traversal_reset"),
-                       "start": t("traversal_start_caption")},
-                 start=None if start_image is None else live.data_uri(to_pil(start_image, 96)),
-                 on_release=functools.partial(_released, base=base, origin="sliders"))
-
-
-def pad_section(entry: ModelEntry, decoder: live.LiveModel, base: list[float], y: int | None, dims: Dims) -> None:
-    """Two chosen numbers as a plane under the pointer, the test pictures' codes as dots on it."""
-    st.markdown(f"**{t('traversal_pad_title')}**")
-    st.caption(t("traversal_pad_help"))
-    across_col, up_col, _ = st.columns([1, 1, 2])
-    order = dims.order
-    _keep_valid(f"trav_pad_x::{entry.path}", order, order[0])
-    across = across_col.selectbox(t("traversal_pad_x"), order, key=f"trav_pad_x::{entry.path}",
-                                  format_func=dims.labels.get)
-    others = [d for d in order if d != across]
-    _keep_valid(f"trav_pad_y::{entry.path}", others, others[0])
-    up = up_col.selectbox(t("traversal_pad_y"), others, key=f"trav_pad_y::{entry.path}", format_func=dims.labels.get)
-    points = palette = None
-    if dims.mu is not None:
-        shown = dims.mu[:PAD_POINTS]
-        points = {"x": np.round(shown[:, across], 2).tolist(), "y": np.round(shown[:, up], 2).tolist(),
-                  "c": None if dims.code_labels is None else dims.code_labels[:PAD_POINTS].tolist()}
-        palette = map_palette(max(len(entry.class_names), 1))
-    extent = [[round(base[across] - SPAN, 2), round(base[across] + SPAN, 2)],
-              [round(base[up] - SPAN, 2), round(base[up] + SPAN, 2)]]
-    live.pad(decoder, f"trav_live_pad::{entry.path}", z=current_code(len(base)), y=y, dims=(across, up),
-             extent=extent, axes=[dims.labels[across], dims.labels[up]], state_key=CODE_STATE,
-             points=points, palette=palette,
-             text={"pad": t("traversal_pad_title"), "hint": t("traversal_pad_hint"),
-                   "caption": t("traversal_live_caption")},
-             on_release=functools.partial(_released, base=base, origin="pad"))
 
 
 def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims, is_live: bool = False) -> None:
@@ -361,7 +274,7 @@ base = (encode_one(model_for(entry), start_image, start_label) if start_image is
 # A new start point (or model) moves every slider to it; otherwise they keep where the user left them.
 signature = (entry.path, entry.stamp, tuple(round(v, 4) for v in base.tolist()))
 if st.session_state.get("trav_base") != signature or any(f"z{d}" not in st.session_state for d in range(len(base))):
-    _set_sliders(base.tolist())
+    set_code(base.tolist())
     live.bump(CODE_STATE, "server")
     st.session_state["trav_base"] = signature
 st.divider()

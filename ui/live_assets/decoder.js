@@ -57,11 +57,12 @@ function vaeConvTranspose(x, hwc, y, L, wT, b) {
       for (let c = 0; c < ci; c++) {
         const v = hwc ? x[(iy * wd + ix) * ci + c] : x[(c * h + iy) * wd + ix];
         if (v === 0) continue;  // most inputs after a ReLU
+        // For one kernel row, the valid kx taps hit neighbouring output pixels: in channels-last order
+        // that is one contiguous run of the output, as long as the run of weights it adds.
+        const run = (kxHi - kxLo) * co;
         for (let ky = kyLo; ky < kyHi; ky++) {
-          for (let kx = kxLo; kx < kxHi; kx++) {
-            const out = ((oy0 + ky) * ow + ox0 + kx) * co, wBase = ((c * kh + ky) * kw + kx) * co;
-            for (let o = 0; o < co; o++) y[out + o] += v * wT[wBase + o];
-          }
+          const out = ((oy0 + ky) * ow + ox0 + kxLo) * co, wBase = ((c * kh + ky) * kw + kxLo) * co;
+          for (let j = 0; j < run; j++) y[out + j] += v * wT[wBase + j];
         }
       }
     }
