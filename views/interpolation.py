@@ -99,7 +99,7 @@ def live_path(entry, decoder, data, a: int, b: int, z: torch.Tensor, y: int | No
     """Both paths at a t the user drags, decoded in the browser."""
     st.markdown(f"#### {t('interp_live_title')}")
     st.caption(t("interp_live_help"))
-    pair = (entry.path, a, b, y)
+    pair = (entry.path, a, b)
     if st.session_state.get("interp_live_pair") != pair:  # a new pair starts in the middle again
         st.session_state["interp_live_pair"] = pair
         st.session_state[T_KEY] = 0.5
