@@ -223,3 +223,27 @@ def test_a_model_over_the_budget_keeps_the_server_sliders(page: Page, streamlit_
     expect(main.locator("canvas.vl-picture")).to_have_count(0)
     expect(main.get_by_role("tab")).to_have_count(0)
     expect_no_error(page)
+
+
+GRID_TILE = """gd => {
+    const image = gd.querySelector("g.imagelayer image, image"), ticks = gd._fullLayout.xaxis.tickvals;
+    return image && ticks && ticks.length ? image.getBoundingClientRect().width / ticks.length : 0;
+}"""
+
+
+@pytest.mark.browser
+def test_traversal_grid_cells_reach_64_px_and_grow_with_the_screen(page: Page, streamlit_server):  # noqa: F811
+    """Issue 9: at 1400×900 each cell of the side-by-side grids is at least 64 px, and a wider screen
+    gets larger cells (the grids stack when side by side they would be small)."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    open_page(page, streamlit_server, "Latent traversal")  # digits-vae, compared with another digits model
+    grids = page.get_by_test_id("stPlotlyChart").filter(has=page.locator("g.imagelayer")).locator(".js-plotly-plot")
+    expect(grids).to_have_count(3, timeout=STEP_MS)  # the scrubber's heatmap and the two grids
+    wait_idle(page)
+    tiles = [grids.nth(i).evaluate(GRID_TILE) for i in range(3)]
+    assert sorted(tiles)[1] >= 64, tiles  # both grids (the scrubber's one picture has no column ticks)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.wait_for_function(f"""() => [...document.querySelectorAll(".js-plotly-plot")].filter(gd => gd._fullLayout
+        && gd._fullLayout.xaxis.tickvals && gd._fullLayout.xaxis.tickvals.length > 1).every(gd => ({GRID_TILE})(gd)
+        > {max(tiles) * 1.3})""", timeout=STEP_MS)
+    expect_no_error(page)
