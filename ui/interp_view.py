@@ -80,8 +80,10 @@ def strip_gif(images: torch.Tensor) -> bytes:
     return gif_bytes([to_pil(image, 256) for image in images])
 
 
-def norm_figure(paths: dict[str, torch.Tensor], references: dict[str, float], height: int = 320) -> go.Figure:
-    """Length ‖z‖ of each path's codes along the strip, with horizontal reference lengths."""
+def norm_figure(paths: dict[str, torch.Tensor], references: dict[str, float], t_mark: float | None = None,
+                t_label: str = "t", height: int = 320) -> go.Figure:
+    """Length ‖z‖ of each path's codes along the strip, with horizontal reference lengths and, when
+    given, a vertical line at t_mark (where the live t slider was let go)."""
     figure = go.Figure()
     colours = ["#4c78a8", "#f58518", "#54a24b"]
     for (name, codes), colour in zip(paths.items(), colours):
@@ -90,6 +92,9 @@ def norm_figure(paths: dict[str, torch.Tensor], references: dict[str, float], he
     for (name, value), dash in zip(references.items(), ["dash", "dot"]):
         figure.add_hline(y=value, line=dict(color="#888", dash=dash), annotation_text=name,
                          annotation_position="bottom right")
+    if t_mark is not None:
+        figure.add_vline(x=t_mark, line=dict(color="#888", width=1), annotation_text=f"{t_label} = {t_mark:.2f}",
+                         annotation_position="top")
     figure.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis=dict(title=dict(text="t")),
                          yaxis=dict(title=dict(text="‖z‖"), rangemode="tozero"),
                          legend=dict(orientation="h", y=1.12))

@@ -23,6 +23,10 @@ from ui.images import rgb_uint8
 from vae import latent
 
 CELL_MIN_SIDE = 48  # grid cells are enlarged (nearest neighbour) to at least this many pixels
+MIN_TILE = 64  # CSS pixels a grid cell should reach on a 1400×900 screen; they grow with wider ones
+COLUMN_GAP = 64  # CSS pixels between the two grids side by side (st.columns gap="large")
+FIGURE_MARGIN = 20  # the grid figure's left and right margins together
+MAX_GRID_PIXELS = 8_000_000  # the mosaic is drawn at about its shown size, up to this many pixels
 GAP = 2  # pixels of background between grid cells
 GAP_VALUE = 255  # white gaps: cells of dark pictures stay apart
 LABEL_GRAY = "#808495"  # readable on the light and the dark theme
@@ -52,17 +56,48 @@ def _png_data_uri(picture: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def cell_scale(height: int) -> int:
-    return max(1, math.ceil(CELL_MIN_SIDE / height))
+def cell_scale(height: int, tile: float = 0) -> int:
+    """Whole-number enlargement of an image `height` pixels tall: at least CELL_MIN_SIDE, and at least the
+    tile size it will be shown at, so the browser only ever shrinks the mosaic (and keeps it crisp)."""
+    return max(1, math.ceil(CELL_MIN_SIDE / height), math.ceil(tile / height))
+
+
+def label_width(labels: list[str]) -> int:
+    """CSS pixels the row labels take beside the grid (14 px font: CJK characters are about twice as wide)."""
+    return 30 + max(sum(15 if ord(ch) >= 0x2E80 else 8 for ch in label) for label in labels)
+
+
+def tile_size(width: float, steps: int, label_px: int) -> float:
+    """CSS pixels of one cell when a grid of `steps` columns fills a figure `width` pixels wide."""
+    return (width - FIGURE_MARGIN - label_px) / steps - GAP
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    side_by_side: bool  # two grids in two columns (else one above the other)
+    width: int  # CSS pixels each grid's figure gets
+
+
+def grid_layout(column: int, panels: int, steps: int, label_px: int) -> GridLayout:
+    """Two grids share a row only when their cells still reach MIN_TILE; otherwise each takes the whole
+    column, so cells grow with the screen instead of shrinking to dots."""
+    if panels > 1:
+        half = (column - COLUMN_GAP * (panels - 1)) // panels
+        if tile_size(half, steps, label_px) >= MIN_TILE:
+            return GridLayout(True, half)
+    return GridLayout(panels == 1, column)
 
 
 def grid_figure(images: torch.Tensor, row_labels: list[str], column_labels: list[str],
                 hover: list[list[str]], x_title: str, width_hint: int = 900) -> go.Figure:
     """The traversal grid (R, S, C, H, W) as one crisp image; an invisible heatmap on top gives
-    each cell its hover text hover[r][s], and the axes name the rows and columns. The height fits
-    a column about width_hint pixels wide."""
+    each cell its hover text hover[r][s], and the axes name the rows and columns. The height makes
+    the picture fill a figure width_hint pixels wide, its cells drawn at about the size shown."""
     rows, steps, _, h, w = images.shape
-    scale = cell_scale(h)
+    label_px = label_width(row_labels)  # room the row labels take beside the picture
+    scale = cell_scale(h, tile_size(width_hint, steps, label_px))
+    while scale > 1 and rows * steps * (h * scale) * (w * scale) > MAX_GRID_PIXELS:
+        scale -= 1
     picture = mosaic(images, scale)
     ch, cw = h * scale, w * scale
     ys = [r * (ch + GAP) + (ch - 1) / 2 for r in range(rows)]  # cell centres in picture pixels
@@ -75,8 +110,7 @@ def grid_figure(images: torch.Tensor, row_labels: list[str], column_labels: list
     fig.update_yaxes(tickvals=ys, ticktext=row_labels, showticklabels=True, showgrid=False, zeroline=False,
                      tickfont_size=14, autorange="reversed", scaleanchor="x", constrain="domain",
                      constraintoward="top")
-    label_px = 30 + 8 * max(len(label) for label in row_labels)  # room the row labels take beside the picture
-    height = int(75 + max(width_hint - label_px, 200) * picture.shape[0] / picture.shape[1])
+    height = int(75 + max(width_hint - FIGURE_MARGIN - label_px, 200) * picture.shape[0] / picture.shape[1])
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), hoverlabel=dict(font_size=15),
                       dragmode=False)
     return fig
@@ -145,13 +179,17 @@ class Dims:
     labels: dict[int, str]  # "z3", "z3 · x position", "z3 · collapsed"
     kl: np.ndarray | None  # (D,) nats, None without test data
     share: np.ndarray | None  # (D, F) MI as a share of each factor's entropy, None without factors
+    mu: np.ndarray | None = None  # (N, D) posterior means of test images, None without test data
+    code_labels: np.ndarray | None = None  # (N,) their classes
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def latent_stats(path: str, stamp: float, _entry: ModelEntry) -> dict:
-    """KL of each dimension (D,) and, where the data has factors, MI shares (D, F) on the test images."""
+    """KL of each dimension (D,), where the data has factors MI shares (D, F), and the codes (N, D) and
+    labels (N,) themselves (for the live pad's dots), on the first STATS_IMAGES test images."""
     encoded = latent.encode_dataset(model_for(_entry), data_for(_entry), limit=STATS_IMAGES)
-    stats = {"kl": latent.kl_per_dimension(encoded).numpy(), "share": None}
+    stats = {"kl": latent.kl_per_dimension(encoded).numpy(), "share": None, "mu": encoded.mu.numpy(),
+             "labels": None if encoded.labels is None else encoded.labels.numpy()}
     if _entry.factor_names and encoded.factors is not None:
         mi = latent.factor_mutual_information(encoded.mu, encoded.factors)
         stats["share"] = np.clip(mi / np.maximum(latent.factor_entropy(encoded.factors), 1e-8)[None, :], 0, 1)
@@ -178,7 +216,8 @@ def describe_dims(entry: ModelEntry, has_data: bool) -> Dims:
         tag = t("traversal_collapsed") if is_collapsed else (
             factor_label(entry.factor_names[factors[d]]) if factors[d] is not None else None)
         labels[d] = f"z{d} · {tag}" if tag else f"z{d}"
-    return Dims(order, labels, stats["kl"] if stats else None, share)
+    return Dims(order, labels, stats["kl"] if stats else None, share, stats["mu"] if stats else None,
+                stats["labels"] if stats else None)
 
 
 def hover_text(dims: Dims, d: int, value: float) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from ui import interp_view as view
+from ui import live
 from ui.catalog import data_for, model_for
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
@@ -14,6 +15,10 @@ from ui.map_view import encoded_test_set
 from ui.sidebar import sidebar
 from vae.data import DatasetUnavailable
 from vae.latent import class_means, decode_every_class, decode_path, pixel_blend
+
+
+T_KEY = "interp_live_t"  # where the user last let go of t
+T_STATE = "interp_live_rev"  # (revision, origin) of t: see ui.live.bump
 
 
 def choose(key: str, options, default) -> None:
@@ -83,6 +88,30 @@ def endpoints(entry, data) -> tuple[int, int]:
     return pick_image(entry, data, "a", left, first_class), pick_image(entry, data, "b", right, second_class)
 
 
+def _keep_t(value) -> None:
+    t_value = value.get("t") if isinstance(value, dict) else None
+    if isinstance(t_value, (int, float)) and 0 <= t_value <= 1:
+        st.session_state[T_KEY] = float(t_value)
+        live.bump(T_STATE, "path")
+
+
+def live_path(entry, decoder, data, a: int, b: int, z: torch.Tensor, y: int | None) -> None:
+    """Both paths at a t the user drags, decoded in the browser."""
+    st.markdown(f"#### {t('interp_live_title')}")
+    st.caption(t("interp_live_help"))
+    pair = (entry.path, a, b)
+    if st.session_state.get("interp_live_pair") != pair:  # a new pair starts in the middle again
+        st.session_state["interp_live_pair"] = pair
+        st.session_state[T_KEY] = 0.5
+        live.bump(T_STATE, "server")
+    live.load(decoder, "interp_live")
+    live.path(decoder, f"interp_live_path::{entry.path}", z0=z[0].tolist(), z1=z[1].tolist(), y=y,
+              t=st.session_state[T_KEY], ends=[live.data_uri(to_pil(data.images[i], 160)) for i in (a, b)],
+              state_key=T_STATE, on_release=_keep_t,
+              text={"a": f"#{a}", "b": f"#{b}", "lerp": t("interp_live_lerp"), "slerp": t("interp_live_slerp"),
+                    "t": t("interp_live_t")})
+
+
 def interpolation_strips(entry, model, data, a: int, b: int, steps: int, codes) -> None:
     st.header(t("interp_strips_title"))
     y = None
@@ -94,6 +123,9 @@ def interpolation_strips(entry, model, data, a: int, b: int, steps: int, codes) 
     labels = data.labels[[a, b]] if entry.num_classes else None
     z = view.encode_means(model, data.images[[a, b]], labels)  # (2, D)
     ends = f"#{a} → #{b}"
+    decoder = live.live_model(entry)
+    if decoder is not None:
+        live_path(entry, decoder, data, a, b, z, y)
     lerp_caption = (t("interp_lerp_caption_cvae", ends=ends, name=class_name(entry, y)) if y is not None
                     else t("interp_lerp_caption", ends=ends))
     show_strip(entry, view.latent_strip(model, z[0], z[1], steps, "lerp", y), t("interp_lerp_title"),
@@ -115,7 +147,9 @@ def interpolation_strips(entry, model, data, a: int, b: int, steps: int, codes) 
                      t("interp_norm_slerp"): view.latent_path(z[0], z[1], steps, "slerp")}
             references = {t("interp_norm_prior", value=f"{math.sqrt(z.shape[1]):.1f}"): math.sqrt(z.shape[1]),
                           t("interp_norm_codes", value=f"{typical:.1f}"): typical}
-            st.plotly_chart(view.norm_figure(paths, references), key="interp_norm_chart", width="stretch")
+            t_mark = st.session_state.get(T_KEY) if decoder is not None else None
+            st.plotly_chart(view.norm_figure(paths, references, t_mark, t("interp_live_t_mark")),
+                            key="interp_norm_chart", width="stretch")
 
 
 def arithmetic(entry, model, data, steps: int, codes) -> None:

@@ -1,21 +1,29 @@
 """Latent map: every test picture placed by its code (PCA or t-SNE), the picture behind a clicked dot,
 the decoded manifold of a 2-D latent space, and where the codes sit against the prior N(0, I)."""
 
+import functools
+import math
+
 import numpy as np
 import streamlit as st
 import torch
+from PIL import Image
 
-from ui import map_view
+from ui import live, map_view
 from ui.catalog import data_for, model_for
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
 from ui.sidebar import sidebar
+from ui.traversal_view import mosaic
 from vae.data import DatasetUnavailable
-from vae.latent import (Encoded, decoded_manifold, dimension_order, fraction_within, kl_per_dimension,
+from vae.latent import (Encoded, decode_path, decoded_manifold, dimension_order, fraction_within, kl_per_dimension,
                         posterior_samples, prior_fraction_within)
 
 METHODS = {"pca": "map_method_pca", "tsne": "map_method_tsne"}
 HISTOGRAM_DIMS = 6
+PAD_POINTS = 3000  # test codes drawn as dots on the live pad
+PAD_PIXELS = 480  # about the live pad's width in CSS pixels
+PAD_STATE = "map_pad_rev"  # (revision, origin) of the pad's kept point: see ui.live.bump
 
 
 def choose(key: str, options: list, default) -> None:
@@ -134,16 +142,62 @@ def manifold_section(entry, model, codes: map_view.Codes) -> None:
     if entry.num_classes:
         y = class_col.selectbox(t("map_manifold_class"), range(entry.num_classes), key="map_manifold_class",
                                 format_func=lambda k: class_name(entry, k))
-    picture = map_view.manifold_picture(decoded_manifold(model, steps=steps, span=span, y=y))
+    images = decoded_manifold(model, steps=steps, span=span, y=y)  # (S, S, C, H, W)
+    picture = map_view.manifold_picture(images)
     labels = codes.labels
     points = codes.mu[:, :2]
     if y is not None and labels is not None:  # a conditional model: the codes of that class only
         points, labels = points[labels == y], labels[labels == y]
-    figure = map_view.manifold_figure(picture, span, steps, points if show_points else None, labels,
-                                      entry.class_names, {"codes": t("map_codes"), "legend": t("class")})
-    st.plotly_chart(figure, key="map_manifold_chart", width="stretch", alt=t("map_manifold_alt"))
-    st.download_button(t("download_png"), png_bytes(picture), file_name=f"{entry.name}-manifold.png",
-                       mime="image/png", key="map_manifold_png", on_click="ignore")
+    decoder = live.live_model(entry)
+    if decoder is None:
+        grid_place = st.container()
+    else:
+        pad_tab, grid_place = st.tabs([t("map_pad_tab"), t("map_grid_tab")])
+        with pad_tab:
+            manifold_pad(entry, model, decoder, images, span, points if show_points else None, labels, y)
+    with grid_place:
+        figure = map_view.manifold_figure(picture, span, steps, points if show_points else None, labels,
+                                          entry.class_names, {"codes": t("map_codes"), "legend": t("class")})
+        st.plotly_chart(figure, key="map_manifold_chart", width="stretch", alt=t("map_manifold_alt"))
+        st.download_button(t("download_png"), png_bytes(picture), file_name=f"{entry.name}-manifold.png",
+                           mime="image/png", key="map_manifold_png", on_click="ignore")
+
+
+def _keep_pad_point(value, path: str) -> None:
+    z = live.released_code(value, 2)
+    if z is not None:
+        st.session_state["map_pad_point"] = (path, z)
+        live.bump(PAD_STATE, "pad")
+
+
+def manifold_pad(entry, model, decoder, images: torch.Tensor, span: float, points, labels, y) -> None:
+    """The latent plane under the pointer, decoded in the browser, over the decoded manifold and the codes."""
+    st.caption(t("map_pad_help"))
+    steps = images.shape[0]
+    reach = span + (span / (steps - 1) if steps > 1 else span)  # the outer cells' edges, not their centres
+    kept = st.session_state.get("map_pad_point")
+    z = kept[1] if kept and kept[0] == entry.path else [0.0, 0.0]
+    z = [min(max(v, -reach), reach) for v in z]
+    dots = None
+    if points is not None:
+        shown = slice(0, PAD_POINTS)
+        dots = {"x": np.round(points[shown, 0], 2).tolist(), "y": np.round(points[shown, 1], 2).tolist(),
+                "c": None if labels is None else labels[shown].tolist()}
+    # At least the pad's size, so the browser only shrinks it (smoothly: a whole-number scale rarely fits).
+    scale = max(1, math.ceil(PAD_PIXELS / (steps * images.shape[-1])))
+    background = live.data_uri(Image.fromarray(mosaic(images, scale=scale, gap=0)))
+    live.load(decoder, "map_live")
+    live.pad(decoder, f"map_live_pad::{entry.path}", z=z, y=y, dims=(0, 1), extent=[[-reach, reach], [-reach, reach]],
+             axes=["z1", "z2"], state_key=PAD_STATE, points=dots, palette=map_view.palette(max(len(entry.class_names), 1)),
+             background=background,
+             text={"pad": t("map_pad_tab"), "hint": t("map_pad_hint"), "caption": t("map_pad_caption")},
+             on_release=functools.partial(_keep_pad_point, path=entry.path))
+    if kept and kept[0] == entry.path:
+        with torch.no_grad():
+            picture = decode_path(model, torch.tensor([z]), y)[0]
+        st.download_button(t("map_pad_download", x=f"{z[0]:+.2f}", y=f"{z[1]:+.2f}"), png_bytes(to_pil(picture, 256)),
+                           file_name=f"{entry.name}-z{z[0]:+.2f}{z[1]:+.2f}.png", mime="image/png",
+                           key="map_pad_png", on_click="ignore", icon=":material/download:")
 
 
 def prior_section(entry, codes: map_view.Codes) -> None:

@@ -14,19 +14,21 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
+from ui import live
 from ui.catalog import ModelEntry, data_for, list_models, model_for
 from ui.i18n import t
 from ui.images import gif_bytes, grid_pil, png_bytes, to_pil
 from ui.sidebar import model_label, sidebar, suggest_models
-from ui.traversal_view import Dims, describe_dims, factor_label, frames_figure, grid_figure, hover_text, mi_figure
+from ui.traversal_live import (CODE_STATE, SLIDER_STEP, SPAN, keep_valid, live_sliders, pad_section, reset_code,
+                               server_moved, set_code, slider_columns, slider_help)
+from ui.traversal_view import (Dims, describe_dims, factor_label, frames_figure, grid_figure, grid_layout, hover_text,
+                               label_width, mi_figure)
 from vae.data import DatasetUnavailable, ImageData
 from vae.latent import decode_path, traverse
 
-SPAN = 3.0  # sliders reach this far either side of the start point: ±3 prior standard deviations
-SLIDER_STEP = 0.05
 SCRUB_STEPS = 41  # frames the browser scrubs through
 PICTURE_SIZE = 512  # the decoded picture is enlarged (nearest neighbour) to about this; the browser only shrinks it
-GRID_WIDTH = 1000  # about the width of the main column in the wide layout, for the grid's height
+GRID_WIDTH = 1000  # about the width of the main column in the wide layout, until the browser reports it
 CHART_CONFIG = {"displayModeBar": False}
 
 
@@ -46,25 +48,14 @@ def encode_one(model, x: torch.Tensor, label: int | None) -> torch.Tensor:
     return model.encode(x[None].to(model.device), y)[0][0].float().cpu()
 
 
-def _keep_valid(key: str, options: list, default) -> None:
-    """A remembered choice another model offered (a 10th class, a test image) falls back to default."""
-    if key in st.session_state and st.session_state[key] not in options:
-        st.session_state[key] = default
-
-
 def _random_index(count: int) -> None:
     st.session_state["trav_index"] = random.randrange(count)
-
-
-def _set_sliders(values: list[float]) -> None:
-    for d, v in enumerate(values):
-        st.session_state[f"z{d}"] = round(v, 2)
 
 
 def pick_start(entry: ModelEntry, data: ImageData | None) -> tuple[torch.Tensor | None, int | None, int | None]:
     """Start point widgets -> the start image (C, H, W) or None (prior mean), its label, the decoder's class."""
     options = ["prior", "image"] if data is not None else ["prior"]
-    _keep_valid("trav_start", options, "prior")
+    keep_valid("trav_start", options, "prior")
     start_col, condition_col = st.columns([2, 1], vertical_alignment="bottom")
     start = start_col.segmented_control(
         t("traversal_start"), options, default="prior", required=True, key="trav_start", help=t("traversal_start_help"),
@@ -75,7 +66,7 @@ def pick_start(entry: ModelEntry, data: ImageData | None) -> tuple[torch.Tensor 
         members = torch.arange(len(data))
         if data.labels is not None and entry.class_names:
             names = entry.class_names
-            _keep_valid("trav_class", [-1, *range(len(names))], -1)
+            keep_valid("trav_class", [-1, *range(len(names))], -1)
             klass = columns[0].selectbox(t("class"), [-1, *range(len(names))], key="trav_class",
                                          format_func=lambda k: t("traversal_any_class") if k < 0 else names[k])
             members = members if klass < 0 else (data.labels == klass).nonzero().flatten()
@@ -97,8 +88,8 @@ def pick_condition(entry: ModelEntry, label: int | None, column) -> int | None:
     if not entry.num_classes:
         return None
     names = entry.class_names or tuple(str(k) for k in range(entry.num_classes))
-    _keep_valid("trav_y_prior", list(range(entry.num_classes)), 0)
-    _keep_valid("trav_y_image", [-1, *range(entry.num_classes)], -1)
+    keep_valid("trav_y_prior", list(range(entry.num_classes)), 0)
+    keep_valid("trav_y_image", [-1, *range(entry.num_classes)], -1)
     if label is None:
         return column.selectbox(t("traversal_condition"), range(entry.num_classes), format_func=names.__getitem__,
                                 key="trav_y_prior", help=t("traversal_condition_help"))
@@ -110,38 +101,55 @@ def pick_condition(entry: ModelEntry, label: int | None, column) -> int | None:
 
 @st.fragment
 def slider_panel(entry: ModelEntry, base: list[float], y: int | None, dims: Dims, start_image) -> None:
-    """Sliders around the start point and the picture they decode to; the scrubber follows them."""
-    model = model_for(entry)
+    """Sliders around the start point and the picture they decode to; the scrubber follows them.
+
+    A model the browser can run gets live sliders (and a pad over two numbers) first; the server's
+    sliders stay in a second tab, for exact values."""
+    st.subheader(t("traversal_sliders_title"))
+    decoder = live.live_model(entry)
+    if decoder is None:
+        server_sliders(entry, base, y, dims, start_image)
+    else:
+        st.caption(t("traversal_live_help"))
+        live_tab, exact_tab = st.tabs([t("traversal_tab_live"), t("traversal_tab_exact")])
+        with live_tab:
+            live_sliders(entry, decoder, base, y, dims, start_image)
+            if len(base) >= 2:
+                pad_section(entry, decoder, base, y, dims)
+        with exact_tab:
+            server_sliders(entry, base, y, dims, start_image)
+    z = torch.tensor([float(st.session_state[f"z{d}"]) for d in range(len(base))])
+    scrubber(entry, z, y, dims, is_live=decoder is not None)
+
+
+def server_sliders(entry: ModelEntry, base: list[float], y: int | None, dims: Dims, start_image) -> None:
+    """Streamlit sliders (redraw on release) and the picture the server decodes from them."""
     picture_col, slider_col = st.columns([2, 3], gap="large")
     with slider_col:
-        st.subheader(t("traversal_sliders_title"))
         st.caption(t("traversal_sliders_help"))
-        ncols = 1 if len(dims.order) <= 6 else 2 if len(dims.order) <= 12 else 3
+        ncols = slider_columns(dims)
         per_column = math.ceil(len(dims.order) / ncols)
         columns = st.columns(ncols)
         for i, d in enumerate(dims.order):
-            help_text = (t("traversal_slider_help", kl=float(dims.kl[d])) if dims.kl is not None
-                         else t("traversal_slider_help_nokl"))
             columns[i // per_column].slider(dims.labels[d], min_value=round(base[d] - SPAN, 2),
                                             max_value=round(base[d] + SPAN, 2), step=SLIDER_STEP, format="%.2f",
-                                            key=f"z{d}", help=help_text)
-        st.button(t("traversal_reset"), on_click=_set_sliders, args=(base,), key="trav_reset",
+                                            key=f"z{d}", help=slider_help(dims, d), on_change=server_moved)
+        st.button(t("traversal_reset"), on_click=reset_code, args=(base,), key="trav_reset",
                   icon=":material/restart_alt:")
     z = torch.tensor([float(st.session_state[f"z{d}"]) for d in range(len(base))])
     with picture_col:
-        picture = to_pil(decode_path(model, z[None], y)[0], PICTURE_SIZE)
+        picture = to_pil(decode_path(model_for(entry), z[None], y)[0], PICTURE_SIZE)
         st.image(picture, caption=t("traversal_decoded"), width="stretch")
         if start_image is not None:
             st.image(to_pil(start_image, 96), caption=t("traversal_start_caption"), width=96)
-    scrubber(entry, z, y, dims)
 
 
-def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims) -> None:
+def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims, is_live: bool = False) -> None:
     """Every value of one dimension decoded in advance; plotly animates between them in the browser."""
     st.subheader(t("traversal_scrub_title"))
     figure_col, side_col = st.columns([3, 2], gap="large")
     with side_col:
-        st.caption(t("traversal_scrub_help"))
+        st.caption(t("traversal_scrub_help_live" if is_live else "traversal_scrub_help"))
         dim = st.selectbox(t("traversal_scrub_dim"), dims.order, format_func=dims.labels.get,
                            key=f"trav_scrub_dim::{entry.path}")
     offsets = torch.linspace(-SPAN, SPAN, SCRUB_STEPS)
@@ -203,9 +211,13 @@ def draw_grid(panel: Panel, offsets: torch.Tensor, slot: int, width: int) -> Non
                        on_click="ignore", icon=":material/download:")
 
 
+@st.fragment
 def grid_section(models: list[ModelEntry], first: Panel, image, label) -> None:
-    """The traversal grid (beside a second model's) and, with known factors, the MI heatmaps."""
+    """The traversal grid (beside a second model's, or under it when side by side the cells would be
+    small) and, with known factors, the MI heatmaps. The grids are sized to the column's width, which
+    the browser reports."""
     st.subheader(t("traversal_grid_title"))
+    width = live.column_width("trav_grid_width") or GRID_WIDTH
     st.caption(t("traversal_grid_help"))
     steps_col, span_col, compare_col = st.columns([1, 1, 2], gap="large")
     steps = steps_col.slider(t("traversal_steps"), 3, 21, 11, step=2, key="trav_steps")
@@ -213,13 +225,16 @@ def grid_section(models: list[ModelEntry], first: Panel, image, label) -> None:
     other = pick_comparison(first.entry, models, compare_col)
     panels = [first] if other is None else [first, comparison_panel(first.entry, other, image, label, first.y)]
     offsets = torch.linspace(-span, span, steps)
-    for slot, (column, panel) in enumerate(zip(st.columns(len(panels), gap="large"), panels)):
-        with column:
+    label_px = max(label_width([panel.dims.labels[d] for d in panel.dims.order]) for panel in panels)
+    layout = grid_layout(width, len(panels), steps, label_px)
+    places = st.columns(len(panels), gap="large") if layout.side_by_side else [st.container() for _ in panels]
+    for slot, (place, panel) in enumerate(zip(places, panels)):
+        with place:
             if other is not None:
                 st.markdown(f"**{model_label(panel.entry)}**")
             if panel.note:
                 st.caption(panel.note)
-            draw_grid(panel, offsets, slot, width=GRID_WIDTH // len(panels) - 30)
+            draw_grid(panel, offsets, slot, width=layout.width)
     if any(panel.dims.share is not None for panel in panels):
         st.subheader(t("traversal_mi_title"))
         st.caption(t("traversal_mi_help"))
@@ -259,7 +274,8 @@ base = (encode_one(model_for(entry), start_image, start_label) if start_image is
 # A new start point (or model) moves every slider to it; otherwise they keep where the user left them.
 signature = (entry.path, entry.stamp, tuple(round(v, 4) for v in base.tolist()))
 if st.session_state.get("trav_base") != signature or any(f"z{d}" not in st.session_state for d in range(len(base))):
-    _set_sliders(base.tolist())
+    set_code(base.tolist())
+    live.bump(CODE_STATE, "server")
     st.session_state["trav_base"] = signature
 st.divider()
 slider_panel(entry, base.tolist(), y, dims, start_image)

@@ -91,4 +91,13 @@ STRINGS = {
     "interp_arith_vq_note": (
         "VQ-VAE: averages of codebook vectors are not in the codebook, so this path decodes only roughly.",
         "VQ-VAE:码本向量的平均值并不在码本中,所以这条路径只能粗略地解码。"),
+    "interp_live_title": ("Drag between the two pictures", "在两张图片之间拖动"),
+    "interp_live_help": (
+        "Your browser decodes the code at t as you drag: t = 0 is the left picture's code, t = 1 the right one's, "
+        "along the straight line and along the arc.",
+        "拖动时浏览器会解码 t 处的编码:t = 0 是左边图片的编码,t = 1 是右边图片的编码,分别沿直线和圆弧。"),
+    "interp_live_t": ("t, from the left picture's code to the right one's", "t:从左图的编码到右图的编码"),
+    "interp_live_lerp": ("Straight line (lerp)", "直线(lerp)"),
+    "interp_live_slerp": ("Arc (slerp)", "圆弧(slerp)"),
+    "interp_live_t_mark": ("live t", "实时 t"),
 }

@@ -55,6 +55,18 @@ STRINGS = {
         "notice how the drawn pictures change smoothly from one region to the next.",
         "这个模型的编码只有 z1 和 z2 两个数字,所以可以画出整个潜平面:每个小格是解码器在网格上该点画出的图片。"
         "圆点是按编码放置的测试图片;注意画出的图片如何从一个区域平滑地过渡到另一个区域。"),
+    "map_pad_tab": ("Move the pointer over the plane", "在平面上移动指针"),
+    "map_grid_tab": ("Decoded grid", "解码网格"),
+    "map_pad_help": (
+        "Your browser decodes the code under the pointer as it moves: the picture on the right is what the model "
+        "draws there. Behind the dots is the decoded grid below; the red circles are 1 and 2 prior standard "
+        "deviations. Click to keep a point and download its picture.",
+        "指针移动时,浏览器会解码指针所在处的编码:右边的图片就是模型在那里画出的样子。点的背后是下面的解码网格;"
+        "红色圆圈是先验的 1 倍和 2 倍标准差。点击可以固定一个点,并下载它的图片。"),
+    "map_pad_hint": ("Hover to look, click or drag to keep; arrow keys move the point.",
+                     "悬停查看,点击或拖动来固定;方向键也能移动这个点。"),
+    "map_pad_caption": ("The picture at the pointer, decoded in your browser", "指针处的图片,在浏览器中解码"),
+    "map_pad_download": ("Download the picture at ({x}, {y})", "下载 ({x}, {y}) 处的图片"),
     "map_manifold_steps": ("Grid size", "网格大小"),
     "map_manifold_span": ("Range (±)", "范围(±)"),
     "map_manifold_span_help": (

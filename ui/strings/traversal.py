@@ -43,6 +43,27 @@ STRINGS = {
     "traversal_collapsed": ("collapsed", "已坍缩"),
     "traversal_slider_help": ("KL {kl:.2f} nats averaged over test images.", "在测试图片上平均的 KL 为 {kl:.2f} 奈特。"),
     "traversal_slider_help_nokl": ("The KL of this number is unknown without test images.", "没有测试图片,无法得知此数字的 KL。"),
+    "traversal_live_help": (
+        "These sliders decode in your browser, so the picture follows your hand while you drag. One slider per "
+        "latent number, the most used first (by their KL, the information each one carries); numbers marked "
+        "*collapsed* carry almost none. The *Exact values* tab has the same numbers as server sliders.",
+        "这些滑块在你的浏览器里解码,拖动时图片随手变化。每个潜变量数字对应一个滑块,使用最多的排在前面"
+        "(按 KL 排序,即每个数字携带的信息量);标为*已坍缩*的数字几乎不携带信息。"
+        "“精确数值”标签页里是同样的数字,用服务器端滑块调节。"),
+    "traversal_tab_live": ("Live in your browser", "浏览器实时解码"),
+    "traversal_tab_exact": ("Exact values", "精确数值"),
+    "traversal_live_caption": ("Decoded in your browser", "在浏览器中解码"),
+    "traversal_pad_title": ("Two numbers at once", "同时移动两个数字"),
+    "traversal_pad_help": (
+        "Move the pointer over the plane: across is one number, up the other, and the picture shows the code "
+        "under the pointer (all other numbers as the sliders hold them). Each dot is a test picture's code; "
+        "the red circles are 1 and 2 prior standard deviations. Click to keep a point.",
+        "在平面上移动指针:横向是一个数字,纵向是另一个,图片显示指针处的编码(其余数字保持滑块的取值)。"
+        "每个点是一张测试图片的编码;红色圆圈是先验的 1 倍和 2 倍标准差。点击可以固定一个点。"),
+    "traversal_pad_x": ("Across", "横向"),
+    "traversal_pad_y": ("Up", "纵向"),
+    "traversal_pad_hint": ("Hover to look, click or drag to keep; arrow keys move the point.",
+                           "悬停查看,点击或拖动来固定;方向键也能移动这个点。"),
     "traversal_reset": ("Reset to the start point", "重置到起点"),
     "traversal_decoded": ("Decoded picture", "解码出的图片"),
     # Scrubbing
@@ -51,6 +72,9 @@ STRINGS = {
         "The sliders above redraw when you let go. Here every step of one number is drawn in advance, so the "
         "picture follows the handle while you drag it, or press ▶ to play the whole sweep.",
         "上面的滑块在松开时才重画。这里预先画好了一个数字的每一步,拖动时图片随之变化,也可以按 ▶ 播放整段变化。"),
+    "traversal_scrub_help_live": (
+        "Every step of one number drawn in advance: press ▶ to play the whole sweep, or download it as a GIF.",
+        "预先画好一个数字的每一步:按 ▶ 播放整段变化,或者下载为 GIF。"),
     "traversal_scrub_dim": ("Number to scrub", "要拖动的数字"),
     "traversal_play": ("▶ Play", "▶ 播放"),
     "traversal_pause": ("⏸ Pause", "⏸ 暂停"),

@@ -1,0 +1,249 @@
+"""Live decoding in real Chromium: the JavaScript decoder draws PyTorch's pixels for every pretrained
+Gaussian model, and on the pages the pictures follow the hand while Python hears only the release."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+from playwright.sync_api import Page, expect
+
+from browser_server import browser_type_launch_args, streamlit_server  # noqa: F401  (pytest fixtures)
+from test_browser_explorer import FIRST_LOAD_MS, STEP_MS, expect_no_error, open_page, wait_idle
+from ui.catalog import list_models
+from ui.live_harness import LivePage
+from vae.checkpoint import load_model
+from vae.decoder_export import export_decoder
+
+CODES = 100  # seeded random codes per model
+PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
+GAUSSIAN = [name for name, m in PRETRAINED.items() if m.is_gaussian]
+VQ = [name for name, m in PRETRAINED.items() if not m.is_gaussian]  # their decoders add Conv2d
+PIXELS = """c => Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))"""
+
+
+def torch_pixels(model, z: torch.Tensor, y: int | None = None) -> np.ndarray:
+    """What the server draws for codes (B, D): uint8 (B, H, W) of the first channel."""
+    labels = None if y is None else torch.full((len(z),), y)
+    with torch.no_grad():
+        images = model.decode(z, labels)
+    return (images.clamp(0, 1) * 255).round().byte().numpy()[:, 0]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", GAUSSIAN + VQ)
+def test_js_decoder_draws_pytorchs_pixels(page: Page, name):
+    model = load_model(PRETRAINED[name].path)
+    export = export_decoder(model)
+    generator = torch.Generator().manual_seed(0)
+    if model.config.family == "vqvae":  # the decoder reads codebook rows
+        indices = torch.randint(0, model.config.codebook_size, (CODES, *model.grid_shape), generator=generator)
+        z = model.quantizer.lookup(indices).flatten(1)
+    else:
+        z = torch.randn(CODES, export.latent_dim, generator=generator) * 1.5  # most of the sliders' ±3
+    y = torch.arange(CODES) % export.num_classes if export.num_classes else None
+    with torch.no_grad():
+        expected = model.decode(z, y).numpy()  # (B, C, H, W) in [0, 1]
+    floats, pixels = LivePage(page).decode(export, z.numpy(), None if y is None else y.numpy())
+    assert np.abs(floats - expected).max() <= 1 / 255
+    expected_pixels = (np.clip(expected, 0, 1) * 255).round().astype(np.uint8)
+    expected_pixels = expected_pixels[:, 0] if expected.shape[1] == 1 else expected_pixels.transpose(0, 2, 3, 1)
+    assert np.abs(pixels.astype(int) - expected_pixels).max() <= 1  # what the canvas shows, within 1/255
+
+
+@pytest.mark.browser
+def test_js_decoder_runs_every_family(page: Page, tiny, family):
+    """User runs of every family and architecture, here fresh tiny ones: RGB pictures, Gaussian means."""
+    from vae.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model(tiny(family, image_shape=(3, 16, 8), likelihood="gaussian")).eval()
+    export = export_decoder(model)
+    z = torch.randn(20, export.latent_dim) * 2
+    if model.config.family == "vqvae":
+        z = model.quantizer.lookup(torch.randint(0, 16, (20, *model.grid_shape))).flatten(1)
+    y = torch.arange(20) % export.num_classes if export.num_classes else None
+    with torch.no_grad():
+        expected = model.decode(z, y).numpy()
+    floats, pixels = LivePage(page).decode(export, z.numpy(), None if y is None else y.numpy())
+    assert np.abs(floats - expected).max() <= 1 / 255 and pixels.shape == (20, 16, 8, 3)
+    assert np.abs(pixels.astype(int) - (expected * 255).round().transpose(0, 2, 3, 1)).max() <= 1
+
+
+def live_picture(page: Page, index: int = 0):
+    return page.get_by_test_id("stMain").locator("canvas.vl-picture").nth(index)
+
+
+def canvas_pixels(canvas) -> np.ndarray:
+    size = canvas.evaluate("c => [c.height, c.width]")
+    return np.array(canvas.evaluate(PIXELS), dtype=np.uint8).reshape(size)
+
+
+def live_code(page: Page, length: int) -> torch.Tensor:
+    values = page.get_by_test_id("stMain").locator("input.vl-range").evaluate_all(
+        "inputs => inputs.map(i => [Number(i.dataset.dim), Number(i.value)])")
+    z = torch.zeros(length)
+    for d, v in values:
+        z[int(d)] = v
+    return z
+
+
+def choose_model(page: Page, name: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(name)} ")).click()
+    wait_idle(page, FIRST_LOAD_MS)
+
+
+def server_slider(page: Page, d: int):
+    """The server's slider of number d (in the Exact values tab, hidden until it is opened)."""
+    return page.get_by_test_id("stSlider").get_by_role("slider", name=re.compile(rf"^z{d}( |$)"), include_hidden=True)
+
+
+@pytest.mark.browser
+def test_traversal_sliders_follow_the_hand_and_report_on_release(page: Page, streamlit_server):  # noqa: F811
+    model = load_model(PRETRAINED["digits-vae"].path)
+    open_page(page, streamlit_server, "Latent traversal")  # digits-vae from the prior mean (all zeros)
+    picture = live_picture(page)
+    expect(picture).to_be_visible(timeout=STEP_MS)
+    page.wait_for_function("() => globalThis.__vaeLive && globalThis.__vaeLive.frames.length > 0", timeout=STEP_MS)
+    start = canvas_pixels(picture)
+    assert np.abs(start.astype(int) - torch_pixels(model, torch.zeros(1, 8))[0]).max() <= 1
+
+    handle = page.get_by_test_id("stMain").locator("input.vl-range").first
+    d = int(handle.get_attribute("data-dim"))
+    server_before = server_slider(page, d).get_attribute("aria-valuetext")
+    server_src = page.get_by_test_id("stImage").filter(has_text="Decoded picture").locator("img").get_attribute("src")
+    box = handle.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(box["x"] + box["width"] / 2 + step * box["width"] / 20, y)
+    dragged = canvas_pixels(picture)
+    assert not np.array_equal(dragged, start)  # the picture moved with the hand ...
+    assert server_slider(page, d).get_attribute("aria-valuetext") == server_before  # ... before Python heard of it
+    page.mouse.up()
+
+    value = handle.get_attribute("aria-valuetext")
+    assert float(value) > 0.5
+    expect(server_slider(page, d)).to_have_attribute("aria-valuetext", value, timeout=STEP_MS)  # heard on release
+    server_img = page.get_by_test_id("stImage").filter(has_text="Decoded picture").locator("img")
+    expect(server_img).not_to_have_attribute("src", server_src, timeout=STEP_MS)
+    wait_idle(page)
+    z = live_code(page, 8)
+    assert z[d] == pytest.approx(float(value)) and (z != 0).sum() == 1
+    assert np.abs(canvas_pixels(picture).astype(int) - torch_pixels(model, z[None])[0]).max() <= 1
+    expect_no_error(page)
+
+
+@pytest.mark.browser
+def test_traversal_pad_decodes_under_the_pointer_and_keeps_a_click(page: Page, streamlit_server):  # noqa: F811
+    open_page(page, streamlit_server, "Latent traversal")
+    pad = page.get_by_test_id("stMain").locator("canvas.vl-pad-canvas")
+    expect(pad).to_be_visible(timeout=STEP_MS)
+    pad.scroll_into_view_if_needed()
+    picture = live_picture(page, 1)  # the pad's own picture, after the sliders'
+    page.wait_for_function("() => globalThis.__vaeLive && globalThis.__vaeLive.frames.length > 1", timeout=STEP_MS)
+    before = canvas_pixels(picture)
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.2)  # hover: across +2.1, up +1.8
+    expect(picture.locator("xpath=..").locator("figcaption")).to_contain_text("+2.1", timeout=STEP_MS)
+    assert not np.array_equal(canvas_pixels(picture), before)
+    page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.2)
+    caption = picture.locator("xpath=..").locator("figcaption").inner_text()
+    x, y = (float(v.replace("−", "-")) for v in re.findall(r"[−+]\d+\.\d\d", caption))
+    order = page.get_by_test_id("stMain").locator("input.vl-range").evaluate_all("i => i.map(e => e.dataset.dim)")
+    first, second = int(order[0]), int(order[1])  # the pad's default numbers: the two most used
+    expect(server_slider(page, first)).to_have_attribute("aria-valuetext", f"{x:.2f}", timeout=STEP_MS)
+    expect(server_slider(page, second)).to_have_attribute("aria-valuetext", f"{y:.2f}", timeout=STEP_MS)
+    # ... and the sliders view adopts the pad's code (someone else changed it)
+    expect(page.get_by_test_id("stMain").locator(f'input.vl-range[data-dim="{first}"]')).to_have_attribute(
+        "aria-valuetext", f"{x:.2f}", timeout=STEP_MS)
+    wait_idle(page)
+    expect_no_error(page)
+
+
+@pytest.mark.browser
+def test_interpolation_t_drag_decodes_between_the_codes(page: Page, streamlit_server):  # noqa: F811
+    from ui.interp_view import class_members, encode_means
+    from vae.config import TrainConfig
+    from vae.train import load_split
+
+    open_page(page, streamlit_server, "Interpolation")  # digits-vae; A is the first 0, B the first 1
+    model = load_model(PRETRAINED["digits-vae"].path)
+    data = load_split(TrainConfig(dataset="digits"), "test")
+    a, b = int(class_members(data.labels, 0, len(data))[0]), int(class_members(data.labels, 1, len(data))[0])
+    z = encode_means(model, data.images[[a, b]])
+    lerp, slerp = live_picture(page, 0), live_picture(page, 1)
+    expect(lerp).to_be_visible(timeout=STEP_MS)
+    page.wait_for_function("() => globalThis.__vaeLive && globalThis.__vaeLive.frames.length > 0", timeout=STEP_MS)
+    assert np.abs(canvas_pixels(lerp).astype(int) - torch_pixels(model, z.mean(0, keepdim=True))[0]).max() <= 1
+    t_input = page.get_by_test_id("stMain").locator("input.vl-range")
+    t_input.focus()
+    t_input.press("Home")  # t = 0: both paths start at A's own code
+    expect(t_input).to_have_attribute("aria-valuetext", "0.00")
+    own = torch_pixels(model, z[:1])[0]
+    for canvas in (lerp, slerp):
+        expect(canvas).to_be_visible()
+        assert np.abs(canvas_pixels(canvas).astype(int) - own).max() <= 1
+    page.get_by_text("Why a spherical path?").click()  # the norm chart marks the released t
+    expect(page.locator(".js-plotly-plot").filter(has_text="live t = 0.00")).to_have_count(1, timeout=STEP_MS)
+    wait_idle(page)
+    expect_no_error(page)
+
+
+@pytest.mark.browser
+def test_latent_map_pad_over_a_2d_manifold(page: Page, streamlit_server):  # noqa: F811
+    open_page(page, streamlit_server, "Latent map")
+    choose_model(page, "digits-vae-2d")
+    pad = page.get_by_test_id("stMain").locator("canvas.vl-pad-canvas")
+    expect(pad).to_be_visible(timeout=FIRST_LOAD_MS)
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)  # lower left: both < 0
+    download = page.get_by_test_id("stDownloadButton").filter(has_text="Download the picture at")
+    expect(download).to_have_count(1, timeout=STEP_MS)
+    x, y = (float(v) for v in re.findall(r"[-+]\d+\.\d\d", download.inner_text()))
+    assert x < -1 and y < -1
+    caption = live_picture(page).locator("xpath=..").locator("figcaption")
+    expect(caption).to_have_text(f"({x:+.2f}, {y:+.2f})".replace("-", "−"))
+    wait_idle(page)
+    expect_no_error(page)
+
+
+@pytest.mark.browser
+def test_a_model_over_the_budget_keeps_the_server_sliders(page: Page, streamlit_server):  # noqa: F811
+    open_page(page, streamlit_server, "Latent traversal")
+    choose_model(page, "fashion-vae")  # a 3.4 MB conv decoder: over ui.live.MAX_BYTES
+    main = page.get_by_test_id("stMain")
+    expect(server_slider(page, 0)).to_be_visible(timeout=FIRST_LOAD_MS)
+    expect(main.get_by_test_id("stImage").filter(has_text="Decoded picture")).to_be_visible()
+    expect(main.locator("canvas.vl-picture")).to_have_count(0)
+    expect(main.get_by_role("tab")).to_have_count(0)
+    expect_no_error(page)
+
+
+GRID_TILE = """gd => {
+    const image = gd.querySelector("g.imagelayer image, image"), ticks = gd._fullLayout.xaxis.tickvals;
+    return image && ticks && ticks.length ? image.getBoundingClientRect().width / ticks.length : 0;
+}"""
+
+
+@pytest.mark.browser
+def test_traversal_grid_cells_reach_64_px_and_grow_with_the_screen(page: Page, streamlit_server):  # noqa: F811
+    """Issue 9: at 1400×900 each cell of the side-by-side grids is at least 64 px, and a wider screen
+    gets larger cells (the grids stack when side by side they would be small)."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    open_page(page, streamlit_server, "Latent traversal")  # digits-vae, compared with another digits model
+    grids = page.get_by_test_id("stPlotlyChart").filter(has=page.locator("g.imagelayer")).locator(".js-plotly-plot")
+    expect(grids).to_have_count(3, timeout=STEP_MS)  # the scrubber's heatmap and the two grids
+    wait_idle(page)
+    tiles = [grids.nth(i).evaluate(GRID_TILE) for i in range(3)]
+    assert sorted(tiles)[1] >= 64, tiles  # both grids (the scrubber's one picture has no column ticks)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.wait_for_function(f"""() => [...document.querySelectorAll(".js-plotly-plot")].filter(gd => gd._fullLayout
+        && gd._fullLayout.xaxis.tickvals && gd._fullLayout.xaxis.tickvals.length > 1).every(gd => ({GRID_TILE})(gd)
+        > {max(tiles) * 1.3})""", timeout=STEP_MS)
+    expect_no_error(page)

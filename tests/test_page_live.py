@@ -1,0 +1,128 @@
+"""The pages' live views under AppTest: mounted for every model the browser can run and absent (server
+widgets only) for the others, and what a release sends back moves the rest of the page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.testing.v1 import AppTest
+
+from ui import live
+from ui.catalog import list_models
+from ui.traversal_view import MIN_TILE, grid_layout, label_width, tile_size
+
+VIEWS = Path(__file__).resolve().parent.parent / "views"
+PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
+
+
+def page(name: str, file: str, lang: str = "en", **state) -> AppTest:
+    at = AppTest.from_file(str(VIEWS / file), default_timeout=120)
+    at.session_state["model_path"] = PRETRAINED[name].path
+    at.session_state["lang"] = lang
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def components(at: AppTest, prefix: str) -> list:
+    return [e for e in at.get("bidi_component") if e.key and e.key.startswith(prefix)]
+
+
+def send(at: AppTest, prefix: str, value: dict) -> AppTest:
+    """What the browser does when a live view is let go: set the component's state and rerun. AppTest has no
+    public setter for a Components v2 value, so this adds one widget state to the tree's own."""
+    states: WidgetStates = at._tree.get_widget_states()
+    (element,) = components(at, prefix)
+    state = states.widgets.add()
+    state.id = element.proto.id
+    state.json_value = json.dumps(value)
+    return at._run(states)
+
+
+@pytest.mark.parametrize("name", list(PRETRAINED))
+def test_traversal_mounts_live_views_exactly_when_the_browser_can_run_the_model(name):
+    entry = PRETRAINED[name]
+    at = page(name, "traversal.py")
+    assert not at.exception
+    if not entry.is_gaussian:
+        return  # the page suggests other models (tested with the page)
+    fits = live.live_model(entry) is not None
+    assert len(components(at, "trav_live_sliders")) == fits and len(components(at, "trav_live_pad")) == fits
+    assert len(components(at, "trav_live_weights")) == fits
+    assert len(at.tabs) == (2 if fits else 0)
+    assert sorted(s.key for s in at.slider if s.key.startswith("z")) == sorted(f"z{d}" for d in range(entry.latent_dim))
+    assert fits == (name != "fashion-vae")  # the one pretrained decoder over 2 MB of float32 weights
+
+
+@pytest.mark.parametrize("name", ["digits-vae-2d", "digits-cvae", "fashion-vae", "digits-vqvae"])
+def test_latent_map_and_interpolation_mount_their_views(name):
+    entry = PRETRAINED[name]
+    fits = live.live_model(entry) is not None
+    at = page(name, "latent_map.py")
+    assert not at.exception
+    assert len(components(at, "map_live_pad")) == (fits and entry.latent_dim == 2)
+    at = page(name, "interpolation.py")
+    assert not at.exception and len(components(at, "interp_live_path")) == fits
+
+
+def test_a_slider_release_moves_the_server_sliders_and_picture():
+    at = page("digits-vae", "traversal.py")
+    picture = at.image[0].proto.SerializeToString()
+    code = [0.0] * 8
+    code[3] = 1.35
+    at = send(at, "trav_live_sliders", {"z": {"z": code, "seq": 1}})
+    assert not at.exception
+    assert at.slider(key="z3").value == pytest.approx(1.35) and at.slider(key="z0").value == 0
+    assert at.image[0].proto.SerializeToString() != picture  # the server's picture follows the release
+    assert at.session_state["trav_code_rev"][1] == "sliders"  # so that view keeps its own handles
+    at = send(at, "trav_live_pad", {"z": {"z": [0.5] * 3, "seq": 2}})  # a code of another length: ignored
+    assert not at.exception and at.slider(key="z3").value == pytest.approx(1.35)
+
+
+def test_a_pad_release_is_clamped_to_the_sliders_range():
+    at = page("digits-vae", "traversal.py")
+    at = send(at, "trav_live_pad", {"z": {"z": [9.0] + [0.0] * 7, "seq": 1}})
+    assert not at.exception and at.slider(key="z0").value == pytest.approx(3.0)
+    assert at.session_state["trav_code_rev"][1] == "pad"
+
+
+def test_the_latent_map_pad_offers_the_kept_picture():
+    at = page("digits-vae-2d", "latent_map.py")
+    assert not [b for b in at.get("download_button") if "(+" in b.proto.label]
+    at = send(at, "map_live_pad", {"z": {"z": [1.0, -0.5], "seq": 1}})
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download the picture at (+1.00, -0.50)" in labels
+
+
+def test_a_t_release_marks_the_norm_chart():
+    at = page("digits-vae", "interpolation.py")
+    at = send(at, "interp_live_path", {"t": {"t": 0.25, "seq": 1}})
+    assert not at.exception
+    norm = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [s["x0"] for s in norm["layout"]["shapes"] if s.get("x0") == s.get("x1")] == [0.25]
+
+
+def test_the_grid_is_sized_to_the_width_the_browser_reports():
+    at = page("digits-vae", "traversal.py")
+    grids = lambda: [json.loads(c.proto.spec) for c in at.get("plotly_chart")  # noqa: E731
+                     if len(json.loads(c.proto.spec)["data"]) == 2 and not json.loads(c.proto.spec).get("frames")]
+    narrow = [g["layout"]["height"] for g in grids()]
+    at = send(at, "trav_grid_width", {"width": 2600})
+    assert not at.exception
+    wide = [g["layout"]["height"] for g in grids()]
+    assert len(wide) == len(narrow) == 2 and all(w > n for w, n in zip(wide, narrow))  # cells grow with the screen
+
+
+def test_grid_layout_puts_grids_side_by_side_only_when_cells_stay_large():
+    labels = [f"z{d} · x position" for d in range(10)]
+    label_px = label_width(labels)
+    at_1400 = grid_layout(1000, 2, 11, label_px)  # the main column of a 1400-px window, with the sidebar open
+    assert not at_1400.side_by_side and tile_size(at_1400.width, 11, label_px) >= MIN_TILE
+    wide = grid_layout(2400, 2, 11, label_px)
+    assert wide.side_by_side and tile_size(wide.width, 11, label_px) >= MIN_TILE
+    assert grid_layout(2400, 2, 21, label_px).side_by_side is False  # 21 steps do not fit twice
+    assert label_width(["z3 · 横向位置"]) > label_width(["z3 · ab"])  # CJK labels are wider

@@ -1,0 +1,163 @@
+"""Live decoding in the browser: Streamlit Components v2 that run a model's decoder in the page.
+
+`live_model(entry)` exports the decoder once per checkpoint (vae.decoder_export); `load` hands its
+weights to the page as bytes (a mount whose data never changes, so it is sent once per session);
+`sliders`, `pad` and `path` draw views that decode on every pointer move and call back into
+Python only on release. A model the browser cannot run gets None from live_model, and pages keep
+their server-side widgets for it. The JavaScript and CSS are plain files in ui/live_assets/.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import streamlit as st
+from PIL import Image
+
+from ui.catalog import ModelEntry, model_for
+from vae.decoder_export import UnsupportedDecoder, export_decoder, pack
+
+MAX_BYTES = 2_000_000  # float32 weights per model: what a classroom's browsers download once
+ASSETS = Path(__file__).with_name("live_assets")
+WIDTH_TOLERANCE = 24  # pixels a column must change by before the probe reports it again
+
+
+def _source(*names: str) -> str:
+    return "\n".join((ASSETS / name).read_text(encoding="utf-8") for name in names)
+
+
+_weights = st.components.v2.component("vae_live_weights", js=_source("registry.js", "decoder.js", "weights.js"))
+VIEW_FILES = ("registry.js", "view_base.js", "view_sliders.js", "view_pad.js", "view_path.js", "view_probe.js",
+              "view_mount.js")  # one ES module, in this order (no build step: plain concatenation)
+_view = st.components.v2.component("vae_live_view", js=_source(*VIEW_FILES), css=_source("live.css"))
+
+
+@dataclass(frozen=True)
+class LiveModel:
+    """A decoder the browser can run."""
+
+    model_id: str  # digest of the exported decoder (the registry's key in the page)
+    packed: bytes  # vae.decoder_export.pack: header + float32 weights
+    nbytes: int  # the weights alone
+    latent_dim: int
+    num_classes: int
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _live_model(path: str, stamp: float, _entry: ModelEntry) -> LiveModel | None:
+    try:
+        export = export_decoder(model_for(_entry))
+    except UnsupportedDecoder:
+        return None
+    if export.nbytes > MAX_BYTES:
+        return None
+    return LiveModel(export.model_id, pack(export), export.nbytes, export.latent_dim, export.num_classes)
+
+
+def live_model(entry: ModelEntry) -> LiveModel | None:
+    """The model's decoder for the browser, or None: a VQ-VAE (its live code would need the codebook),
+    a layer the browser does not run, or weights over MAX_BYTES."""
+    if not entry.is_gaussian:
+        return None
+    return _live_model(entry.path, entry.stamp, entry)
+
+
+def load(live: LiveModel, key: str) -> None:
+    """Send the decoder's weights to the page (once per session: the data never changes)."""
+    _weights(key=f"{key}_weights_{live.model_id}", data=live.packed, height="content")
+
+
+def data_uri(image: Image.Image) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+# --- Who changed the code last ------------------------------------------------------------------
+
+def bump(state_key: str, origin: str) -> None:
+    """Record that `origin` (a view's name, or "server") changed the code held under state_key."""
+    rev, _ = st.session_state.get(state_key, (0, "server"))
+    st.session_state[state_key] = (rev + 1, origin)
+
+
+def revision(state_key: str) -> tuple[int, str]:
+    return st.session_state.get(state_key, (0, "server"))
+
+
+def released_code(value, length: int) -> list[float] | None:
+    """A view's release {"z": [...], "seq": n} -> the code, or None when it is not `length` finite numbers
+    (a value from an older view of another model, say)."""
+    z = value.get("z") if isinstance(value, dict) else None
+    if not isinstance(z, list) or len(z) != length:
+        return None
+    try:
+        z = [float(v) for v in z]
+    except (TypeError, ValueError):
+        return None
+    return z if all(math.isfinite(v) for v in z) else None
+
+
+def _on_release(key: str, field: str, handler: Callable) -> Callable[[], None]:
+    def callback() -> None:
+        state = st.session_state.get(key) or {}
+        value = state.get(field) if isinstance(state, dict) else None
+        if value is not None:
+            handler(value)
+
+    return callback
+
+
+# --- Views ---------------------------------------------------------------------------------------
+
+def sliders(live: LiveModel, key: str, *, z, base, y, dims: list[dict], span: float, step: float,
+            columns: int, state_key: str, text: dict, on_release: Callable, start: str | None = None) -> None:
+    """One slider per latent number (dims: {"d", "label", "help"} in display order) beside the picture.
+
+    z: the code to show; base: where the sliders are centred (±span) and reset to; start: an optional
+    picture (data URI) of the start image; on_release(value) gets {"z": [...], "seq": n}."""
+    rev, origin = revision(state_key)
+    data = {"mode": "sliders", "name": "sliders", "model": live.model_id, "rev": rev, "origin": origin,
+            "z": [float(v) for v in z], "base": [float(v) for v in base], "y": y, "dims": dims, "span": span,
+            "step": step, "columns": columns, "text": text, "start": start}
+    _view(key=key, data=data, on_z_change=_on_release(key, "z", on_release))
+
+
+def pad(live: LiveModel, key: str, *, z, y, dims: tuple[int, int], extent: list[list[float]], axes: list[str],
+        state_key: str, text: dict, on_release: Callable, points: dict | None = None, palette: list[str] | None = None,
+        background: str | None = None, circles: bool = True, name: str = "pad") -> None:
+    """A square pad over latent numbers dims[0] (across) and dims[1] (up), covering extent [[x0, x1], [y0, y1]].
+
+    z: the whole code (the other numbers stay as they are); points {"x", "y", "c"}: dots to draw (c indexes
+    palette); background: a picture (data URI) stretched over the extent; on_release(value) as for sliders."""
+    rev, origin = revision(state_key)
+    data = {"mode": "pad", "name": name, "model": live.model_id, "rev": rev, "origin": origin,
+            "z": [float(v) for v in z], "y": y, "dims": list(dims), "range": extent, "axes": axes, "text": text,
+            "points": points, "palette": palette or [], "background": background, "circles": circles}
+    _view(key=key, data=data, on_z_change=_on_release(key, "z", on_release))
+
+
+def path(live: LiveModel, key: str, *, z0, z1, y, t: float, ends: list[str], state_key: str, text: dict,
+         on_release: Callable) -> None:
+    """Both ends (data URIs) and the lerp and slerp pictures at t, with a t slider; on_release(value) gets
+    {"t": t, "seq": n}."""
+    rev, origin = revision(state_key)
+    data = {"mode": "path", "name": "path", "model": live.model_id, "rev": rev, "origin": origin,
+            "z0": [float(v) for v in z0], "z1": [float(v) for v in z1], "y": y, "t": float(t), "ends": ends,
+            "text": text}
+    _view(key=key, data=data, on_t_change=_on_release(key, "t", on_release))
+
+
+def column_width(key: str) -> int | None:
+    """The width in CSS pixels of the column this is drawn in, as the browser last reported it (None
+    until it has, e.g. on the first run and under AppTest). A change reruns the script (or fragment)."""
+    known = (st.session_state.get(key) or {}).get("width")
+    result = _view(key=key, data={"mode": "width", "known": known, "tolerance": WIDTH_TOLERANCE},
+                   on_width_change=lambda: None)
+    width = result.get("width") if result else None
+    return int(width) if isinstance(width, (int, float)) and width > 0 else None
