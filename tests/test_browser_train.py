@@ -31,7 +31,7 @@ def test_train_watch_and_open_in_explorer(page: Page, streamlit_server):  # noqa
     page.evaluate("window.__sameDocument = true")  # gone if anything reloads the page
 
     set_field(page, "Epochs", "1")
-    set_field(page, "Training images (0 = all)", "300")
+    set_field(page, "Training images (empty = all)", "300")
     set_field(page, "Log every N steps", "1")
     set_field(page, "Hidden sizes", "32")
     set_field(page, "Run name", "browser demo")

@@ -53,10 +53,12 @@ def made_runs(tmp_path_factory):
     shutil.copytree(root / "beta4", root / "killed")
     status = json.loads((root / "killed" / "status.json").read_text())
     (root / "killed" / "status.json").write_text(json.dumps({**status, "state": "running", "pid": _dead_pid()}))
-    # A trainer that refused its settings before writing anything but its log.
+    # A trainer that refused to start (its prepared config.json is all there is besides its log).
     (root / "refused").mkdir()
-    (root / "refused" / "launch.json").write_text(json.dumps({"pid": _dead_pid(), "command": ["python"],
-                                                              "started": time.time(), "action": "start"}))
+    (root / "refused" / "config.json").write_text(json.dumps({"model": {"family": "vae"}, "prepared": True,
+                                                              "train": {"dataset": "digits", "epochs": 1}}))
+    (root / "refused" / "launch.json").write_text(json.dumps({"pid": _dead_pid(), "started": time.time(),
+                                                              "action": "start"}))
     (root / "refused" / "train.log").write_text("error: beta must be a number >= 0 (got -1.0)\n")
     shutil.copytree(root / "beta1", root / "doomed")
     shutil.copytree(root / "beta1", root / "extend")
@@ -162,7 +164,9 @@ def test_train_a_finished_run_longer(open_page, runs):
     at.button(key="runs_extend_more").click().run()
     assert not at.exception and not at.error
     launched = json.loads((runs / "extend" / "launch.json").read_text())
-    assert launched["action"] == "resume" and launched["command"][-2:] == ["--epochs", "5"]
+    assert launched["action"] == "resume" and "command" not in launched  # nothing to run is ever stored
+    argv = run_view.launch._command_line(launched["pid"])  # the trainer itself, while it starts
+    assert argv is None or argv[-4:] == [str((runs / "extend").absolute()), "--quiet", "--epochs", "5"]
     assert at.button(key="runs_extend_stop")  # the panel now follows the live run
     at.button(key="runs_extend_stop").click().run()
     deadline = time.monotonic() + 60

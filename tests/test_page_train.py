@@ -66,22 +66,28 @@ def test_presets_fill_the_form(open_page):
     assert (at.selectbox(key="train_dataset").value, at.number_input(key="train_beta").value) == ("shapes", 4.0)
     assert at.number_input(key="train_image_size").value == 32
     at.pills[0].set_value("train_preset_vqvae").run()
-    assert at.selectbox(key="train_model").value == "vqvae"
+    assert at.selectbox(key="train_family").value == "vqvae"
     keys = {w.key for w in at.number_input}
-    assert "train_codebook" in keys and "train_beta" not in keys  # the form shows what the family uses
+    assert "train_codebook_size" in keys and "train_beta" not in keys  # the form shows what the family uses
     at.pills[0].set_value("train_preset_cvae").run()
-    assert (at.selectbox(key="train_model").value, at.number_input(key="train_latent").value) == ("cvae", 2)
+    assert (at.selectbox(key="train_family").value, at.number_input(key="train_latent_dim").value) == ("cvae", 2)
 
 
 @pytest.mark.parametrize("change, message", [
-    (lambda at: at.text_input(key="train_hidden").input("32,abc"), "Hidden sizes must be whole numbers"),
+    (lambda at: at.text_input(key="train_hidden").input("32,abc"), "Hidden sizes: must be whole numbers"),
     (lambda at: (at.selectbox(key="train_warmup").set_value("linear").run(),
-                 at.number_input(key="train_warmup_steps").set_value(0)), "KL warm-up needs warmup_steps >= 1"),
+                 at.number_input(key="train_warmup_steps").set_value(0)), "Warm-up steps: KL warm-up needs at least 1 step"),
     (lambda at: (at.selectbox(key="train_arch").set_value("conv"), at.text_input(key="train_hidden").input("8,8,8,8")),
      "must be divisible by 16"),
     (lambda at: at.selectbox(key="train_dataset").set_value("folder"), "the folder dataset needs a folder"),
-    (lambda at: at.text_input(key="train_exclude").input("three"), "Held-out classes must be class numbers"),
-    (lambda at: at.text_input(key="train_exclude").input("3,12"), "exclude_classes [12] out of range"),
+    (lambda at: at.text_input(key="train_exclude_classes").input("three"), "Hold out classes: must be whole numbers"),
+    (lambda at: at.text_input(key="train_exclude_classes").input("3,12"), "Hold out classes: [12] out of range"),
+    # Each refused value blocks Start and is named by its label (a red border alone used to start the last valid one).
+    (lambda at: at.number_input(key="train_epochs").set_value(0), "Epochs: must be at least 1 (got 0)"),
+    (lambda at: at.number_input(key="train_beta").set_value(-1.0), "β (weight on the KL): must be at least 0"),
+    (lambda at: at.number_input(key="train_latent_dim").set_value(100000), "Latent dimensions: must be at most 1024"),
+    (lambda at: (at.selectbox(key="train_dataset").set_value("folder").run(),
+                 at.text_input(key="train_data_root").input("/no/such/folder")), "/no/such/folder"),
 ])
 def test_invalid_form_is_refused_with_its_message(open_page, runs, change, message):
     at = open_page()
@@ -91,6 +97,15 @@ def test_invalid_form_is_refused_with_its_message(open_page, runs, change, messa
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("Cannot start: ") and message in errors[0]
     assert list(runs.iterdir()) == []  # nothing started
+
+
+def test_the_form_offers_only_what_the_family_uses(open_page):
+    at = open_page()
+    at.selectbox(key="train_family").set_value("tcvae").run()
+    keys = {w.key for w in at.number_input}
+    assert {"train_beta", "train_tc_alpha", "train_tc_gamma"} <= keys
+    assert not keys & {"train_capacity_max", "train_free_bits", "train_codebook_size"}  # β-TCVAE ignores them
+    assert "train_warmup_steps" not in keys  # shown once a warm-up is chosen
 
 
 def test_missing_dataset_says_how_to_get_it(open_page):
@@ -105,18 +120,17 @@ def test_missing_dataset_says_how_to_get_it(open_page):
 def test_start_watch_stop_resume_finish(open_page, runs):
     at = open_page()
     # Long enough (about 1,200 steps) that the stop lands mid-run even on an idle machine.
-    for key, value in [("train_latent", 2), ("train_limit", 1000), ("train_epochs", 40), ("train_batch", 32),
+    for key, value in [("train_latent_dim", 2), ("train_limit", 1000), ("train_epochs", 40), ("train_batch_size", 32),
                        ("train_log_every", 1)]:
         at.number_input(key=key).set_value(value)
     at.text_input(key="train_hidden").input("32")
-    at.text_input(key="train_exclude").input("3")  # a model for the anomaly page
-    at.segmented_control(key="train_device").set_value("cpu")
+    at.text_input(key="train_exclude_classes").input("3")  # a model for the anomaly page
+    at.selectbox(key="train_device").set_value("cpu")
     at.text_input(key="train_name").input("class demo")
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error
     assert "class-demo" in at.success[0].value and (runs / "class-demo" / "launch.json").is_file()
-    command = json.loads((runs / "class-demo" / "launch.json").read_text())["command"]
-    assert command[command.index("--exclude-classes") + 1] == "3"
+    assert json.loads((runs / "class-demo" / "config.json").read_text())["train"]["exclude_classes"] == [3]
     rerun_until(at, lambda at: "Epoch" in progress_text(at), "the first steps")
     at.button(key="train_class-demo_stop").click()
     rerun_until(at, lambda at: any("Stopped" in i.value for i in at.info), "the stop")

@@ -368,7 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help (0), or a refusal already printed as one error: line (2)
+        return int(done.code or 0)
     try:
         return args.handler(args)
     except (ConfigError, DatasetUnavailable, CheckpointError, ValueError) as error:
