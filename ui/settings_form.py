@@ -82,7 +82,7 @@ def _widget(f: dataclasses.Field, hint, family: str) -> None:
     elif kind is bool:
         st.checkbox(label, **common)
     elif typing.get_origin(kind) is tuple or kind is str:
-        st.text_input(label, placeholder=t("settings_default") if kind is str else "256,64", **common)
+        st.text_input(label, placeholder=meta.get("example") or t("settings_default"), **common)
     elif kind is int:
         st.number_input(label, step=1, placeholder=t("settings_default"), **common)
     else:

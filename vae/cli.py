@@ -141,7 +141,8 @@ def _command_train(args) -> int:
     elif args.run_dir and not given and (Path(args.run_dir) / CONFIG_NAME).is_file():  # prepared by a launcher
         result = start_prepared(args.run_dir, progress=not args.quiet)
     else:
-        run_dir = args.run_dir or str(default_runs_dir() / default_run_name(given))
+        runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
+        run_dir = args.run_dir or str(runs_dir / default_run_name(given))
         result = train_settings(given, run_dir, progress=not args.quiet)
     test_loss = result.last_epoch.get("test_loss")
     loss_text = f", test loss {test_loss:.2f} nats/image" if test_loss is not None else ""
@@ -319,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     where = train.add_argument_group("where")
     where.add_argument("--run-dir", default=None, help=f"where the run is written (default: a new folder under "
                        f"${RUNS_ENV} or ./runs); a folder prepared by the app (config.json only) is trained as it is")
+    where.add_argument("--runs-dir", default=None, help=f"the folder new runs are made in (default: ${RUNS_ENV}, "
+                       "else ./runs)")
     where.add_argument("--resume", metavar="DIR", default=None,
                        help="continue the run in DIR (its own settings; --epochs N trains on to N epochs)")
     where.add_argument("--quiet", action="store_true", help="no progress bar")

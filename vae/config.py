@@ -43,7 +43,7 @@ def setting(default: Any, help: str, *, group: str, min: float | None = None, ma
             above: float | None = None, below: float | None = None, choices: tuple | None = None,
             families: tuple[str, ...] = FAMILIES, datasets: tuple[str, ...] | None = None,
             family_defaults: dict[str, Any] | None = None, shown: Callable[[dict], bool] | None = None,
-            name: str | None = None, flag: str | None = None, advanced: bool = False) -> Any:
+            name: str | None = None, flag: str | None = None, advanced: bool = False, example: str = "") -> Any:
     """A dataclass field that is a user setting.
 
     min/max: inclusive bounds; above/below: exclusive ones. families: the model families that read
@@ -54,7 +54,7 @@ def setting(default: Any, help: str, *, group: str, min: float | None = None, ma
     """
     meta = dict(help=help, group=group, min=min, max=max, above=above, below=below, choices=choices,
                 families=families, datasets=datasets, family_defaults=family_defaults or {}, shown=shown,
-                name=name, flag=flag, advanced=advanced, setting=True)
+                name=name, flag=flag, advanced=advanced, example=example, setting=True)
     return field(default=default, metadata=meta)
 
 
@@ -71,7 +71,8 @@ class ModelConfig:
                         family_defaults={"vqvae": "conv"})
     image_shape: tuple[int, ...] = derived((1, 28, 28), "(C, H, W) the model reads and draws")
     hidden: tuple[int, ...] = setting((256, 64), "MLP widths or conv channels of each stride-2 stage, e.g. 400 or "
-                                      "32,64 (default: from the image size)", group="model", min=1, max=8192)
+                                      "32,64 (default: from the image size)", group="model", min=1, max=8192,
+                                      example="256,64")
     latent_dim: int = setting(20, "size of z (VQ-VAE: the size of one code vector)", group="model", min=1, max=1024,
                               family_defaults={"vqvae": 16}, name="latent dim")
     conv_fc: int = setting(256, "conv: width of the dense layer between conv features and z", group="model", min=1,
@@ -149,7 +150,7 @@ class TrainConfig:
     train_size: int | None = setting(None, "shapes: grid combinations to train on (default 12,000 of 737,280)",
                                      group="data", min=1, max=SHAPES_TRAIN_MAX, datasets=("shapes",))
     exclude_classes: tuple[int, ...] = setting((), "hold these labels out of training, e.g. 7 or 3,8 (anomaly "
-                                               "detection)", group="data", min=0, max=9999)
+                                               "detection)", group="data", min=0, max=9999, example="3")
     epochs: int = setting(10, "passes over the data (with --resume: train on to this many)", group="run", min=1,
                           max=100_000)
     batch_size: int = setting(128, "images per optimizer step", group="run", min=1, max=65_536, name="batch size")
