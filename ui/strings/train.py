@@ -19,7 +19,6 @@ STRINGS = {
     "train_section_objective": ("Objective", "训练目标"),
     "train_section_data": ("Data", "数据"),
     "train_section_run": ("Training", "训练"),
-    "train_family": ("Model family", "模型类型"),
     "train_dataset_how": ("Not on this machine: {how}", "本机没有此数据集:{how}"),
     "train_name_label": ("Run name", "训练名称"),
     "train_name_placeholder": ("automatic, e.g. vae-digits-20250101-120000", "自动命名,例如 vae-digits-20250101-120000"),
