@@ -50,6 +50,9 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--channels", type=int, choices=(1, 3), default=None)
     data.add_argument("--limit", type=int, default=None, help="use only the first N training images")
     data.add_argument("--exclude-classes", type=_int_list, default=(), help="hold these labels out, e.g. 7 or 3,8")
+    data.add_argument("--pixel-noise", type=float, default=0.0, metavar="MU",
+                      help="replace this fraction of pixels by uniform noise in every batch (a background model "
+                      "for `anomaly --score ratio`, e.g. 0.2)")
     run = parser.add_argument_group("run")
     run.add_argument("--epochs", type=int, default=None, help="passes over the data (default 10; with --resume: "
                      "train on to this many)")
@@ -71,7 +74,7 @@ def configs_from_args(args) -> tuple[dict, TrainConfig]:
         channels=args.channels, limit=args.limit, exclude_classes=args.exclude_classes,
         epochs=10 if args.epochs is None else args.epochs,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=args.device, log_every=args.log_every,
-        bf16=not args.no_bf16)
+        bf16=not args.no_bf16, pixel_noise=args.pixel_noise)
     arch = args.arch or ("conv" if args.model == "vqvae" else "mlp")
     fields = dict(
         family=args.model, arch=arch, likelihood=args.likelihood, beta=args.beta,

@@ -136,6 +136,7 @@ class TrainConfig:
     log_every: int = 50  # optimizer steps between metrics.jsonl events
     bf16: bool = True  # bf16 autocast on CUDA (ignored elsewhere)
     grid_images: int = 64  # images in the per-epoch sample and reconstruction grids
+    pixel_noise: float = 0.0  # share μ of pixels replaced by uniform noise per batch: ratio background (Ren et al. 2019)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "exclude_classes", tuple(int(c) for c in self.exclude_classes))
@@ -153,6 +154,8 @@ class TrainConfig:
         check(self.channels in (None, 1, 3), "channels must be 1 (gray) or 3 (RGB)")
         check(self.limit is None or self.limit >= 1, "limit must be at least 1 image")
         check(self.grid_images >= 1, "grid_images must be at least 1")
+        check(math.isfinite(self.pixel_noise) and 0 <= self.pixel_noise < 1,
+              f"pixel noise must be a fraction in [0, 1), e.g. --pixel-noise 0.2 (got {self.pixel_noise})")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
