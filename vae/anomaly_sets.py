@@ -105,6 +105,26 @@ def other_set(name: str, image_shape, root: str | None = None) -> PictureSet:
     return PictureSet(key, images.contiguous(), labels, parts[0].info.class_names, name)
 
 
+def uploaded_set(files: Iterable[tuple[str, bytes]], image_shape, most: int = 5000) -> tuple[PictureSet, int]:
+    """Pictures a user uploaded (name, PNG/JPEG bytes), each checked and fitted to the model's (C, H, W) as
+    vae.upload does (not inverted); returns the set and how many files were skipped as unreadable."""
+    import hashlib
+
+    from vae.upload import BadUpload, read_upload
+
+    images, digest, skipped = [], hashlib.sha256(), 0
+    for _, data in list(files)[:most]:
+        try:
+            images.append(read_upload(data, tuple(image_shape)).image)
+        except BadUpload:
+            skipped += 1
+            continue
+        digest.update(hashlib.sha256(data).digest())
+    if not images:
+        raise ConfigError("none of the uploaded files is a readable PNG or JPEG picture")
+    return PictureSet(f"upload:{digest.hexdigest()[:16]}", torch.stack(images), None, (), "folder"), skipped
+
+
 def held_out_task(test: PictureSet, held_out: Iterable[int]) -> AnomalyTask:
     """Normal: the test pictures of the classes the model trained on; anomalous: those it never saw."""
     held_out = tuple(int(c) for c in held_out)
