@@ -13,7 +13,7 @@ import torch
 from vae.anomaly import SCORES, AnomalyError, ScoreSettings, available_scores, roc, score_images
 from vae.anomaly_sets import (AnomalyTask, PictureSet, dataset_task, find_background, held_out_classes, held_out_task,
                               other_set, own_test_set, score_task)
-from vae.anomaly_store import save_scores
+from vae.anomaly_store import load_scores, save_scores
 from vae.checkpoint import load_model
 from vae.config import ConfigError, TrainConfig
 from vae.data import DATASET_NAMES, DatasetUnavailable, list_datasets
@@ -88,13 +88,15 @@ def parse_scores(text: str, run: ScoredRun) -> tuple[str, ...]:
 
 def aurocs(run: ScoredRun, task: AnomalyTask, scores, settings: ScoreSettings,
            progress: Callable[[str, int, int], None] | None = None) -> list[dict]:
-    """One row per score: {score, auroc, n_normal, n_anomalous, seconds}."""
+    """One row per score: {score, auroc, n_normal, n_anomalous, seconds}; whole sets the run ships
+    precomputed (for these settings) are not scored again."""
     flags = task.is_anomaly.numpy()
+    stored = load_scores(run.path, settings, run.background_dir)
     rows = []
     for score in scores:
         start = time.perf_counter()
         report = None if progress is None else (lambda done, total, s=score: progress(s, done, total))
-        values = score_task(run.model, task, score, progress=report, **run.options(settings)).numpy()
+        values = score_task(run.model, task, score, stored=stored, progress=report, **run.options(settings)).numpy()
         rows.append({"score": score, "auroc": roc(values, flags).auroc, "n_normal": len(task.normal_rows),
                      "n_anomalous": len(task.anomalous_rows), "seconds": time.perf_counter() - start})
     return rows
