@@ -28,8 +28,9 @@ from pathlib import Path
 
 import torch
 
-from vae.anomaly import CORRECTED_SCORES, SCORES, ScoreSettings, available_scores, pca_scores, roc
-from vae.anomaly_sets import dataset_task, find_background, held_out_task, other_set, own_test_set, score_task
+from vae.anomaly import CORRECTED_SCORES, SCORES, ScoreSettings, available_scores, pca_scores, roc, score_images
+from vae.anomaly_sets import (assemble, dataset_task, find_background, held_out_task, needed_rows, other_set,
+                              own_test_set)
 from vae.checkpoint import load_model
 from vae.config import TrainConfig
 from vae.data import DatasetUnavailable, list_datasets
@@ -58,7 +59,7 @@ RECIPES = {
 
 def trained(folder: Path, name: str, recipe: Recipe, config: TrainConfig) -> tuple[Path, float | None]:
     """The run folder/name, trained now unless a run with the same settings is already there; (path, seconds
-    spent training or None when reused)."""
+    spent training, None when reused)."""
     run_dir = folder / name
     saved = read_run(run_dir)
     if saved is not None and (run_dir / "checkpoint.safetensors").is_file() and saved.state == "finished":
@@ -73,18 +74,28 @@ def trained(folder: Path, name: str, recipe: Recipe, config: TrainConfig) -> tup
     return run_dir, time.perf_counter() - start
 
 
-def score_all(model, background, task, scores, settings: ScoreSettings, train_images) -> dict:
-    """{score: AUROC, score_s: seconds per 10,000 pictures, "pca": AUROC}."""
+def score_all(model, background, task, scores, settings: ScoreSettings, train_images, memo: dict) -> dict:
+    """{score: AUROC, score_s: seconds per 10,000 pictures, "pca": AUROC}. memo keeps each picture set's
+    scores, so the normal pictures shared by several tasks are scored once (and timed once)."""
     flags = task.is_anomaly.numpy()
-    n = len(flags)
     row = {}
     for score in scores:
         if score not in available_scores(model) or (score == "ratio" and background is None):
             continue
-        start = time.perf_counter()
-        values = score_task(model, task, score, settings=settings, background=background).numpy()
-        row[f"{score}_s"] = (time.perf_counter() - start) * 10_000 / n
-        row[score] = roc(values, flags).auroc
+        scored, seconds, cpu_seconds, pictures = {}, 0.0, 0.0, 0
+        for part, rows in needed_rows(task):
+            key = (id(model), score, part.key, tuple(rows.tolist()))
+            if key not in memo:
+                start, cpu = time.perf_counter(), time.process_time()
+                memo[key] = score_images(model, part.images[rows], score, settings=settings, background=background)
+                seconds += time.perf_counter() - start
+                cpu_seconds += time.process_time() - cpu
+                pictures += len(rows)
+            scored[part.key] = (rows, memo[key])
+        if pictures:
+            row[f"{score}_s"] = seconds * 10_000 / pictures
+            row[f"{score}_cpu"] = cpu_seconds * 10_000 / pictures
+        row[score] = roc(assemble(task, scored).numpy(), flags).auroc
     row["pca"] = roc(pca_scores(train_images, task.images, model.latent_dim).numpy(), flags).auroc
     return row
 
@@ -101,7 +112,7 @@ def held_out_rows(dataset: str, classes, args, settings: ScoreSettings, folder: 
             bg_dir, bg_s = trained(folder, f"{dataset}-no{held_out}-background", recipe,
                                    config.replace(pixel_noise=PIXEL_NOISE))
             background = load_model(bg_dir)
-            train_s = None if train_s is None or bg_s is None else train_s + bg_s
+            train_s = None if train_s is None and bg_s is None else (train_s or 0) + (bg_s or 0)
         test = own_test_set(config)
         task = held_out_task(test, (held_out,))
         if args.limit:
@@ -109,7 +120,7 @@ def held_out_rows(dataset: str, classes, args, settings: ScoreSettings, folder: 
         row = {"dataset": dataset, "held_out": held_out, "name": test.class_names[held_out], "train_s": train_s,
                "n": len(task.is_anomaly),
                **score_all(load_model(run_dir), background, task, args.scores, settings,
-                           load_split(config, "train").images)}
+                           load_split(config, "train").images, {})}
         rows.append(row)
         print(f"  held out {held_out}: " + ", ".join(f"{s} {row[s]:.3f}" for s in (*args.scores, "pca") if s in row),
               flush=True)
@@ -132,7 +143,7 @@ def dataset_rows(args, settings: ScoreSettings, folder: Path) -> list[dict]:
     present = {s.name for s in list_datasets() if s.available}
     rows = []
     for label, path, bg_dir, config in models:
-        model, background = load_model(path), (load_model(bg_dir) if bg_dir else None)
+        model, background, memo = load_model(path), (load_model(bg_dir) if bg_dir else None), {}
         test = own_test_set(config)
         train_images = load_split(config, "train").images
         for other in ("digits", "shapes", "mnist"):
@@ -144,7 +155,7 @@ def dataset_rows(args, settings: ScoreSettings, folder: Path) -> list[dict]:
                 task = task.sample(args.limit)
             row = {"model": label, "anomalies": other, "n_normal": len(task.normal_rows),
                    "n_anomalous": len(task.anomalous_rows),
-                   **score_all(model, background, task, args.scores, settings, train_images)}
+                   **score_all(model, background, task, args.scores, settings, train_images, memo)}
             rows.append(row)
             print(f"  {label} vs {other}: " + ", ".join(f"{s} {row[s]:.3f}" for s in (*args.scores, "pca") if s in row),
                   flush=True)
@@ -162,7 +173,7 @@ def _best(rows: list[dict], keys) -> str | None:
 
 def print_held_out(rows: list[dict], scores) -> None:
     columns = [s for s in (*scores, "pca") if any(s in r for r in rows)]
-    print("| dataset | held-out class | " + " | ".join(f"AUROC {c}" for c in columns) + " | n | train s |")
+    print("| dataset | held-out class | " + " | ".join(f"AUROC {c}" for c in columns) + " | n | train s (model + background) |")
     print("|---|---|" + "---:|" * (len(columns) + 2))
     for dataset in dict.fromkeys(r["dataset"] for r in rows):
         mine = [r for r in rows if r["dataset"] == dataset]
@@ -196,14 +207,24 @@ def print_datasets(rows: list[dict], scores) -> None:
             best = max(both, key=lambda s: min(r[s] for r in mine))
             print(f"\n{model}: the corrected score whose worst case is best: {best} (lowest AUROC "
                   f"{min(r[best] for r in mine):.3f} over {', '.join(r['anomalies'] for r in mine)})")
-    print("\nSeconds per 10,000 pictures (extrapolated from the pictures scored, 1 CPU thread):\n")
-    print("| model | " + " | ".join(s for s in SCORES if any(f"{s}_s" in r for r in rows)) + " |")
-    print("|---|" + "---:|" * sum(any(f"{s}_s" in r for r in rows) for s in SCORES))
-    for model in dict.fromkeys(r["model"] for r in rows):
-        mine = [r for r in rows if r["model"] == model]
-        cells = [f"{statistics.median(r[f'{s}_s'] for r in mine if f'{s}_s' in r):.0f}"
-                 for s in SCORES if any(f"{s}_s" in r for r in rows) and any(f"{s}_s" in r for r in mine)]
-        print(f"| {model} | " + " | ".join(cells) + " |")
+    print_times(rows, "model")
+
+
+def print_times(rows: list[dict], group: str) -> None:
+    """Seconds per 10,000 pictures of each score: wall clock / CPU time of this process (on a shared machine
+    the wall clock also counts the other jobs' turns)."""
+    present = [s for s in SCORES if any(f"{s}_s" in r for r in rows)]
+    print("\nSeconds per 10,000 pictures, wall / CPU (medians, extrapolated from the pictures scored, 1 thread):\n")
+    print(f"| {group} | " + " | ".join(present) + " |")
+    print("|---|" + "---:|" * len(present))
+    for name in dict.fromkeys(str(r[group]) for r in rows):
+        mine = [r for r in rows if str(r[group]) == name]
+        cells = []
+        for s in present:
+            timed = [r for r in mine if f"{s}_s" in r]
+            cells.append(f"{statistics.median(r[f'{s}_s'] for r in timed):.0f} / "
+                         f"{statistics.median(r[f'{s}_cpu'] for r in timed):.0f}" if timed else "–")
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -246,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
     if held:
         print()
         print_held_out(held, args.scores)
+        print_times(held, "dataset")
     if datasets:
         print()
         print_datasets(datasets, args.scores)

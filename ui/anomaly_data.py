@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -15,7 +16,7 @@ from ui.catalog import ModelEntry, cached_model, data_for, list_models
 from ui.i18n import t
 from vae.anomaly import ScoreSettings, decoder_passes, pca_scores, score_images
 from vae.anomaly_sets import AnomalyTask, PictureSet, find_background, needed_rows, other_set
-from vae.anomaly_store import load_scores
+from vae.anomaly_store import STORE_NAME, load_scores
 
 CHUNK = 1000  # pictures per cached piece (a multiple of the batch size): the bar moves once per piece
 TIME_BUDGET_S = 30.0  # a first look should not take longer; the picker scores more on request
@@ -52,9 +53,16 @@ def background_for(entry: ModelEntry):
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def stored_scores(path: str, stamp: float, background: str | None, settings: tuple) -> dict:
-    """The run's precomputed scores valid for these settings: {(set key, score): (N,) float64}."""
+def _stored_scores(path: str, stamp: float, file_stamp: float, background: str | None, settings: tuple) -> dict:
     return load_scores(path, ScoreSettings(**dict(settings)), background)
+
+
+def stored_scores(entry: ModelEntry, background: str | None, settings: ScoreSettings) -> dict:
+    """The run's precomputed scores valid for these settings: {(set key, score): (N,) float64}; read again
+    when the file changes."""
+    file = Path(entry.path) / STORE_NAME
+    file_stamp = file.stat().st_mtime if file.is_file() else 0.0
+    return _stored_scores(entry.path, entry.stamp, file_stamp, background, settings_key(settings))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -58,9 +58,9 @@ def histogram_figure(scores: np.ndarray, is_anomaly: np.ndarray, names: tuple[st
 
 
 def roc_figure(ours: RocCurve, baseline: RocCurve, ours_label: str, components: int, point: tuple[float, float],
-               raw: RocCurve | None = None) -> go.Figure:
+               raw: RocCurve | None = None, raw_label: str = "") -> go.Figure:
     """ROC of our score and the PCA baseline on one square chart, AUROCs in the legend, our operating point;
-    raw: the raw −ELBO's curve too (drawn last, dotted), when a correction is chosen."""
+    raw: the raw likelihood's curve too (drawn last, dashed), when a correction is chosen."""
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("anom_roc_chance"),
                                 line=dict(color="lightgray", dash="dot")))
@@ -72,7 +72,7 @@ def roc_figure(ours: RocCurve, baseline: RocCurve, ours_label: str, components: 
                                 marker=dict(color="black", size=14, symbol="x")))
     if raw is not None:
         figure.add_trace(go.Scatter(x=raw.fpr, y=raw.tpr, mode="lines", line=dict(color=RAW_COLOUR, width=3, dash="dash"),
-                                    name=t("anom_roc_raw", auroc=raw.auroc)))
+                                    name=t("anom_roc_raw", score=raw_label, auroc=raw.auroc)))
     figure.update_layout(xaxis=dict(title=t("anom_fpr"), range=[0, 1], constrain="domain"),
                          yaxis=dict(title=t("anom_tpr"), range=[0, 1.02], scaleanchor="x", scaleratio=1),
                          height=520, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=16),

@@ -9,7 +9,7 @@ import streamlit as st
 import torch
 
 from ui.anomaly_data import (TIME_BUDGET_S, background_for, baseline_scores, cached_other_set, estimated_seconds,
-                             own_test_set, rows_digest, settings_key, stored_scores, task_scores)
+                             own_test_set, rows_digest, stored_scores, task_scores)
 from ui.anomaly_view import histogram_figure, roc_figure, start_threshold
 from ui.catalog import ModelEntry, data_for, list_models, model_for
 from ui.i18n import t
@@ -246,11 +246,12 @@ background, background_dir = background_for(entry)
 pixels = int(np.prod(task.normal.images.shape[1:]))
 score, settings, components = controls(entry, model, min(pixels, len(train_images)), background is not None)
 known = tuple(c for c in range(len(names)) if c not in held_out) if model.num_classes else ()
-stored = stored_scores(entry.path, entry.stamp, background_dir, settings_key(settings))
+stored = stored_scores(entry, background_dir, settings)
 task = choose_subset(entry, model, task, score, settings, known, stored)
 is_anomaly = task.is_anomaly.numpy()
 scores = task_scores(entry, model, task, score, settings, known, background, background_dir, stored)
-raw = task_scores(entry, model, task, "neg_elbo", settings, known, stored=stored) if score in CORRECTED_SCORES else None
+raw_score = "neg_elbo" if model.config.is_gaussian_latent else "recon"  # the likelihood before any correction
+raw = task_scores(entry, model, task, raw_score, settings, known, stored=stored) if score in CORRECTED_SCORES else None
 rows_key = rows_digest(torch.cat([task.normal_rows, task.anomalous_rows]))
 baseline = baseline_scores(entry.path, entry.stamp, task.key, rows_key, components, train_images, task.images)
 try:
@@ -264,7 +265,8 @@ score_label = t(f"anom_score_{score}")
 st.header(t("anom_hist_header") if mode == "held_out" else t("anom_trap_header"))
 st.markdown(t("anom_hist_help") if raw is None else t("anom_trap_help"))
 threshold = threshold_slider(scores, is_anomaly, (score, settings, task.key, rows_key))
-raw_panel = None if raw is None else (raw, t("anom_raw_panel", auroc=raw_roc.auroc))
+raw_label = t(f"anom_score_{raw_score}")
+raw_panel = None if raw is None else (raw, t("anom_raw_panel", score=raw_label, auroc=raw_roc.auroc))
 st.plotly_chart(histogram_figure(scores, is_anomaly, legend, threshold,
                                  t("anom_chosen_panel", score=score_label, auroc=ours_roc.auroc) if raw is not None
                                  else t("anom_score_axis", score=score_label), raw_panel),
@@ -281,8 +283,8 @@ with numbers:
     auroc_ours.metric(t("anom_auroc_ours"), f"{ours_roc.auroc:.3f}")
     auroc_pca.metric(t("anom_auroc_pca"), f"{baseline_roc.auroc:.3f}")
     point = draw_threshold(scores, is_anomaly, threshold)
-chart.plotly_chart(roc_figure(ours_roc, baseline_roc, score_label, components, point, raw_roc), width="stretch",
-                   key="anom_roc")
+chart.plotly_chart(roc_figure(ours_roc, baseline_roc, score_label, components, point, raw_roc, raw_label),
+                   width="stretch", key="anom_roc")
 captions = task.captions()
 if task.anomalous.key.startswith("upload:"):
     captions = captions[:len(task.normal_rows)] + [t("anom_yours")] * len(task.anomalous_rows)

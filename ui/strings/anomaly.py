@@ -107,14 +107,14 @@ STRINGS = {
                          "这些分数已预先计算,随模型一起提供(`python -m vae anomaly --precompute`)。"),
     "anom_trap_header": ("The trap: raw likelihood beside a correction", "陷阱:原始似然与修正后的分数并排对比"),
     "anom_trap_help": (
-        "Left, the raw negative ELBO; right, the chosen score; each histogram scaled to 100 %. A likelihood "
+        "Left, the raw likelihood; right, the chosen score; each histogram scaled to 100 %. A likelihood "
         "mostly rewards pictures that are *simple* (large plain backgrounds, few strokes), whatever they show "
         "(Nalisnick et al. 2019). When the red anomalies sit to the *left* of the blue normal pictures, the "
         "score has it backwards. The dashed line is the threshold: pictures to its right are flagged.",
-        "左边是原始负 ELBO,右边是所选分数;每组直方图各自按 100% 缩放。似然主要偏爱*简单*的图片(大片纯色背景、"
+        "左边是原始似然,右边是所选分数;每组直方图各自按 100% 缩放。似然主要偏爱*简单*的图片(大片纯色背景、"
         "笔画少),不论画的是什么(Nalisnick 等,2019)。如果红色的异常图片落在蓝色正常图片的*左边*,说明这个分数"
         "完全弄反了。虚线是阈值:它右边的图片被判为异常。"),
-    "anom_raw_panel": ("Raw: negative ELBO (AUROC {auroc:.3f})", "原始:负 ELBO(AUROC {auroc:.3f})"),
+    "anom_raw_panel": ("Raw: {score} (AUROC {auroc:.3f})", "原始:{score}(AUROC {auroc:.3f})"),
     "anom_chosen_panel": ("{score} (AUROC {auroc:.3f})", "{score}(AUROC {auroc:.3f})"),
     "anom_nats": ("nats per picture", "奈特/图像"),
     "anom_verdict_fails": (
@@ -154,7 +154,7 @@ STRINGS = {
         "- **似然比**(Ren 等,2019):减去一个*背景*模型的 −ELBO,该模型在相同图片上训练,但 20% 的像素被"
         "替换成噪声。它学到的是朴素的低层统计规律,相减后正好抵消。对 VAE 来说,它在每个黑色像素上也要付出代价"
         "(它预期那里有噪声),因此会偏向背景大片黑暗的图片。"),
-    "anom_roc_raw": ("VAE, raw negative ELBO (AUROC {auroc:.3f})", "VAE,原始负 ELBO(AUROC {auroc:.3f})"),
+    "anom_roc_raw": ("VAE, raw: {score} (AUROC {auroc:.3f})", "VAE,原始:{score}(AUROC {auroc:.3f})"),
     "anom_caption_anomaly": ("{name} (anomaly) · {score:.1f}", "{name}(异常)· {score:.1f}"),
     "anom_vq_note": ("A VQ-VAE has no continuous code distribution, so only the reconstruction error applies.",
                      "VQ-VAE 没有连续的编码分布,因此只能使用重建误差。"),
