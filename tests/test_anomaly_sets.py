@@ -15,7 +15,7 @@ from vae.anomaly_sets import (assemble, dataset_task, find_background, held_out_
 from vae.anomaly_store import STORE_NAME, load_scores, save_scores
 from vae.checkpoint import load_model
 from vae.config import ConfigError, TrainConfig
-from vae.data import DatasetUnavailable, load_dataset
+from vae.data import DatasetUnavailable
 from vae.runs import read_run
 
 

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from tests.anomaly_runs import make_runs
 from vae.anomaly import ScoreSettings, roc

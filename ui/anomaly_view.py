@@ -58,9 +58,10 @@ def histogram_figure(scores: np.ndarray, is_anomaly: np.ndarray, names: tuple[st
 
 
 def roc_figure(ours: RocCurve, baseline: RocCurve, ours_label: str, components: int, point: tuple[float, float],
-               raw: RocCurve | None = None, raw_label: str = "") -> go.Figure:
+               raw: RocCurve | None = None, raw_label: str = "", axes: tuple[str, str] | None = None) -> go.Figure:
     """ROC of our score and the PCA baseline on one square chart, AUROCs in the legend, our operating point;
-    raw: the raw likelihood's curve too (drawn last, dashed), when a correction is chosen."""
+    raw: the raw likelihood's curve too (drawn last, dashed), when a correction is chosen; axes: the titles."""
+    axes = axes or (t("anom_fpr"), t("anom_tpr"))
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("anom_roc_chance"),
                                 line=dict(color="lightgray", dash="dot")))
@@ -71,10 +72,10 @@ def roc_figure(ours: RocCurve, baseline: RocCurve, ours_label: str, components: 
     figure.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=t("anom_roc_point"),
                                 marker=dict(color="black", size=14, symbol="x")))
     if raw is not None:
-        figure.add_trace(go.Scatter(x=raw.fpr, y=raw.tpr, mode="lines", line=dict(color=RAW_COLOUR, width=3, dash="dash"),
-                                    name=t("anom_roc_raw", score=raw_label, auroc=raw.auroc)))
-    figure.update_layout(xaxis=dict(title=t("anom_fpr"), range=[0, 1], constrain="domain"),
-                         yaxis=dict(title=t("anom_tpr"), range=[0, 1.02], scaleanchor="x", scaleratio=1),
+        figure.add_trace(go.Scatter(x=raw.fpr, y=raw.tpr, mode="lines",
+                                    line=dict(color=RAW_COLOUR, width=3, dash="dash"), name=t("anom_roc_raw", score=raw_label, auroc=raw.auroc)))
+    figure.update_layout(xaxis=dict(title=axes[0], range=[0, 1], constrain="domain"),
+                         yaxis=dict(title=axes[1], range=[0, 1.02], scaleanchor="x", scaleratio=1),
                          height=520, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=16),
                          legend=dict(x=0.99, xanchor="right", y=0.02, yanchor="bottom"))
     return figure

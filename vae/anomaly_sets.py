@@ -192,7 +192,8 @@ def score_task(model, task: AnomalyTask, score: str, *, stored: dict | None = No
 def _data_key(config: dict) -> tuple:
     train, model = config.get("train") or {}, config.get("model") or {}
     return (*(train.get(k) for k in SAME_DATA if k != "exclude_classes"),
-            tuple(int(c) for c in train.get("exclude_classes") or ()), tuple(int(v) for v in model.get("image_shape") or ()))
+            tuple(int(c) for c in train.get("exclude_classes") or ()),
+            tuple(int(v) for v in model.get("image_shape") or ()))
 
 
 def is_background_for(config: dict, candidate: dict) -> bool:

@@ -49,7 +49,8 @@ def save_scores(run_dir: str | Path, scores: dict[tuple[str, str], torch.Tensor]
     meta = {"checkpoint": checkpoint_digest(run_dir), "settings": dataclasses.asdict(settings),
             "background": checkpoint_digest(background) if background else None,
             "background_name": Path(background).name if background else None}
-    tensors = {f"{key}|{score}": torch.as_tensor(v, dtype=torch.float64).contiguous() for (key, score), v in scores.items()}
+    tensors = {f"{key}|{score}": torch.as_tensor(v, dtype=torch.float64).contiguous()
+               for (key, score), v in scores.items()}
     path = Path(run_dir) / STORE_NAME
     atomic_write_bytes(path, save(tensors, metadata={"meta": json.dumps(meta)}))
     return path

@@ -282,7 +282,8 @@ def _add_anomaly_parser(commands) -> None:
     anomaly.add_argument("--anomalies", metavar="DATASET", default=None,
                          help=f"another dataset's test pictures as anomalies ({', '.join(DATASET_NAMES)}); "
                          "default: the run's held-out classes")
-    anomaly.add_argument("--data-root", default=None, help="where the anomalies' files are (mnist, fashion-mnist, folder)")
+    anomaly.add_argument("--data-root", default=None,
+                         help="where the anomalies' files are (mnist, fashion-mnist, folder)")
     anomaly.add_argument("--score", default="neg_elbo", help=f"one of {', '.join(SCORES)}, or all")
     anomaly.add_argument("--limit", type=int, default=None, metavar="N",
                          help="score at most N pictures of each kind (a seeded random choice)")

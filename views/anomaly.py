@@ -15,7 +15,8 @@ from ui.catalog import ModelEntry, data_for, list_models, model_for
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
 from ui.sidebar import sidebar, suggest_models
-from vae.anomaly import CORRECTED_SCORES, AnomalyError, ScoreSettings, available_scores, extremes, roc, threshold_metrics
+from vae.anomaly import (CORRECTED_SCORES, AnomalyError, ScoreSettings, available_scores, extremes, roc,
+                         threshold_metrics)
 from vae.anomaly_sets import AnomalyTask, dataset_task, held_out_classes, held_out_task, uploaded_set
 from vae.config import ConfigError
 from vae.data import DATASET_NAMES, DatasetUnavailable, list_datasets
@@ -145,7 +146,7 @@ def threshold_slider(scores: np.ndarray, is_anomaly: np.ndarray, key: tuple) -> 
                      format="%.1f", key="anom_threshold", help=t("anom_threshold_help"))
 
 
-def draw_threshold(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> tuple[float, float]:
+def draw_threshold(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float, mode: str) -> tuple[float, float]:
     """Precision, recall, false alarms and the confusion counts; returns the (fpr, tpr) point."""
     m = threshold_metrics(scores, is_anomaly, threshold)
     as_percent = lambda v: "–" if np.isnan(v) else f"{v:.0%}"  # noqa: E731
@@ -153,7 +154,8 @@ def draw_threshold(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float)
     columns[0].metric(t("anom_precision"), as_percent(m.precision), help=t("anom_precision_help"))
     columns[1].metric(t("anom_recall"), as_percent(m.recall), help=t("anom_recall_help"))
     columns[2].metric(t("anom_false_alarms"), as_percent(m.false_positive_rate), help=t("anom_false_alarms_help"))
-    st.markdown(t("anom_confusion", tp=m.tp, fp=m.fp, tn=m.tn, fn=m.fn))
+    st.markdown(t("anom_confusion" if mode == "held_out" else "anom_confusion_dataset", tp=m.tp, fp=m.fp, tn=m.tn,
+                  fn=m.fn))
     return m.false_positive_rate, m.recall
 
 
@@ -236,7 +238,7 @@ if mode == "held_out":
                   anomalous=f"{len(task.anomalous_rows):,}"))
 else:
     source = task.anomalous.source
-    anomaly_name = t("anom_yours") if task.anomalous.key.startswith("upload:") else t(f"anom_dataset_{source}")
+    anomaly_name = t("anom_yours") if task.anomalous.key.startswith("upload:") else t(f"anom_name_{source}")
     legend = (t("anom_normal_own", name=entry.dataset), t("anom_anomalies", name=anomaly_name))
     shape = model.config.image_shape
     st.markdown(t("anom_summary_dataset", normal=f"{len(task.normal_rows):,}", own=entry.dataset,
@@ -276,14 +278,15 @@ draw_verdict(mode, raw_roc.auroc if raw_roc else ours_roc.auroc, ours_roc.auroc,
 with st.expander(t("anom_fixes_header")):
     st.markdown(t("anom_fixes", steps=settings.regret_steps))
 st.header(t("anom_roc_header"))
-st.markdown(t("anom_roc_help"))
+st.markdown(t("anom_roc_help" if mode == "held_out" else "anom_roc_help_dataset"))
 chart, numbers = st.columns([3, 2], gap="large")
 with numbers:
     auroc_ours, auroc_pca = st.columns(2)
     auroc_ours.metric(t("anom_auroc_ours"), f"{ours_roc.auroc:.3f}")
     auroc_pca.metric(t("anom_auroc_pca"), f"{baseline_roc.auroc:.3f}")
-    point = draw_threshold(scores, is_anomaly, threshold)
-chart.plotly_chart(roc_figure(ours_roc, baseline_roc, score_label, components, point, raw_roc, raw_label),
+    point = draw_threshold(scores, is_anomaly, threshold, mode)
+axes = (t("anom_fpr"), t("anom_tpr")) if mode == "held_out" else (t("anom_fpr_dataset"), t("anom_tpr_dataset"))
+chart.plotly_chart(roc_figure(ours_roc, baseline_roc, score_label, components, point, raw_roc, raw_label, axes),
                    width="stretch", key="anom_roc")
 captions = task.captions()
 if task.anomalous.key.startswith("upload:"):

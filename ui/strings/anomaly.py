@@ -4,12 +4,13 @@ STRINGS = {
     "nav_anomaly": ("Anomaly detection", "异常检测"),
     "anom_title": ("Anomaly detection: spot what the model never saw", "异常检测:找出模型从未见过的东西"),
     "anom_intro": (
-        "A VAE learns how likely a picture is, so pictures unlike anything it trained on should get a poor score. "
-        "Test it two ways: with a class **held out** of its training (it never saw a single picture of it), or "
-        "with pictures from **another dataset** altogether. Every picture gets an *anomaly score*; a good detector "
-        "gives the anomalies higher scores than the pictures it knows, and you choose where to draw the line.",
-        "VAE 学会的是一张图片有多“可能”,所以和训练数据都不像的图片应该得到很差的分数。有两种检验方式:训练时"
-        "**留出**一个类别(模型从未见过该类别的任何一张图片),或者直接换成**另一个数据集**的图片。每张图片都会"
+        "The models on this page were trained on one kind of picture; here they meet pictures they never saw: "
+        "a class **held out** of their training, or pictures from **another dataset** altogether. A VAE learns how "
+        "likely a picture is, so such pictures should get a poor score. Every picture gets an *anomaly score*; a "
+        "good detector gives the anomalies higher scores than the pictures it knows, and you choose where to draw "
+        "the line.",
+        "此页面的模型都只在一类图片上训练过;在这里它们会遇到从未见过的图片:训练时被**留出**的类别,或者干脆来自"
+        "**另一个数据集**的图片。VAE 学会的是一张图片有多“可能”,所以这样的图片应该得到很差的分数。每张图片都会"
         "得到一个*异常分数*;好的检测器会给异常图片比已知图片更高的分数,而分界线画在哪里由你决定。"),
     "anom_mode": ("What counts as an anomaly", "什么算作异常"),
     "anom_mode_held_out": ("A class it never saw", "它没见过的类别"),
@@ -43,6 +44,11 @@ STRINGS = {
     "anom_upload_skipped": ("{n} files could not be read as pictures and were skipped.",
                             "有 {n} 个文件无法作为图片读取,已跳过。"),
     "anom_yours": ("your pictures", "你的图片"),
+    "anom_name_digits": ("handwritten digits", "手写数字"),
+    "anom_name_shapes": ("shapes", "形状"),
+    "anom_name_fashion-mnist": ("Fashion-MNIST clothing", "Fashion-MNIST 服饰"),
+    "anom_name_mnist": ("MNIST digits", "MNIST 数字"),
+    "anom_name_folder": ("your pictures", "你的图片"),
     "anom_summary_dataset": (
         "Normal: **{normal}** test pictures of {own} (what the model trained on). Anomalies: **{anomalous}** "
         "pictures of {other}, resized to the model's {size} input.",
@@ -154,6 +160,21 @@ STRINGS = {
         "- **似然比**(Ren 等,2019):减去一个*背景*模型的 −ELBO,该模型在相同图片上训练,但 20% 的像素被"
         "替换成噪声。它学到的是朴素的低层统计规律,相减后正好抵消。对 VAE 来说,它在每个黑色像素上也要付出代价"
         "(它预期那里有噪声),因此会偏向背景大片黑暗的图片。"),
+    "anom_confusion_dataset": (
+        "| | flagged | passed |\n|---|---:|---:|\n"
+        "| **anomalies** | {tp} (true positives) | {fn} (missed) |\n"
+        "| **normal** | {fp} (false alarms) | {tn} (true negatives) |",
+        "| | 判为异常 | 判为正常 |\n|---|---:|---:|\n"
+        "| **异常图片** | {tp}(真阳性) | {fn}(漏检) |\n"
+        "| **正常图片** | {fp}(误报) | {tn}(真阴性) |"),
+    "anom_roc_help_dataset": (
+        "Each point is one threshold: across, the share of the model's own pictures flagged; up, the share of "
+        "anomalies caught. The area under the curve (AUROC) is the chance that a random anomaly scores higher "
+        "than a random normal picture: 1 is perfect, 0.5 is guessing, 0 is perfectly backwards.",
+        "每个点对应一个阈值:横轴是模型自己的图片被判为异常的比例,纵轴是异常图片被抓到的比例。曲线下面积(AUROC)"
+        "是随机一张异常图片的分数高于随机一张正常图片的概率:1 为完美,0.5 相当于瞎猜,0 则是完全弄反。"),
+    "anom_fpr_dataset": ("False-alarm rate (normal pictures flagged)", "误报率(正常图片被判为异常)"),
+    "anom_tpr_dataset": ("Detection rate (anomalies caught)", "检出率(异常图片被抓到)"),
     "anom_roc_raw": ("VAE, raw: {score} (AUROC {auroc:.3f})", "VAE,原始:{score}(AUROC {auroc:.3f})"),
     "anom_caption_anomaly": ("{name} (anomaly) · {score:.1f}", "{name}(异常)· {score:.1f}"),
     "anom_vq_note": ("A VQ-VAE has no continuous code distribution, so only the reconstruction error applies.",
@@ -229,8 +250,9 @@ STRINGS = {
     "anom_auroc_ours": ("AUROC, VAE", "AUROC,VAE"),
     "anom_auroc_pca": ("AUROC, PCA baseline", "AUROC,PCA 基线"),
     "anom_gallery_header": ("The most and least anomalous pictures", "最异常与最不异常的图片"),
-    "anom_gallery_help": ("Captions give the class, whether it was held out, and the score.",
-                          "说明文字给出类别、是否被留出以及分数。"),
+    "anom_gallery_help": ("Captions give the class, whether the picture is an anomaly (held out or from another "
+                          "dataset), and the score.",
+                          "说明文字给出类别、图片是否为异常(被留出,或来自另一个数据集)以及分数。"),
     "anom_most": ("Most anomalous", "最异常"),
     "anom_least": ("Least anomalous", "最不异常"),
     "anom_caption": ("{name} · {score:.1f}", "{name} · {score:.1f}"),
