@@ -11,7 +11,7 @@ import torch
 from tests.anomaly_runs import make_runs
 from vae.anomaly import ScoreSettings, score_images
 from vae.anomaly_sets import (assemble, dataset_task, find_background, held_out_task, is_background_for,
-                              needed_rows, other_set, own_test_set, score_task)
+                              needed_rows, other_set, own_test_set, score_task, uploaded_set)
 from vae.anomaly_store import STORE_NAME, load_scores, save_scores
 from vae.checkpoint import load_model
 from vae.config import ConfigError, TrainConfig
@@ -129,3 +129,21 @@ def test_stored_scores_round_trip_and_stale_ones_are_ignored(runs, tmp_path):
     assert load_scores(run, settings, background) == {}
     (run / STORE_NAME).write_bytes(b"\x00garbage")
     assert load_scores(run, settings, background) == {}
+
+
+def test_uploaded_pictures_are_checked_and_fitted_and_bad_files_skipped():
+    import io
+
+    from PIL import Image
+
+    def png(value: int) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("L", (40, 30), value).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    pictures, skipped = uploaded_set([("a.png", png(10)), ("b.png", png(200)), ("c.txt", b"not a picture")], (1, 8, 8))
+    assert pictures.images.shape == (2, 1, 8, 8) and skipped == 1 and pictures.key.startswith("upload:")
+    again, _ = uploaded_set([("a.png", png(10)), ("b.png", png(200))], (1, 8, 8))
+    assert again.key == pictures.key  # the same pictures, the same cache key
+    with pytest.raises(ConfigError, match="none of the uploaded files"):
+        uploaded_set([("c.txt", b"nope")], (1, 8, 8))
