@@ -1,5 +1,7 @@
-"""Anomaly scores and their ROC: AUROC on cases with known answers, threshold counts by hand, and
-scores that are seeded, batched consistently and defined per family."""
+"""Anomaly scores and their ROC: AUROC on cases with known answers, threshold counts by hand, scores
+that are seeded, batched consistently and defined per family, and each correction's defining property:
+complexity = −ELBO minus the PNG code length in nats, regret reaches the exact log p(x) of a linear-Gaussian
+model, ratio cancels what the background model explains."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from vae.anomaly import (AnomalyError, ScoreSettings, available_scores, extremes, heldout_mask, pca_scores, roc,
-                         score_images, threshold_metrics)
-from vae.evaluate import iwae_log_likelihood
+from vae.anomaly import (SCORES, AnomalyError, ScoreSettings, available_scores, decoder_passes, extremes,
+                         heldout_mask, pca_scores, roc, score_images, threshold_metrics)
+from vae.compress import idat_bytes, png_code_length
+from vae.evaluate import elbo_terms, iwae_log_likelihood
 from vae.models import build_model
+from vae.regret import regret_terms
 
 
 def test_auroc_of_separated_reversed_and_tied_scores():
@@ -90,11 +94,19 @@ def test_scores_are_seeded_batch_independent_and_defined_per_family(tiny, digits
     model = build_model(tiny(name, image_shape=shape)).eval()
     x = torch.nn.functional.interpolate(digits_batch[0], size=shape[1:]) if name == "vqvae" else digits_batch[0]
     classes = tuple(range(9)) if name == "cvae-mlp" else None
-    assert available_scores(model) == (("recon",) if name == "vqvae" else ("neg_elbo", "recon", "iwae"))
+    assert available_scores(model) == (("recon", "complexity") if name == "vqvae" else SCORES)
+    background = build_model(tiny("vae-mlp")).eval() if name != "vqvae" else None
+    settings = ScoreSettings(k=8, regret_steps=3)
     for score in available_scores(model):
-        first = score_images(model, x, score, classes=classes, settings=ScoreSettings(k=8))
-        again = score_images(model, x, score, classes=classes, settings=ScoreSettings(k=8))
+        first = score_images(model, x, score, classes=classes, settings=settings, background=background)
+        again = score_images(model, x, score, classes=classes, settings=settings, background=background)
         assert first.shape == (len(x),) and torch.isfinite(first).all() and torch.equal(first, again)
+        # scored in two pieces that say where they start, the draws are the same as scored at once
+        pieces = [score_images(model, x[i:i + 16], score, classes=classes, background=background, first_index=i,
+                               settings=ScoreSettings(k=8, regret_steps=3, batch_size=8)) for i in (0, 16)]
+        whole = score_images(model, x, score, classes=classes, background=background,
+                             settings=ScoreSettings(k=8, regret_steps=3, batch_size=8))
+        assert torch.equal(torch.cat(pieces), whole), score
     # recon is deterministic, so batching cannot change it
     whole = score_images(model, x, "recon", classes=classes)
     small = score_images(model, x, "recon", classes=classes, settings=ScoreSettings(batch_size=5))
@@ -121,3 +133,144 @@ def test_scores_match_their_definitions(tiny, digits_batch):
     assert (elbo >= tight - 0.5).all()
     with pytest.raises(AnomalyError, match="classes it trained on"):
         score_images(build_model(tiny("cvae-mlp")).eval(), x)
+
+
+# --- complexity (Serrà et al. 2020) --------------------------------------------------------------------
+
+def test_png_code_length_is_the_compressed_pixel_stream_in_nats():
+    import io
+    import zlib
+
+    from PIL import Image
+
+    torch.manual_seed(0)
+    noise = torch.rand(2, 1, 16, 16)
+    flat = torch.zeros(2, 1, 16, 16)
+    lengths = png_code_length(torch.cat([noise, flat]))
+    # incompressible 8-bit noise costs 8 bits a pixel (plus row filters and block headers); flat, almost nothing
+    assert lengths[:2].min() >= 16 * 16 * 8 * math.log(2) and lengths[:2].max() < 1.15 * 16 * 16 * 8 * math.log(2)
+    assert lengths[2:].max() < 0.05 * lengths[0]
+    # the length counted is the IDAT payload: a zlib stream that inflates to the filtered scanlines
+    buffer = io.BytesIO()
+    Image.fromarray((noise[0, 0] * 255).round().to(torch.uint8).numpy()).save(buffer, format="PNG", compress_level=9)
+    png = buffer.getvalue()
+    start = png.index(b"IDAT")
+    payload = png[start + 4:start + 4 + idat_bytes(png)]
+    assert len(zlib.decompress(payload)) == 16 * (16 + 1)  # one filter byte per row
+    assert float(lengths[0]) == pytest.approx(8 * idat_bytes(png) * math.log(2))
+    rgb = png_code_length(torch.rand(1, 3, 8, 8))
+    assert rgb[0] > 3 * 8 * 8 * 7 * math.log(2)
+
+
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+def test_complexity_is_neg_elbo_minus_the_png_length(tiny, digits_batch, likelihood):
+    torch.manual_seed(0)
+    model = build_model(tiny("vae-mlp", likelihood=likelihood)).eval()
+    x = digits_batch[0]
+    settings = ScoreSettings(seed=4)
+    neg_elbo = score_images(model, x, "neg_elbo", settings=settings)
+    # a Gaussian density becomes the probability of the 8-bit values: + ln 255 per pixel (bins of 1/255)
+    offset = 64 * math.log(255) if likelihood == "gaussian" else 0.0
+    expected = neg_elbo + offset - png_code_length(x)
+    assert torch.allclose(score_images(model, x, "complexity", settings=settings), expected, atol=1e-3)
+    # the defining property: of two pictures the model explains equally well, the simpler one scores higher
+    busy = x[:1].clone()
+    busy.view(-1)[::2] = 1 - busy.view(-1)[::2]
+    pair = torch.cat([x[:1], busy])
+    assert (png_code_length(pair)[1] > png_code_length(pair)[0])
+
+
+def test_vqvae_complexity_adds_the_constant_kl_of_its_codes(tiny, digits_batch):
+    torch.manual_seed(0)
+    model = build_model(tiny("vqvae", image_shape=(1, 16, 16))).eval()
+    x = torch.nn.functional.interpolate(digits_batch[0], size=(16, 16))
+    kl = 4 * 4 * math.log(16)  # 4×4 cells of 16 codes each (van den Oord et al. 2017)
+    expected = score_images(model, x, "recon") + kl - png_code_length(x)
+    assert torch.allclose(score_images(model, x, "complexity"), expected, atol=1e-3)
+
+
+# --- likelihood regret (Xiao et al. 2020) ---------------------------------------------------------------
+
+class LinearDecoder(torch.nn.Module):
+    """x = W z + b with orthogonal columns of W: the exact posterior is a diagonal Gaussian."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor, shape):
+        super().__init__()
+        self.weight, self.bias, self.shape = torch.nn.Parameter(weight), torch.nn.Parameter(bias), shape
+
+    def forward(self, z, y_onehot=None):
+        return (z @ self.weight.T + self.bias).view(-1, *self.shape)
+
+
+def test_regret_reaches_the_exact_likelihood_of_a_linear_gaussian_model(tiny):
+    torch.manual_seed(0)
+    sigma = 0.5
+    model = build_model(tiny("vae-mlp", image_shape=(1, 2, 2), latent_dim=2, likelihood="gaussian",
+                             obs_std=sigma)).eval()
+    weight = torch.linalg.qr(torch.randn(4, 2)).Q * torch.tensor([1.5, 0.7])  # orthogonal columns
+    bias = torch.randn(4) * 0.1
+    model.decoder = LinearDecoder(weight, bias, (1, 2, 2))
+    x = (torch.randn(6, 2) @ weight.T + bias + sigma * torch.randn(6, 4)).view(6, 1, 2, 2)
+    # log p(x) = log N(x; b, W Wᵀ + σ² I): the ELBO's maximum over Gaussian posteriors
+    exact = -torch.distributions.MultivariateNormal(bias, weight @ weight.T + sigma ** 2 * torch.eye(4)).log_prob(
+        x.view(6, 4))
+    before = [p.clone() for p in model.parameters()]
+    torch.manual_seed(1)
+    terms = regret_terms(model, x, steps=400, lr=0.05, samples=2000)
+    # within Monte Carlo error of the 2,000 fixed draws (the gap it closed is many times larger)
+    assert torch.allclose(terms["best"], exact, atol=0.1)
+    assert (terms["regret"] >= 0).all() and torch.allclose(terms["regret"], terms["start"] - terms["best"])
+    assert terms["regret"].max() > 0.5  # the untrained encoder was far from the posterior
+    # the model is never changed (it may be shared by every page of a server)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_regret_is_zero_without_steps_and_grows_with_them(tiny, digits_batch):
+    torch.manual_seed(0)
+    model = build_model(tiny("vae-mlp")).eval()
+    x = digits_batch[0]
+    none = score_images(model, x, "regret", settings=ScoreSettings(regret_steps=0))
+    few = score_images(model, x, "regret", settings=ScoreSettings(regret_steps=5))
+    many = score_images(model, x, "regret", settings=ScoreSettings(regret_steps=50))
+    assert torch.equal(none, torch.zeros_like(none))
+    assert (few >= 0).all() and (many >= few - 1e-4).mean(dtype=torch.float64) > 0.9 and many.mean() > few.mean()
+    # the start is the −ELBO at the encoder's output, with the score's own draws
+    torch.manual_seed(7)
+    terms = regret_terms(model, x, steps=0, lr=0.1, samples=200)
+    torch.manual_seed(8)
+    assert torch.allclose(terms["start"], elbo_terms(model, x, samples=200)["neg_elbo"], rtol=0.02)
+
+
+# --- likelihood ratio (Ren et al. 2019) -----------------------------------------------------------------
+
+def test_ratio_is_the_difference_of_the_two_bounds_and_cancels_a_shared_model(tiny, digits_batch):
+    torch.manual_seed(0)
+    model, background = build_model(tiny("vae-mlp")).eval(), build_model(tiny("vae-mlp")).eval()
+    x = digits_batch[0]
+    settings = ScoreSettings(seed=2)
+    # the same model as its own background explains everything the same: the ratio is 0 for every picture
+    assert torch.equal(score_images(model, x, "ratio", settings=settings, background=model),
+                       torch.zeros(len(x), dtype=torch.float64))
+    expected = (score_images(model, x, "neg_elbo", settings=settings)
+                - score_images(background, x, "neg_elbo", settings=settings))
+    assert torch.allclose(score_images(model, x, "ratio", settings=settings, background=background), expected)
+    with pytest.raises(AnomalyError, match="background model"):
+        score_images(model, x, "ratio")
+    with pytest.raises(AnomalyError, match="train it at the model's size"):
+        score_images(model, x, "ratio", background=build_model(tiny("vae-mlp", image_shape=(1, 4, 4))))
+    with pytest.raises(AnomalyError, match="Gaussian latent"):
+        score_images(model, x, "ratio", background=build_model(tiny("vqvae", image_shape=(1, 8, 8))))
+
+
+def test_time_estimates_follow_the_settings(tiny):
+    model = build_model(tiny("vae-mlp"))
+    base = ScoreSettings()
+    assert decoder_passes(model, "iwae", ScoreSettings(k=100)) > decoder_passes(model, "iwae", base)
+    assert decoder_passes(model, "regret", ScoreSettings(regret_steps=40)) > decoder_passes(model, "regret", base)
+    assert decoder_passes(model, "recon", base) < decoder_passes(model, "neg_elbo", base) < decoder_passes(
+        model, "ratio", base)
+    cvae = build_model(tiny("cvae-mlp"))
+    assert decoder_passes(cvae, "neg_elbo", base, classes=range(9)) == 9 * decoder_passes(model, "neg_elbo", base)
+    with pytest.raises(AnomalyError, match="regret needs"):
+        ScoreSettings(regret_lr=0)

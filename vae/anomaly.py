@@ -1,32 +1,51 @@
-"""Anomaly scores: how badly a model trained without some classes explains each test image.
+"""Anomaly scores: how badly a model explains each picture, "higher = more anomalous", in nats per image.
 
-A VAE that never saw a class should give its images a low likelihood (An & Cho 2015). Three
-scores, each "higher = more anomalous", in nats per image:
-- neg_elbo: −ELBO = E_q[−log p(x|z)] + KL(q(z|x) ‖ p(z)); the KL is exact, the expectation a
-  Monte Carlo mean over `samples` draws of z (seeded).
-- recon: −log p(x|z) at the posterior mean z = μ (deterministic). With the Gaussian likelihood
-  this is Σ (x − x̂)² / 2σ² plus a constant, i.e. a scaled squared error; with Bernoulli the
-  cross-entropy. For VQ-VAE, the only score: its KL is a constant, so −ELBO ranks the same.
+Raw likelihoods (An & Cho 2015):
+- neg_elbo: −ELBO = E_q[−log p(x|z)] + KL(q(z|x) ‖ p(z)); the KL is exact, the expectation a Monte Carlo
+  mean over `samples` draws of z.
+- recon: −log p(x|z) at the posterior mean z = μ (deterministic). With the Gaussian likelihood a scaled
+  squared error plus a constant; with Bernoulli the cross-entropy. VQ-VAE's main score.
 - iwae: −log p(x) through the importance-weighted bound with k samples (Burda et al. 2016).
-A conditional VAE is scored without being told the class: p(x) = Σ_y p(y) p(x|y), y uniform over
-the classes it trained on (the bounds combine by logsumexp; recon takes the best class).
-The baseline: squared error of a PCA reconstruction fitted on the training split.
+A likelihood rewards pictures that are easy to draw, whatever they show (Nalisnick et al. 2019, "Do deep
+generative models know what they don't know?"). Three published corrections:
+- complexity: −log p(x) minus the picture's length under a lossless compressor, PNG (Serrà et al. 2020,
+  "Input complexity and out-of-distribution detection with likelihood-based generative models"): what the
+  model saves over a general-purpose code. −log p(x) is the −ELBO; with the Gaussian likelihood its
+  density is turned into the probability of the picture's 8-bit values (+ ln 255 per pixel, vae.compress).
+  With Bernoulli the cross-entropy of gray pixels is no such code length, so the result is a score,
+  not a log-ratio.
+- regret: the likelihood regret (Xiao et al. 2020, vae.regret): the −ELBO minus the −ELBO after the
+  posterior of that one picture is optimised (`regret_steps` Adam steps at `regret_lr`).
+- ratio: −ELBO of the model minus −ELBO of a background model (Ren et al. 2019, "Likelihood ratios for
+  out-of-distribution detection"): an ordinary run trained on the same pictures with a share of their
+  pixels replaced by noise (`python -m vae train --pixel-noise 0.2`), which learns the low-level
+  statistics (smooth backgrounds, plain regions) and so cancels what makes simple pictures likely. Both
+  bounds use the same draws of ε (common random numbers), so a background equal to the model gives 0.
+A conditional VAE is scored without being told the class: p(x) = Σ_y p(y) p(x|y), y uniform over the
+classes it trained on (the bounds combine by logsumexp; recon takes the best class). Every draw is
+seeded per batch by (seed + the batch's first index), so the same picture at the same place gets the
+same score however the caller splits the work. The baseline: squared error of a PCA reconstruction.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score, roc_curve
 
+from vae.compress import png_code_length
 from vae.evaluate import elbo_terms, iwae_log_likelihood
+from vae.regret import regret_terms
 
-SCORES = ("neg_elbo", "recon", "iwae")
+RAW_SCORES = ("neg_elbo", "recon", "iwae")
+CORRECTED_SCORES = ("complexity", "regret", "ratio")
+SCORES = RAW_SCORES + CORRECTED_SCORES
+GRAY_LEVELS = 255  # 8-bit pixels: a value v stands for x in [(v − ½)/255, (v + ½)/255]
 
 
 class AnomalyError(ValueError):
@@ -35,19 +54,32 @@ class AnomalyError(ValueError):
 
 @dataclass(frozen=True)
 class ScoreSettings:
-    samples: int = 4  # neg_elbo: draws of z for the reconstruction term (the KL is exact)
+    samples: int = 4  # neg_elbo, complexity, ratio, regret: draws of z for the reconstruction term (KL exact)
     k: int = 50  # iwae: importance samples per image; the bound tightens slowly beyond ~50
+    regret_steps: int = 20  # regret: Adam steps on each picture's (mu, logvar)
+    regret_lr: float = 0.1  # regret: Adam's step size, in prior standard deviations
     seed: int = 0  # every random draw; the same settings give the same scores
     batch_size: int = 250  # images per forward pass (iwae decodes batch × min(k, 50) at once)
 
     def __post_init__(self) -> None:
         if self.samples < 1 or self.k < 1 or self.batch_size < 1:
             raise AnomalyError("samples, k and batch size must each be at least 1")
+        if self.regret_steps < 0 or not (math.isfinite(self.regret_lr) and self.regret_lr > 0):
+            raise AnomalyError("regret needs 0 or more steps and a step size > 0")
 
 
 def available_scores(model) -> tuple[str, ...]:
-    """The scores a model offers: all three for Gaussian-latent families, recon for VQ-VAE."""
-    return SCORES if model.config.is_gaussian_latent else ("recon",)
+    """The scores a model offers: all six for Gaussian-latent families; recon and complexity for VQ-VAE
+    (its KL is a constant, so −ELBO and IWAE rank as recon does, and it has no (mu, logvar) to optimise)."""
+    return SCORES if model.config.is_gaussian_latent else ("recon", "complexity")
+
+
+def decoder_passes(model, score: str, settings: ScoreSettings, classes: Sequence[int] = ()) -> float:
+    """Roughly how many network passes scoring one picture costs (a backward pass counted as two), to
+    estimate the time of a score before running it."""
+    per_class = {"neg_elbo": settings.samples, "recon": 1, "iwae": settings.k, "complexity": settings.samples,
+                 "regret": settings.samples * (3 * settings.regret_steps + 2), "ratio": 2 * settings.samples}[score]
+    return (per_class + 1) * (max(1, len(classes)) if model.num_classes else 1)
 
 
 def heldout_mask(labels: torch.Tensor, held_out: Sequence[int]) -> torch.Tensor:
@@ -55,47 +87,112 @@ def heldout_mask(labels: torch.Tensor, held_out: Sequence[int]) -> torch.Tensor:
     return torch.isin(labels, torch.tensor([int(c) for c in held_out], dtype=labels.dtype))
 
 
-@torch.no_grad()
-def _neg_bound(model, x: torch.Tensor, y: torch.Tensor | None, score: str, settings: ScoreSettings) -> torch.Tensor:
-    """One batch (B, C, H, W), at labels y (CVAE) or None -> (B,) score in nats."""
-    if score == "recon" or not model.config.is_gaussian_latent:
-        code, _ = model.encode(x, y)
-        return model.nll(model.decode_params(code, y), x)
-    if score == "iwae":
-        return -iwae_log_likelihood(model, x, y, k=settings.k, chunk=min(settings.k, 50))
-    return elbo_terms(model, x, y, settings.samples)["neg_elbo"]
+def _code_offset(model) -> float:
+    """Nats that turn the model's −log p(x) into the code length of the picture's 8-bit values: the
+    Gaussian density times the bin width 1/255 per pixel; Bernoulli (already per-pixel probabilities): 0."""
+    return math.prod(model.config.image_shape) * math.log(GRAY_LEVELS) if model.config.likelihood == "gaussian" else 0.0
 
 
-def _batch_scores(model, x: torch.Tensor, score: str, classes: Sequence[int], settings: ScoreSettings):
+def _per_class(model, x: torch.Tensor, classes: Sequence[int], one) -> list[torch.Tensor]:
+    """one(y) for y = None (unconditional model) or for each class in turn (CVAE); each (B,) or a dict."""
     if model.num_classes == 0:
-        return _neg_bound(model, x, None, score, settings)
-    per_class = torch.stack([_neg_bound(model, x, torch.full((len(x),), c, device=x.device), score, settings)
-                             for c in classes])  # (K, B)
-    if score == "recon":
-        return per_class.min(0).values
-    # −log Σ_y p(y) p(x|y) with p(y) = 1/K, each log p(x|y) replaced by its lower bound.
-    return -(torch.logsumexp(-per_class, dim=0) - math.log(len(classes)))
+        return [one(None)]
+    return [one(torch.full((len(x),), c, device=x.device)) for c in classes]
+
+
+def _marginal(per_class: list[torch.Tensor]) -> torch.Tensor:
+    """−log Σ_y p(y) p(x|y) with p(y) = 1/K from K per-class bounds on −log p(x|y), each (B,)."""
+    if len(per_class) == 1:
+        return per_class[0]
+    stacked = -torch.stack(per_class)  # (K, B)
+    return -(torch.logsumexp(stacked, dim=0) - math.log(len(per_class)))
 
 
 @torch.no_grad()
+def _neg_log_likelihood(model, x: torch.Tensor, bound: str, classes: Sequence[int],
+                        settings: ScoreSettings) -> torch.Tensor:
+    """One batch (B, C, H, W) -> (B,) nats: the −ELBO, IWAE or recon bound on −log p(x)."""
+    if bound == "recon" or not model.config.is_gaussian_latent:
+        def one(y):
+            code, _ = model.encode(x, y)
+            return model.nll(model.decode_params(code, y), x)
+
+        values = _per_class(model, x, classes, one)
+        return torch.stack(values).min(0).values  # recon: the best class
+    if bound == "iwae":
+        return _marginal(_per_class(model, x, classes, lambda y: -iwae_log_likelihood(
+            model, x, y, k=settings.k, chunk=min(settings.k, 50))))
+    return _marginal(_per_class(model, x, classes, lambda y: elbo_terms(model, x, y, settings.samples)["neg_elbo"]))
+
+
+def _vq_kl(model) -> float:
+    """VQ-VAE's KL under a uniform prior over codes: log K per cell of its grid (van den Oord et al. 2017)."""
+    return math.prod(model.grid_shape) * math.log(model.config.codebook_size)
+
+
+def _regret(model, x: torch.Tensor, classes: Sequence[int], settings: ScoreSettings) -> torch.Tensor:
+    terms = _per_class(model, x, classes, lambda y: regret_terms(
+        model, x, y, steps=settings.regret_steps, lr=settings.regret_lr, samples=settings.samples))
+    # For a CVAE the regret of the marginal: each class's bound improves, so the marginal's does too.
+    return _marginal([t["start"] for t in terms]) - _marginal([t["best"] for t in terms])
+
+
+def _batch_scores(model, x: torch.Tensor, score: str, classes: Sequence[int], settings: ScoreSettings,
+                  background) -> torch.Tensor:
+    if score in RAW_SCORES:
+        return _neg_log_likelihood(model, x, score, classes, settings)
+    if score == "regret":
+        return _regret(model, x, classes, settings)
+    devices = [x.device] if x.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):  # restored after: the background then draws the same ε
+        neg_log_px = _neg_log_likelihood(model, x, "neg_elbo", classes, settings)
+    if score == "complexity":
+        if not model.config.is_gaussian_latent:
+            neg_log_px = neg_log_px + _vq_kl(model)
+        return neg_log_px + _code_offset(model) - png_code_length(x).to(x.device, neg_log_px.dtype)
+    background_classes = classes if background.num_classes else ()
+    return neg_log_px - _neg_log_likelihood(background, x, "neg_elbo", background_classes, settings)
+
+
+def check_background(model, background) -> None:
+    """Raise AnomalyError unless `background` can serve as the ratio's background model for `model`."""
+    if background is None:
+        raise AnomalyError("the likelihood ratio needs a background model: train one on the same data with "
+                           "`python -m vae train ... --pixel-noise 0.2`")
+    if not background.config.is_gaussian_latent:
+        raise AnomalyError("a background model needs a Gaussian latent (not a VQ-VAE)")
+    if tuple(background.config.image_shape) != tuple(model.config.image_shape):
+        raise AnomalyError(f"the background model reads {tuple(background.config.image_shape)} pictures, the "
+                           f"model {tuple(model.config.image_shape)}: train it at the model's size")
+
+
 def score_images(model, images: torch.Tensor, score: str = "neg_elbo", *, classes: Sequence[int] | None = None,
-                 settings: ScoreSettings = ScoreSettings()) -> torch.Tensor:
+                 settings: ScoreSettings = ScoreSettings(), background=None, first_index: int = 0,
+                 progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
     """Images (N, C, H, W) in [0, 1] -> (N,) float64 scores on the CPU, higher = more anomalous.
 
     classes: for a conditional VAE, the labels it trained on (marginalized over); ignored otherwise.
-    Batched on the model's device; seeded, so repeated calls agree."""
+    background: the ratio's background model (on the model's device). first_index: where `images` start
+    in the caller's whole set, so that scoring it in pieces gives the same draws as scoring it at once
+    (pieces should be multiples of the batch size). progress(done, total) is called after each batch."""
     if score not in available_scores(model):
         raise AnomalyError(f"score '{score}' is not defined for this model: choose one of "
                            f"{', '.join(available_scores(model))}")
     if model.num_classes and not classes:
         raise AnomalyError("a conditional VAE needs the classes it trained on to be scored without labels")
+    if score == "ratio":
+        check_background(model, background)
+        if background.num_classes and not classes:
+            raise AnomalyError("a conditional background model needs the classes it trained on")
     device = model.device
     out = []
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(settings.seed)
         for start in range(0, len(images), settings.batch_size):
+            torch.manual_seed(settings.seed + first_index + start)
             x = images[start:start + settings.batch_size].to(device)
-            out.append(_batch_scores(model, x, score, classes or (), settings).double().cpu())
+            out.append(_batch_scores(model, x, score, tuple(classes or ()), settings, background).double().cpu())
+            if progress is not None:
+                progress(min(start + settings.batch_size, len(images)), len(images))
     return torch.cat(out) if out else torch.zeros(0, dtype=torch.float64)
 
 

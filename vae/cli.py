@@ -1,4 +1,4 @@
-"""The command line: `python -m vae {train,eval,datasets,slim,sample,prior,disentanglement}`.
+"""The command line: `python -m vae {train,eval,datasets,slim,sample,prior,disentanglement,anomaly}`.
 
 Bad settings are refused up front with one line on stderr (exit status 2), never a traceback.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from vae.checkpoint import CheckpointError
 from vae.config import (FAMILIES, ConfigError, ModelConfig, TrainConfig, base_type, setting_field, settings_of,
                         type_hints)
-from vae.data import DatasetUnavailable
+from vae.data import DATASET_NAMES, DatasetUnavailable
 from vae.runs import CONFIG_NAME, RUNS_ENV, default_run_name, default_runs_dir
 
 
@@ -310,6 +310,73 @@ def _add_disentanglement_parser(commands) -> None:
     parser.set_defaults(handler=_command_disentanglement)
 
 
+def _command_anomaly(args) -> int:
+    from tqdm import tqdm
+
+    from vae.anomaly import ScoreSettings
+    from vae.anomaly_run import aurocs, open_run, parse_scores, precompute, task_for
+    from vae.devices import resolve_device
+
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError("--limit must be at least 1 picture")
+    settings = ScoreSettings(k=args.k, regret_steps=args.regret_steps)
+    run = open_run(args.run_dir, resolve_device(args.device), args.background)
+    if args.precompute:
+        path = precompute(run, settings, args.data_root)
+        print(f"wrote {path}" + (f" (ratio against {run.background_dir.name})" if run.background_dir else ""))
+        return 0
+    scores = parse_scores(args.score, run)  # checked before any data is read
+    task = task_for(run, args.anomalies, args.data_root)
+    if args.limit:
+        task = task.sample(args.limit)
+    bars: dict = {}
+
+    def progress(score: str, done: int, total: int) -> None:
+        if score not in bars:
+            bars[score] = tqdm(total=total, desc=score, unit="picture", leave=False, disable=args.quiet)
+        bars[score].update(done - bars[score].n)
+
+    rows = aurocs(run, task, scores, settings, progress)
+    for bar in bars.values():
+        bar.close()
+    if args.json:
+        for row in rows:
+            print(json.dumps({k: row[k] for k in ("score", "auroc", "n_normal", "n_anomalous")}))
+        return 0
+    what = f"{args.anomalies} test pictures" if args.anomalies else "the held-out classes " + ", ".join(
+        run.class_names[c] if c < len(run.class_names) else str(c) for c in run.held_out)
+    print(f"{run.path.name}: {rows[0]['n_normal']:,} normal pictures against {rows[0]['n_anomalous']:,} of {what}")
+    for row in rows:
+        print(f"  {row['score']:12s} AUROC {row['auroc']:.3f}   ({row['seconds']:.1f} s)")
+    return 0
+
+
+def _add_anomaly_parser(commands) -> None:
+    from vae.anomaly import SCORES, ScoreSettings
+
+    anomaly = commands.add_parser("anomaly", help="AUROC of anomaly scores: held-out classes or another dataset")
+    anomaly.add_argument("run_dir")
+    anomaly.add_argument("--anomalies", metavar="DATASET", default=None,
+                         help=f"another dataset's test pictures as anomalies ({', '.join(DATASET_NAMES)}); "
+                         "default: the run's held-out classes")
+    anomaly.add_argument("--data-root", default=None,
+                         help="where the anomalies' files are (mnist, fashion-mnist, folder)")
+    anomaly.add_argument("--score", default="neg_elbo", help=f"one of {', '.join(SCORES)}, or all")
+    anomaly.add_argument("--limit", type=int, default=None, metavar="N",
+                         help="score at most N pictures of each kind (a seeded random choice)")
+    anomaly.add_argument("--background", metavar="DIR", default=None,
+                         help="the ratio's background run (default: one beside RUN trained with --pixel-noise)")
+    anomaly.add_argument("--k", type=int, default=ScoreSettings.k, help="importance samples of the IWAE bound")
+    anomaly.add_argument("--regret-steps", type=int, default=ScoreSettings.regret_steps,
+                         help="optimisation steps of the likelihood regret")
+    anomaly.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    anomaly.add_argument("--json", action="store_true", help="print one JSON object per score")
+    anomaly.add_argument("--precompute", action="store_true",
+                         help="score every picture set the app offers with every score; save them in RUN (to ship it)")
+    anomaly.add_argument("--quiet", action="store_true", help="no progress bar")
+    anomaly.set_defaults(handler=_command_anomaly)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m vae", description="Train and inspect VAEs.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -367,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
     prior.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     prior.set_defaults(handler=_command_prior)
     _add_disentanglement_parser(commands)
+
+
+    _add_anomaly_parser(commands)
     return parser
 
 

@@ -163,6 +163,9 @@ class TrainConfig:
                          advanced=True)
     grid_images: int = setting(64, "images in the per-epoch sample and reconstruction grids", group="run", min=1,
                                max=1024, advanced=True)
+    pixel_noise: float = setting(0.0, "share μ of pixels replaced by uniform noise in each batch: trains the "
+                                 "background model of the likelihood-ratio anomaly score (Ren et al. 2019)",
+                                 group="data", min=0, below=1, advanced=True, name="pixel noise")
 
     def __post_init__(self) -> None:
         validate(self)

@@ -61,6 +61,16 @@ def load_split(config: TrainConfig, split: str) -> ImageData:
                         download=config.download, train_size=config.train_size if split == "train" else None)
 
 
+def replace_pixels(x: torch.Tensor, fraction: float) -> torch.Tensor:
+    """(B, C, H, W) -> a copy with each pixel (all its channels) replaced by uniform noise in [0, 1] with
+    probability `fraction` (Ren et al. 2019's background-model perturbation). Draws from the global random
+    stream of x's device, which the run seeds and checkpoints, so a resumed run draws the same noise."""
+    if fraction <= 0:
+        return x
+    replaced = torch.rand(x.shape[0], 1, *x.shape[2:], device=x.device) < fraction  # (B, 1, H, W)
+    return torch.where(replaced, torch.rand_like(x), x)
+
+
 def fit_model_config(model_config: ModelConfig | dict, data: ImageData) -> ModelConfig:
     """The model config with what the data decides filled in: image shape, classes, dataset size, and
     the hidden widths when none were given (from the image size)."""
@@ -301,7 +311,7 @@ class _Loop:
         return None
 
     def _step(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
-        x = self.x[index]
+        x = replace_pixels(self.x[index], self.config.pixel_noise)
         y = self.y[index] if self.needs_labels else None
         with self.autocast:
             terms = self.model.loss(x, y, step=self.state["step"])
