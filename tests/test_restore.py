@@ -285,3 +285,28 @@ def test_the_pixel_limit_is_checked_before_decoding():
     side = int(MAX_PIXELS ** 0.5) + 1
     with pytest.raises(BadUpload, match="pixels"):
         read_upload(_bomb_png(side, side), (1, 8, 8))
+
+
+def _blank_png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (width, height), 0).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("size", [(2, 10_000_000), (1000, 40_000), (40_000, 1000)])
+def test_a_thin_strip_is_refused_from_its_header(size):
+    data = _blank_png(*size)
+    assert len(data) < 100_000  # tiny files that decode to gigabytes
+    with pytest.raises(BadUpload) as refused:
+        read_upload(data, (1, 28, 28))
+    assert refused.value.reason == "bad_shape" and "\n" not in str(refused.value)
+
+
+def test_a_large_picture_is_shrunk_before_it_is_padded():
+    picture = Image.new("L", (3000, 1500), 255)
+    picture.paste(0, (1000, 500, 2000, 1000))  # a dark block in the middle of a white page
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    upload = read_upload(buffer.getvalue(), (1, 28, 28))
+    assert upload.image.shape == (1, 28, 28) and upload.bright_border
+    assert upload.image[0, 14, 14] < 0.1 and upload.image[0, 2, 2] > 0.9  # the block stays where it was

@@ -17,12 +17,14 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024  # a picture for an 8×8 to 64×64 model needs far less
-MAX_PIXELS = 40_000_000  # checked from the header before decoding: stops decompression bombs
+MAX_PIXELS = 16_000_000  # checked from the header before decoding: stops decompression bombs (4,000 × 4,000)
+MAX_ASPECT = 20  # longest side : shortest, also from the header: a 2 × 10,000,000 strip is no picture
+WORK_SCALE = 4  # pictures are shrunk to 4× the model's side before padding, never padded at full size
 FORMATS = ("PNG", "JPEG")
 
 
 class BadUpload(ValueError):
-    """An upload that cannot be used; `reason` is one of empty, too_large, too_many_pixels, not_image."""
+    """An upload that cannot be used; `reason` is one of empty, too_large, too_many_pixels, bad_shape, not_image."""
 
     def __init__(self, reason: str, message: str):
         super().__init__(message)
@@ -46,8 +48,13 @@ def _open(data: bytes) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             picture = Image.open(io.BytesIO(data), formats=FORMATS)  # reads the header only
+            if max(picture.size) > MAX_ASPECT * max(1, min(picture.size)):
+                raise BadUpload("bad_shape", f"the picture is {picture.width}×{picture.height} pixels; its sides "
+                                             f"may differ by {MAX_ASPECT}× at most")
             if picture.width * picture.height <= MAX_PIXELS:
                 picture.load()
+    except BadUpload:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadUpload("too_many_pixels", f"the picture has too many pixels; up to "
                                            f"{MAX_PIXELS // 10**6} million are accepted") from None
@@ -81,6 +88,11 @@ def read_upload(data: bytes, image_shape: tuple[int, int, int]) -> Upload:
     Raises BadUpload (one line) for an empty, too large, too big or unreadable file."""
     channels, height, width = image_shape
     picture = _flatten(_open(data), "L" if channels == 1 else "RGB")
+    work = WORK_SCALE * max(height, width)
+    if max(picture.size) > work:  # shrink first: the padded square is then small whatever the upload's size
+        scale = work / max(picture.size)
+        picture = picture.resize((max(1, round(picture.width * scale)), max(1, round(picture.height * scale))),
+                                 Image.Resampling.LANCZOS, reducing_gap=3.0)
     border = np.median(_border(np.asarray(picture)), axis=0)
     side = max(picture.size)
     fill = int(border) if channels == 1 else tuple(int(v) for v in border)

@@ -18,7 +18,7 @@ from vae.config import TrainConfig
 from vae.data import DatasetUnavailable, ImageData
 from vae.restore import (KINDS, MASKS, Comparison, Corruption, PCABaseline, baseline_components, compare, psnr,
                          training_pca)
-from vae.upload import MAX_BYTES, MAX_PIXELS, BadUpload, Upload, read_upload
+from vae.upload import MAX_ASPECT, MAX_BYTES, MAX_PIXELS, BadUpload, Upload, read_upload
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def pca_baseline(settings: tuple, components: int) -> PCABaseline:
@@ -93,7 +93,7 @@ def pick_upload(entry: ModelEntry, shape: tuple[int, int, int], names: list[str]
     try:
         upload = cached_upload(file.getvalue(), shape)
     except BadUpload as error:
-        st.error(t(f"restore_bad_{error.reason}", mb=MAX_BYTES // 2**20, mp=MAX_PIXELS // 10**6))
+        st.error(t(f"restore_bad_{error.reason}", mb=MAX_BYTES // 2**20, mp=MAX_PIXELS // 10**6, aspect=MAX_ASPECT))
         return None
     if st.session_state.get("restore_upload_seen") != file.file_id:  # a new file: suggest its own inversion
         st.session_state["restore_upload_seen"] = file.file_id

@@ -33,6 +33,8 @@ STRINGS = {
     "restore_bad_empty": ("This file is empty. Choose a PNG or JPEG picture.", "这个文件是空的。请选择 PNG 或 JPEG 图片。"),
     "restore_bad_too_large": ("This file is larger than {mb} MB. Choose a smaller picture.",
                               "这个文件超过 {mb} MB。请选择更小的图片。"),
+    "restore_bad_bad_shape": ("This picture is a long thin strip (its sides differ more than {aspect}×). Choose a "
+                              "picture closer to a square.", "这张图片是细长条(两边相差超过 {aspect} 倍)。请选择更接近正方形的图片。"),
     "restore_bad_too_many_pixels": ("This picture has more than {mp} million pixels. Choose a smaller picture.",
                                     "这张图片超过 {mp} 百万像素。请选择更小的图片。"),
     "restore_bad_not_image": ("This file is not a PNG or JPEG picture that can be read. Choose another file.",
