@@ -142,3 +142,14 @@ def test_start_watch_stop_resume_finish(open_page, runs):
     assert json.loads((runs / "class-demo" / "config.json").read_text())["train"]["exclude_classes"] == [3]
     assert len(at.get("plotly_chart")) == 2 and len(at.image) >= 3  # curves, heatmap, latest grids, strip
     assert at.button(key="train_class-demo_open").label == "Open in explorer"
+
+
+def test_every_setting_has_its_two_translated_labels():
+    """Adding a setting to vae.config is one field plus its label (and help) in English and 简体中文."""
+    from ui.i18n import table
+    from ui.settings_form import all_settings
+
+    strings = table()
+    for f, _ in all_settings():
+        for key in (f"setting_{f.name}", f"setting_{f.name}_help"):
+            assert key in strings and all(strings[key]), key

@@ -91,6 +91,10 @@ STRINGS = {
         "Class numbers the model must never see, e.g. 3 or 3,7. Such a model is what the Anomaly detection "
         "page needs: it learns to find the class it never saw.",
         "模型在训练中绝不能见到的类别编号,例如 3 或 3,7。异常检测页面需要这样的模型:它要学会找出从未见过的类别。"),
+    "setting_pixel_noise": ("Pixel noise (background model)", "像素噪声(背景模型)"),
+    "setting_pixel_noise_help": ("Share of pixels replaced by random noise in every batch (0.2: a fifth). Such a "
+                                 "run is the background model of the likelihood-ratio anomaly score.",
+                                 "每个批次中被随机噪声替换的像素比例(0.2 即五分之一)。这样训练出的模型是似然比异常分数的背景模型。"),
     # run
     "setting_epochs": ("Epochs", "训练轮数"),
     "setting_epochs_help": ("Passes over the training pictures.", "遍历训练图片的次数。"),
