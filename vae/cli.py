@@ -111,7 +111,8 @@ def _command_train(args) -> int:
         result = train(fields, train_config, run_dir, progress=not args.quiet, data=(train_data, test_data))
     test_loss = result.last_epoch.get("test_loss")
     loss_text = f", test loss {test_loss:.2f} nats/image" if test_loss is not None else ""
-    print(f"{result.state}: {result.run_dir} after {result.epoch} epochs{loss_text}")
+    if result.main:  # under torchrun, rank 0 speaks for the group
+        print(f"{result.state}: {result.run_dir} after {result.epoch} epochs{loss_text}")
     return 0
 
 
