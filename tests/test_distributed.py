@@ -167,7 +167,8 @@ def test_sigterm_to_torchrun_stops_every_process_at_one_step_with_one_checkpoint
     # The processes agree at log events (every 4 steps): the checkpoint is of the last one, in epoch 1.
     assert meta["epoch"] == 0 and 4 <= meta["step"] < 32 and meta["step"] % 4 == 0
     assert ddp_run["term_steps"] == list(range(4, meta["step"] + 1, 4))  # one line per event: one writer
-    assert "Traceback" not in ddp_run["term_err"].split("Received 15 death signal")[0]
+    errors = ddp_run["term_err"]  # the workers' stderr too: no traceback but torchrun's own (SignalException)
+    assert errors.count("Traceback") <= 1 and ("Traceback" not in errors or "SignalException" in errors)
 
 
 def test_resume_under_torchrun_after_sigkill_finishes(ddp_run):

@@ -79,8 +79,8 @@ class VectorQuantizer(nn.Module):
         """EMA counts (always, for usage statistics), EMA codebook, and dead-code restarts; returns the
         counts (K,) the update used: the batch's, or the global batch's in data-parallel training."""
         sums = onehot.t() @ flat if self.ema_decay > 0 else None  # (K, D)
-        if self.sync is not None:
-            counts, sums = self.sync.all_sum(counts, sums)
+        if self.sync is not None:  # summed in float32: bf16 (CUDA autocast) holds whole numbers only to 256
+            counts, sums = self.sync.all_sum(counts.float(), None if sums is None else sums.float())
         decay = self.ema_decay if self.ema_decay > 0 else 0.99
         self.cluster_size.mul_(decay).add_(counts, alpha=1 - decay)
         if self.ema_decay > 0:
