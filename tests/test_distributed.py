@@ -332,7 +332,7 @@ def test_vq_dead_code_restarts_are_shared_by_the_processes(spawned):
     # Each process would re-seed dead codes from its own images and random numbers; rank 0 picks rows of the
     # global batch for all instead, which is what keeps the codebooks equal above.
     restarts = [json.loads((spawned / f"vqvae.rank{rank}.json").read_text()) for rank in (0, 1)]
-    assert restarts[0] == restarts[1] and len(restarts[0]) >= 5 and sum(restarts[0]) >= 10
+    assert restarts[0] == restarts[1] and len(restarts[0]) >= 2 and sum(restarts[0]) >= 10
 
 
 def test_a_vae_under_two_processes_follows_the_global_batch_gradient(spawned, tmp_path, monkeypatch):
