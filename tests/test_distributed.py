@@ -77,6 +77,27 @@ def test_batches_too_small_to_split_are_refused(size, batch_size, world_size, ok
             distributed.check_batches(size, batch_size, world_size)
 
 
+def test_each_process_takes_its_part_of_the_global_batch_and_weights_its_loss():
+    batch = torch.arange(15)
+    groups = [distributed.Group(rank, 2, torch.device("cpu"), owns=False) for rank in (0, 1)]
+    parts = [g.shard(batch) for g in groups]
+    assert parts[0].tolist() == list(range(8)) and parts[1].tolist() == list(range(8, 15))
+    # DDP averages the two gradients; the weights make that average the gradient of the mean over all 15.
+    assert [g.loss_scale(len(p), 15) for g, p in zip(groups, parts)] == [16 / 15, 14 / 15]
+
+
+def test_a_process_the_checkpoint_did_not_know_gets_noise_of_its_own():
+    rank1 = distributed.Group(1, 3, torch.device("cpu"), owns=False)
+    with torch.random.fork_rng():
+        saved = torch.manual_seed(5).get_state()
+        torch.manual_seed(6)
+        rank1.restore_rng({"rng.cpu": saved, "rng.cpu.1": saved}, seed=0, step=7)  # back to its saved state
+        assert torch.equal(torch.get_rng_state(), saved)
+        rank1.restore_rng({"rng.cpu": saved}, seed=0, step=7)  # resumed with more processes than were saved
+        assert torch.initial_seed() == distributed.process_seed(0, 1, 7)
+    assert len({distributed.process_seed(0, r, 7) for r in range(1, 4)} | {distributed.process_seed(1, 1, 7)}) == 4
+
+
 # ---------------------------------------------------------------- torchrun: stop, kill, resume
 
 def _torchrun(*args: str) -> subprocess.Popen:

@@ -123,8 +123,7 @@ class Group:
         """Join (or, when the caller already made one, reuse) the process group torchrun describes."""
         import torch.distributed as dist
 
-        rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-        local_rank = int(os.environ.get("LOCAL_RANK", rank))
+        local_rank = int(os.environ.get("LOCAL_RANK", os.environ["RANK"]))  # this machine's process number
         device = resolve_device(device_name)
         if device.type == "mps":
             raise ConfigError("data-parallel training runs on CUDA GPUs or on the CPU: use --device cuda or cpu")
