@@ -1,4 +1,4 @@
-"""The command line: `python -m vae {train,eval,datasets,slim,sample,prior,disentanglement,anomaly}`.
+"""The command line: `python -m vae {train,eval,datasets,slim,sample,prior,disentanglement,anomaly,sweep}`.
 
 Bad settings are refused up front with one line on stderr (exit status 2), never a traceback.
 """
@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import time
 import typing
 from pathlib import Path
 
@@ -146,7 +147,8 @@ def _command_train(args) -> int:
         result = train_settings(given, run_dir, progress=not args.quiet)
     test_loss = result.last_epoch.get("test_loss")
     loss_text = f", test loss {test_loss:.2f} nats/image" if test_loss is not None else ""
-    print(f"{result.state}: {result.run_dir} after {result.epoch} epochs{loss_text}")
+    if result.main:  # under torchrun, rank 0 speaks for the group
+        print(f"{result.state}: {result.run_dir} after {result.epoch} epochs{loss_text}")
     return 0
 
 
@@ -377,6 +379,89 @@ def _add_anomaly_parser(commands) -> None:
     anomaly.set_defaults(handler=_command_anomaly)
 
 
+def _command_sweep(args) -> int:
+    """Train every combination of the grid's values as a run of its own, K at a time (see vae.sweep)."""
+    import signal
+    from functools import lru_cache, partial
+
+    from vae import launch, sweep
+    from vae.data import load_dataset
+
+    if args.parallel is not None and args.parallel < 1:
+        raise ConfigError("--parallel must be at least 1 (runs at a time)")
+    given = {axis: getattr(args, axis) for axis in sweep.AXES if getattr(args, axis) is not None}
+    axes = {axis: values for axis, values in given.items() if len(values) > 1}  # one value is a plain setting
+    if not axes:
+        raise ConfigError("a sweep needs a grid: two or more comma-separated values of at least one of "
+                          + ", ".join("--" + a.replace("_", "-") for a in sweep.AXES) + ", e.g. --beta 1,2,4,8")
+    base = {key: value for key, value in settings_from_args(args).items() if key not in sweep.AXES}
+    base.update({axis: values[0] for axis, values in given.items() if axis not in axes})
+    points = sweep.grid(axes)
+    probe = lru_cache(maxsize=None)(lambda name, root, size, channels: load_dataset(
+        name, "test", root=root, image_size=size, channels=channels, limit=4))
+    for point in points:  # every run's settings are checked before the first starts
+        problems = launch.check_settings({**base, **point}, probe=probe)
+        if problems:
+            raise ConfigError(", ".join(f"{a}={v}" for a, v in point.items()) + f": {problems[0]}")
+    gpus = sweep.visible_gpus(base.get("device", "auto"))
+    parallel = args.parallel or max(1, len(gpus))
+    runs_root = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
+    family = "+".join(axes["family"]) if "family" in axes else base.get("family", "vae")
+    dataset = base.get("dataset", "digits")
+    name = launch.sanitize_run_name(args.name or f"sweep-{family}-{dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
+    sweep_dir = sweep.claim_sweep_dir(runs_root, name or "sweep")
+    print(f"{sweep_dir}: {len(points)} runs, {parallel} at a time" + (f" on GPUs {','.join(gpus)}" if len(gpus) > 1 else ""),
+          flush=True)
+    stop = []
+    for sig in (signal.SIGINT, signal.SIGTERM):  # stop the live runs (they save a checkpoint), start no more
+        signal.signal(sig, lambda signum, _frame: stop.append(signum))
+    summary = sweep.Sweep(sweep_dir, points, base, parallel, gpus, launch.start_run, launch.run_state,
+                          partial(launch.stop_run, runs_root=runs_root)).run(stop_requested=lambda: bool(stop), poll_s=args.poll)
+    for run in summary["runs"]:
+        scores = " ".join(f"{k} {v:.3f}" for k, v in (run["scores"] or {}).items() if k in ("mig", "factor_vae"))
+        loss = run["final"].get("test_loss")
+        print(f"  {sweep.point_label(run['params']):24s} {run['state']:11s} "
+              f"{'' if loss is None else f'test loss {loss:.2f}'} {scores}".rstrip())
+    failed = [run["name"] for run in summary["runs"] if run["state"] not in ("finished", "stopped", sweep.PENDING)]
+    print(f"{summary['state']}: {sweep_dir / sweep.SWEEP_NAME}")
+    if failed:
+        print(f"error: {len(failed)} of {len(points)} runs did not finish (see their train.log): {', '.join(failed)}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_sweep_parser(commands) -> None:
+    from vae.sweep import AXES, parse_values
+
+    def values(text: str) -> tuple:
+        try:
+            return parse_values(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    # "resolve": the grid's --beta, --seed, ... take the place of train's single-valued flags.
+    sweep = commands.add_parser(
+        "sweep", conflict_handler="resolve", help="train a grid of runs, e.g. --beta 1,2,4,8 --seed 0,1,2",
+        description="Train every combination of the comma-separated values as a run of its own, through the "
+                    "app's launcher, K at a time and one GPU each when there are several; RUNS/NAME/sweep.json "
+                    "sums them up and the Runs page shows them as one group. Every other flag of `train` "
+                    "applies to every run.")
+    add_setting_arguments(sweep)
+    grid = sweep.add_argument_group("grid (comma-separated values; every combination is one run)")
+    for axis in AXES:
+        flag = "--" + axis.replace("_", "-")
+        names = [flag] + (["--model"] if axis == "family" else [])
+        grid.add_argument(*names, dest=axis, type=values, default=None, metavar="V,...",
+                          help=f"values of train's {flag}")
+    sweep.add_argument("--parallel", type=int, default=None, metavar="K",
+                       help="runs at a time (default: one per GPU when there are several, else 1)")
+    sweep.add_argument("--name", default=None, help="the sweep's folder in the runs folder (its runs: NAME-beta4-seed1, ...)")
+    sweep.add_argument("--runs-dir", default=None, help="the runs folder (default: $VAE_RUNS_DIR, else runs)")
+    sweep.add_argument("--poll", type=float, default=2.0, help=argparse.SUPPRESS)  # seconds between looks at the runs
+    sweep.set_defaults(handler=_command_sweep)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m vae", description="Train and inspect VAEs.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -434,9 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
     prior.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     prior.set_defaults(handler=_command_prior)
     _add_disentanglement_parser(commands)
-
-
     _add_anomaly_parser(commands)
+    _add_sweep_parser(commands)
     return parser
 
 

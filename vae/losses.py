@@ -42,6 +42,8 @@ def total_correlation_terms(
 
     Uses minibatch-weighted sampling (Chen et al. 2018, eq. 4) to estimate log q(z) and
     log Π_j q(z_j) from the batch. z, mu, logvar: (B, D). Returns batch means (scalars).
+    dataset_size is N of the whole training set, also in data-parallel training, where the
+    batch is one process's shard of the global batch (an estimator over B/processes samples).
     """
     batch, _ = z.shape
     dataset_size = max(dataset_size, batch)

@@ -1,7 +1,8 @@
 """Vector quantization (van den Oord et al. 2017) with EMA codebook updates and restart of
 dead codes, after lucidrains/vector-quantize-pytorch.
 
-Codebook state (EMA cluster sizes and sums) lives in buffers, apart from the gradients.
+Codebook state (EMA cluster sizes and sums) lives in buffers, apart from the gradients. In
+data-parallel training the batch statistics are summed over the processes before the EMA update.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ class VectorQuantizer(nn.Module):
         # EMA of how many vectors each code took per batch, and of their sum: codebook = sum / size.
         self.register_buffer("cluster_size", torch.ones(codebook_size))
         self.register_buffer("embed_sum", init.clone())
+        # In data-parallel training, the vae.distributed.Group that sums each batch's statistics over the
+        # processes and picks dead-code restarts from the global batch, so that every process keeps the
+        # codebook one process would have; None in one process.
+        self.sync = None
 
     def lookup(self, indices: torch.Tensor) -> torch.Tensor:
         """Code indices (B, h, w) -> their codebook rows as a grid (B, D, h, w)."""
@@ -56,13 +61,13 @@ class VectorQuantizer(nn.Module):
         distances = flat.pow(2).sum(1, keepdim=True) - 2 * flat @ codebook.t() + codebook.pow(2).sum(1)
         indices = distances.argmin(1)
         onehot = F.one_hot(indices, self.codebook_size).type(flat.dtype)  # (B·h·w, K)
+        counts = onehot.sum(0)  # (K,) vectors that took each code
         if self.training:
-            self._update(flat.detach(), onehot)
+            counts = self._update(flat.detach(), onehot, counts)  # the global batch's, in data-parallel training
         quantized = F.embedding(indices, self.codebook).view(batch, height, width, dim).permute(0, 3, 1, 2)
         per_image = lambda t: t.flatten(1).sum(1).mean()  # noqa: E731  nats-like: summed per image
         commit = self.commitment * per_image((z_e - quantized.detach()).pow(2))
         codebook_loss = per_image((z_e.detach() - quantized).pow(2)) if self.ema_decay == 0 else z_e.new_zeros(())
-        counts = onehot.sum(0)
         probs = counts / counts.sum()
         perplexity = torch.exp(-(probs * torch.log(probs + 1e-10)).sum())
         usage = (counts > 0).float().mean()
@@ -70,12 +75,16 @@ class VectorQuantizer(nn.Module):
         return VQOutput(quantized, indices.view(batch, height, width), commit, codebook_loss, perplexity, usage)
 
     @torch.no_grad()
-    def _update(self, flat: torch.Tensor, onehot: torch.Tensor) -> None:
-        """EMA counts (always, for usage statistics), EMA codebook, and dead-code restarts."""
+    def _update(self, flat: torch.Tensor, onehot: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+        """EMA counts (always, for usage statistics), EMA codebook, and dead-code restarts; returns the
+        counts (K,) the update used: the batch's, or the global batch's in data-parallel training."""
+        sums = onehot.t() @ flat if self.ema_decay > 0 else None  # (K, D)
+        if self.sync is not None:  # summed in float32: bf16 (CUDA autocast) holds whole numbers only to 256
+            counts, sums = self.sync.all_sum(counts.float(), None if sums is None else sums.float())
         decay = self.ema_decay if self.ema_decay > 0 else 0.99
-        self.cluster_size.mul_(decay).add_(onehot.sum(0), alpha=1 - decay)
+        self.cluster_size.mul_(decay).add_(counts, alpha=1 - decay)
         if self.ema_decay > 0:
-            self.embed_sum.mul_(decay).add_(onehot.t() @ flat, alpha=1 - decay)
+            self.embed_sum.mul_(decay).add_(sums, alpha=1 - decay)
             n = self.cluster_size.sum()
             # Laplace smoothing keeps rarely used codes from dividing by ~0.
             size = (self.cluster_size + self.eps) / (n + self.codebook_size * self.eps) * n
@@ -83,7 +92,12 @@ class VectorQuantizer(nn.Module):
         dead = self.cluster_size < self.dead_threshold
         if dead.any():
             # Re-seed dead codes from this batch's encoder outputs, so every code stays in play.
-            picks = torch.randint(0, flat.shape[0], (int(dead.sum()),), device=flat.device)
-            self.codebook.data[dead] = flat[picks]
-            self.embed_sum[dead] = flat[picks]
+            if self.sync is None:
+                picks = torch.randint(0, flat.shape[0], (int(dead.sum()),), device=flat.device)
+                rows = flat[picks]
+            else:  # the same rows of the global batch in every process (dead is the same everywhere)
+                rows = self.sync.pick_rows(flat, int(dead.sum()))
+            self.codebook.data[dead] = rows
+            self.embed_sum[dead] = rows
             self.cluster_size[dead] = 1.0
+        return counts

@@ -4,6 +4,10 @@ written atomically as it goes, and a callback that can watch or stop it (after m
 A run can be stopped at any moment: SIGTERM, Ctrl-C or a callback returning False save a
 checkpoint mid-epoch and exit; SIGKILL loses at most the current epoch. `resume` continues
 exactly where the checkpoint left off (same batches, same random numbers on the CPU).
+
+Under torchrun the same loop trains one model with DistributedDataParallel (vae.distributed): every
+process takes its shard of each global batch, metrics are means over the global batch, the processes
+agree on stopping at log events, and only rank 0 writes the run directory.
 """
 
 from __future__ import annotations
@@ -21,12 +25,11 @@ from typing import Callable
 
 import torch
 
-from vae import __version__
+from vae import __version__, distributed
 from vae.atomic import atomic_write_json, atomic_write_jsonl
 from vae.checkpoint import read_checkpoint, model_from_checkpoint, save_checkpoint
 from vae.config import ConfigError, ModelConfig, TrainConfig, default_hidden, split_settings
 from vae.data import ImageData, load_dataset
-from vae.devices import resolve_device
 from vae.evaluate import batched_losses
 from vae.grids import interleave_rows, save_grid
 from vae.models import build_model
@@ -51,6 +54,7 @@ class RunResult:
     epoch: int  # completed epochs
     step: int  # optimizer steps taken
     last_epoch: dict  # the last epoch event (test loss and friends), {} if none
+    main: bool = True  # False in the data-parallel processes other than rank 0 (which know no events)
 
 
 def load_split(config: TrainConfig, split: str) -> ImageData:
@@ -138,7 +142,9 @@ def readable_run(run_dir: str | Path, what: str = "run"):
 def train(model_config: ModelConfig | dict, train_config: TrainConfig, run_dir: str | Path, *,
           callback: Callback | None = None, progress: bool = False,
           data: tuple[ImageData, ImageData] | None = None) -> RunResult:
-    """Start a new run in run_dir (which must not hold one) and train it to the end."""
+    """Start a new run in run_dir (which must not hold one) and train it to the end.
+
+    Under torchrun every process calls this with the same arguments; batch_size is the global batch."""
     run_dir = Path(run_dir)
     if (run_dir / CONFIG_NAME).exists():
         raise ConfigError(f"{run_dir} already holds a run: resume it with --resume {run_dir} or pick another --run-dir")
@@ -150,23 +156,29 @@ def train(model_config: ModelConfig | dict, train_config: TrainConfig, run_dir: 
 def _start(model_config: ModelConfig | dict, train_config: TrainConfig, run_dir: Path, callback: Callback | None,
            progress: bool, data: tuple[ImageData, ImageData] | None) -> RunResult:
     """Train a new run from step 0 (its config.json is written, replacing a prepared one)."""
-    train_data, test_data = data or (load_split(train_config, "train"), load_split(train_config, "test"))
-    model_config = fit_model_config(model_config, train_data)
-    device = resolve_device(train_config.device)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(run_dir / CONFIG_NAME, {
-        "model": model_config.to_dict(), "train": train_config.to_dict(),
-        "dataset_info": {"class_names": list(train_data.info.class_names),
-                         "factor_names": list(train_data.info.factor_names),
-                         "factor_sizes": list(train_data.info.factor_sizes)},
-        "library_version": __version__, "created": time.time(),
-    })
-    torch.manual_seed(train_config.seed)
-    model = build_model(model_config).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr)
-    state = {"epoch": 0, "batch": 0, "step": 0, "wall": 0.0}
-    return _Loop(model, optimizer, train_config, run_dir, train_data, test_data, device, state, [],
-                 callback, progress).run()
+    with distributed.join(train_config.device) as comm:
+        train_data, test_data = data or (load_split(train_config, "train"), load_split(train_config, "test"))
+        # dataset_size is the whole training set in every process (β-TCVAE's estimator needs N, not a shard).
+        model_config = fit_model_config(model_config, train_data)
+        comm.check_batches(len(train_data), train_config.batch_size)
+        device = comm.device(train_config.device)
+        comm.barrier()  # every process has looked into run_dir before rank 0 writes there
+        if comm.is_main:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(run_dir / CONFIG_NAME, {
+                "model": model_config.to_dict(), "train": train_config.to_dict(),
+                "dataset_info": {"class_names": list(train_data.info.class_names),
+                                 "factor_names": list(train_data.info.factor_names),
+                                 "factor_sizes": list(train_data.info.factor_sizes)},
+                "library_version": __version__, "created": time.time(),
+            })
+        torch.manual_seed(train_config.seed)
+        model = build_model(model_config).to(device)
+        comm.seed_process(train_config.seed)
+        optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr)
+        state = {"epoch": 0, "batch": 0, "step": 0, "wall": 0.0}
+        return _Loop(model, optimizer, train_config, run_dir, train_data, test_data, device, state, [],
+                     callback, progress, comm).run()
 
 
 def resume(run_dir: str | Path, *, epochs: int | None = None, callback: Callback | None = None,
@@ -190,25 +202,29 @@ def resume(run_dir: str | Path, *, epochs: int | None = None, callback: Callback
     if run.state == "finished" and train_config.epochs <= done:
         raise ConfigError(f"{run_dir.name} has finished its {done} epochs: to train on, give more, e.g. "
                           f"--resume {run_dir} --epochs {done + 10}")
-    device_ = resolve_device(train_config.device)
-    train_data, test_data = load_split(train_config, "train"), load_split(train_config, "test")
-    checkpoint = read_checkpoint(run_dir)
-    if "rng.cpu" not in checkpoint.tensors:
-        raise ConfigError(f"{run_dir} holds weights only (a shipped model): it cannot be resumed; start a new run")
-    model = model_from_checkpoint(checkpoint, device_).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr)
-    optimizer_from_tensors(optimizer, checkpoint.tensors, checkpoint.meta.get("optimizer", {}))
-    torch.set_rng_state(checkpoint.tensors["rng.cpu"])
-    if device_.type == "cuda" and "rng.cuda" in checkpoint.tensors:
-        torch.cuda.set_rng_state(checkpoint.tensors["rng.cuda"])
-    missing = [key for key in ("epoch", "batch", "step", "wall") if key not in checkpoint.meta]
-    if missing:
-        raise ConfigError(f"{run_dir}'s checkpoint lacks {', '.join(missing)} in its metadata: it cannot be resumed")
-    state = {key: checkpoint.meta[key] for key in ("epoch", "batch", "step", "wall")}
-    # Events logged after the checkpoint was written are replayed by this run: drop them.
-    events = [e for e in read_metrics(run_dir) if e.get("step", 0) <= state["step"]]
-    return _Loop(model, optimizer, train_config, run_dir, train_data, test_data, device_, state, events,
-                 callback, progress).run()
+    with distributed.join(train_config.device) as comm:
+        device_ = comm.device(train_config.device)
+        train_data, test_data = load_split(train_config, "train"), load_split(train_config, "test")
+        comm.check_batches(len(train_data), train_config.batch_size)
+        checkpoint = read_checkpoint(run_dir)
+        if "rng.cpu" not in checkpoint.tensors:
+            raise ConfigError(f"{run_dir} holds weights only (a shipped model): it cannot be resumed; start a new run")
+        missing = [key for key in ("epoch", "batch", "step", "wall") if key not in checkpoint.meta]
+        if missing:
+            raise ConfigError(f"{run_dir}'s checkpoint lacks {', '.join(missing)} in its metadata: it cannot be "
+                              "resumed")
+        model = model_from_checkpoint(checkpoint, device_).train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr)
+        optimizer_from_tensors(optimizer, checkpoint.tensors, checkpoint.meta.get("optimizer", {}))
+        torch.set_rng_state(checkpoint.tensors["rng.cpu"])
+        if device_.type == "cuda" and "rng.cuda" in checkpoint.tensors:
+            torch.cuda.set_rng_state(checkpoint.tensors["rng.cuda"])
+        state = {key: checkpoint.meta[key] for key in ("epoch", "batch", "step", "wall")}
+        comm.restore_rng(checkpoint.tensors, train_config.seed, state["step"])  # ranks > 0: their own streams
+        # Events logged after the checkpoint was written are replayed by this run: drop them.
+        events = [e for e in read_metrics(run_dir) if e.get("step", 0) <= state["step"]] if comm.is_main else []
+        return _Loop(model, optimizer, train_config, run_dir, train_data, test_data, device_, state, events,
+                     callback, progress, comm).run()
 
 
 class _Loop:
@@ -216,10 +232,11 @@ class _Loop:
 
     def __init__(self, model, optimizer, config: TrainConfig, run_dir: Path, train_data: ImageData,
                  test_data: ImageData, device: torch.device, state: dict, events: list[dict],
-                 callback: Callback | None, progress: bool):
+                 callback: Callback | None, progress: bool, comm: distributed.Solo | distributed.Group):
         self.model, self.optimizer, self.config, self.run_dir = model, optimizer, config, run_dir
         self.device, self.state, self.events = device, state, events
-        self.callback, self.progress = callback, progress
+        self.callback, self.progress, self.comm = callback, progress, comm
+        self.loss = comm.wrap(model)  # model.loss, or behind DistributedDataParallel
         # The whole dataset lives on the device; batches are gathers by index (no DataLoader).
         self.x = train_data.images.to(device)
         self.y = train_data.labels.to(device) if train_data.labels is not None else None
@@ -229,8 +246,9 @@ class _Loop:
         self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16)
                          if device.type == "cuda" and config.bf16 else contextlib.nullcontext())
         # On a GPU, `if not isfinite(loss)` would wait for every step to finish; a flag kept on the device
-        # is read at the next log event or checkpoint instead, so a broken step is never saved.
-        self.defer_finite_check = device.type == "cuda"
+        # is read at the next log event or checkpoint instead, so a broken step is never saved. Processes of
+        # a data-parallel run check together, at log events, so that all of them stop.
+        self.defer_finite_check = device.type == "cuda" or comm.distributed
         self.all_finite = torch.ones((), dtype=torch.bool, device=device)
         generator = torch.Generator().manual_seed(config.seed + 1)
         self.grid_z = torch.randn(config.grid_images, model.latent_dim, generator=generator)
@@ -239,6 +257,8 @@ class _Loop:
         self.metrics = None  # metrics.jsonl, open for appending after the first event (see _log)
 
     def _status(self, state: str, message: str = "") -> None:
+        if not self.comm.is_main:
+            return
         write_status(self.run_dir, state=state, pid=os.getpid(), epoch=self.state["epoch"],
                      epochs=self.config.epochs, step=self.state["step"], message=message,
                      started=self.events[0]["time"] if self.events else self.started)
@@ -260,61 +280,70 @@ class _Loop:
         final = "stopped" if reason else "finished"
         self._status(final, f"stopped by {reason}" if reason else "")
         last_epoch = next((e for e in reversed(self.events) if e.get("kind") == "epoch"), {})
-        return RunResult(self.run_dir, final, self.state["epoch"], self.state["step"], last_epoch)
+        return RunResult(self.run_dir, final, self.state["epoch"], self.state["step"], last_epoch, self.comm.is_main)
 
     def _epochs(self, stop: _StopRequest) -> str | None:
         """Train the remaining epochs; returns why it stopped early, or None."""
         from tqdm import tqdm
 
-        cfg, state = self.config, self.state
+        cfg, state, comm = self.config, self.state, self.comm
         while state["epoch"] < cfg.epochs:
             epoch = state["epoch"]
             bar = tqdm(total=self.steps_per_epoch, initial=state["batch"], desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                       disable=not self.progress, leave=True, unit="step")
+                       disable=not (self.progress and comm.is_main), leave=True, unit="step")
             order = torch.randperm(len(self.x), generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch))
             order = order.to(self.device)
             tick, seen = time.perf_counter(), 0
             self.model.train()
             while state["batch"] < self.steps_per_epoch:
-                index = order[state["batch"] * cfg.batch_size:(state["batch"] + 1) * cfg.batch_size]
-                terms = self._step(index)
+                batch = order[state["batch"] * cfg.batch_size:(state["batch"] + 1) * cfg.batch_size]  # global
+                index = comm.shard(batch)  # this process's images of it
+                terms = self._step(index, len(batch))
                 state["batch"] += 1
                 state["step"] += 1
-                seen += len(index)
+                seen += len(batch)
                 last = state["batch"] == self.steps_per_epoch
+                # One process stops between any two steps; a group only where all of them meet, at log events.
+                reason = None if comm.distributed else stop.reason
                 if state["step"] % cfg.log_every == 0 or last:
+                    terms, self.all_finite = comm.reduce_terms(terms, self.all_finite, len(index))
                     self._check_finite()
                     now = time.perf_counter()
                     state["wall"] += now - tick
                     rate = seen / max(now - tick, 1e-9)
                     tick, seen = now, 0
-                    event = self._log("step", terms, samples_per_s=rate)
-                    bar.update(state["batch"] - bar.n)
-                    bar.set_postfix(loss=f"{event['loss']:.2f}", samples_s=f"{rate:,.0f}")
-                    if self.callback and self.callback(event) is False:
-                        stop.reason = "callback"
-                    if self.early_checkpoint and time.time() - self.started >= EARLY_CHECKPOINT_S and not last:
+                    if comm.is_main:
+                        event = self._log("step", terms, samples_per_s=rate)
+                        bar.update(state["batch"] - bar.n)
+                        bar.set_postfix(loss=f"{event['loss']:.2f}", samples_s=f"{rate:,.0f}")
+                        if self.callback and self.callback(event) is False:
+                            stop.reason = "callback"
+                    reason = comm.agree(stop.reason)
+                    # Every process takes part in a checkpoint, so the clock of rank 0 alone cannot decide it.
+                    due = time.time() - self.started >= EARLY_CHECKPOINT_S and not last
+                    if self.early_checkpoint and comm.any(due):
                         self._checkpoint()
                         self.early_checkpoint = False
-                if stop.reason and not last:  # on the last batch, finish the epoch first
+                if reason and not last:  # on the last batch, finish the epoch first
                     bar.close()
                     self._check_finite()
                     self._checkpoint()
-                    return stop.reason
+                    return reason
             bar.close()
             state["epoch"], state["batch"] = epoch + 1, 0
             event = self._end_of_epoch(terms)
-            if self.callback and self.callback(event) is False:
-                return "callback"
-            if stop.reason:
-                return stop.reason
+            verdict = "callback" if comm.is_main and self.callback and self.callback(event) is False else stop.reason
+            reason = comm.agree(verdict)
+            if reason:
+                return reason
         return None
 
-    def _step(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
+    def _step(self, index: torch.Tensor, total: int) -> dict[str, torch.Tensor]:
+        """One optimizer step on the images at index, this process's part of a global batch of total."""
         x = replace_pixels(self.x[index], self.config.pixel_noise)
         y = self.y[index] if self.needs_labels else None
         with self.autocast:
-            terms = self.model.loss(x, y, step=self.state["step"])
+            terms = self.loss(x, y, step=self.state["step"])
         loss = terms["loss"]
         if self.defer_finite_check:
             self.all_finite &= torch.isfinite(loss.detach())
@@ -322,7 +351,8 @@ class _Loop:
             raise self._diverged(f"loss became {loss.item()} at epoch {self.state['epoch'] + 1}, "
                                  f"step {self.state['step']}", self.state["epoch"])
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        scale = self.comm.loss_scale(len(index), total)
+        (loss if scale == 1.0 else loss * scale).backward()
         self.optimizer.step()
         return terms
 
@@ -360,13 +390,25 @@ class _Loop:
             self.metrics.flush()
         return event
 
-    def _end_of_epoch(self, terms: dict[str, torch.Tensor]) -> dict:
-        """Test loss, sample and reconstruction grids, checkpoint, and the epoch event."""
-        self.model.eval()
-        test = batched_losses(self.model, self.test, self.device, seed=self.config.seed)
+    def _end_of_epoch(self, terms: dict[str, torch.Tensor]) -> dict | None:
+        """Test loss, sample and reconstruction grids, checkpoint, and the epoch event (rank 0 tests and
+        writes; every process takes part in the checkpoint). Returns the event, None in other processes."""
+        event, failure, epoch = None, None, self.state["epoch"]
+        if self.comm.is_main:
+            test = batched_losses(self.model.eval(), self.test, self.device, seed=self.config.seed)
+            if not math.isfinite(test["loss"]):  # the last step broke the weights: keep the previous checkpoint
+                failure = self._diverged(f"test loss became {test['loss']} after epoch {epoch}", epoch - 1)
+            else:
+                event = self._pictures_and_event(terms, test)
+        if self.comm.any(failure is not None):
+            raise failure or self._diverged(f"test loss became nan or inf after epoch {epoch}", epoch - 1)
+        self._checkpoint()
+        self._status("running")
+        return event
+
+    def _pictures_and_event(self, terms: dict[str, torch.Tensor], test: dict[str, float]) -> dict:
+        """Save this epoch's sample and reconstruction grids; log and return the epoch event."""
         epoch = self.state["epoch"]
-        if not math.isfinite(test["loss"]):  # the last step broke the weights: keep the previous checkpoint
-            raise self._diverged(f"test loss became {test['loss']} after epoch {epoch}", epoch - 1)
         with torch.no_grad():
             y = None
             if self.needs_labels:
@@ -382,18 +424,20 @@ class _Loop:
                   nrow=self.model.num_classes if self.needs_labels else 8)
         save_grid(interleave_rows(originals, recons), self.run_dir / RECONS_DIR / f"epoch_{epoch:04d}.png")
         test_terms = {f"test_{k}": torch.as_tensor(v) for k, v in test.items()}
-        event = self._log("epoch", {**terms, **test_terms})
-        self._checkpoint()
-        self._status("running")
-        return event
+        return self._log("epoch", {**terms, **test_terms})
 
     def _checkpoint(self) -> None:
+        """Rank 0 saves weights, optimizer and the random state of every process (all of them take part)."""
+        others = self.comm.rng_tensors()
+        if not self.comm.is_main:
+            return
         if self.metrics is not None:
             os.fsync(self.metrics.fileno())  # the events up to this checkpoint reach the disk before it does
         extra = optimizer_to_tensors(self.optimizer)
         extra["rng.cpu"] = torch.get_rng_state()
         if self.device.type == "cuda":
             extra["rng.cuda"] = torch.cuda.get_rng_state(self.device)
+        extra.update(others)
         last = next((e for e in reversed(self.events) if e.get("kind") == "epoch"), {})
         meta = {**{k: self.state[k] for k in ("epoch", "batch", "step", "wall")},
                 "dataset": self.config.dataset, "optimizer": {"lr": self.config.lr},

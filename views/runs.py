@@ -13,6 +13,7 @@ from ui.i18n import t
 from ui.run_charts import compare_figure
 from ui.run_view import COMPARE_METRICS, read_facts, rows_to_names, run_panel, table_row
 from ui.sidebar import sidebar
+from ui.sweep_view import sweeps_section
 from vae import launch
 
 SESSION = "session"
@@ -73,6 +74,7 @@ def _overview(was_live: bool, known: tuple[str, ...]) -> None:
         st.rerun()  # a run appeared, vanished, started or ended: redraw the page (pickers included)
     table(facts)
     compare(facts)
+    sweeps_section(runs_dir())
 
 
 def details(paths: list[str]) -> None:
