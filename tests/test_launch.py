@@ -104,8 +104,8 @@ def test_cuda_without_a_gpu_is_refused():
 
 
 def test_names_never_clobber(tmp_path):
-    first = launch._claim_dir(tmp_path, "demo")
-    second = launch._claim_dir(tmp_path, "demo")
+    first = launch.claim_dir(tmp_path, "demo")
+    second = launch.claim_dir(tmp_path, "demo")
     assert (first.name, second.name) == ("demo", "demo-2")
     with pytest.raises(ConfigError, match="unknown settings"):
         launch.start_run({"run_dir": "x"}, tmp_path, "third")
@@ -168,7 +168,7 @@ def launched(tmp_path_factory):
 
 def _tampered(root: Path) -> Path:
     """A prepared run whose config.json was edited by hand after the checks (as a copied folder may be)."""
-    run_dir = launch._claim_dir(root, "bad")
+    run_dir = launch.claim_dir(root, "bad")
     train = dict(dataset="digits", limit=300, batch_size=32, epochs=1, device="cpu")
     (run_dir / "config.json").write_text(json.dumps({"model": {"family": "vae", "beta": -1.0}, "train": train,
                                                      "prepared": True}))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from vae import sweep
+from vae.launch import claim_dir
 from vae.atomic import atomic_write_json
 from vae.launch import RunState
 from vae.runs import read_run
@@ -64,7 +65,7 @@ class FakeLauncher:
 
 
 def _sweep(tmp_path, launcher, points, parallel=2, gpus=()):
-    sweep_dir = sweep.claim_sweep_dir(tmp_path, "grid")
+    sweep_dir = claim_dir(tmp_path, "grid")
     return sweep.Sweep(sweep_dir, points, {"dataset": "digits", "epochs": 3}, parallel, list(gpus),
                        launcher.start, launcher.state, launcher.stop)
 

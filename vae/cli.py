@@ -409,7 +409,7 @@ def _command_sweep(args) -> int:
     family = "+".join(axes["family"]) if "family" in axes else base.get("family", "vae")
     dataset = base.get("dataset", "digits")
     name = launch.sanitize_run_name(args.name or f"sweep-{family}-{dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
-    sweep_dir = sweep.claim_sweep_dir(runs_root, name or "sweep")
+    sweep_dir = launch.claim_dir(runs_root, name or "sweep")
     print(f"{sweep_dir}: {len(points)} runs, {parallel} at a time" + (f" on GPUs {','.join(gpus)}" if len(gpus) > 1 else ""),
           flush=True)
     stop = []

@@ -140,8 +140,9 @@ def _spawn(run_dir: Path, action: str, epochs: int | None = None) -> int:
     return process.pid
 
 
-def _claim_dir(runs_root: Path, name: str) -> Path:
-    """A new, empty run folder named name (or name-2, name-3, ... when taken): never an existing run."""
+def claim_dir(runs_root: Path, name: str) -> Path:
+    """A new, empty folder named name (or name-2, name-3, ... when taken) under runs_root: never an existing
+    run's (or sweep's)."""
     runs_root.mkdir(parents=True, exist_ok=True)
     for n in range(1, 10_000):
         candidate = runs_root / (name if n == 1 else f"{name}-{n}")
@@ -160,7 +161,7 @@ def start_run(settings: dict, runs_root: str | Path, name: str | None = None) ->
     Raises ConfigError (naming the field) before anything is written when a setting is invalid."""
     fields, train_config = split_settings(settings)
     clean = sanitize_run_name(name or "") or default_run_name(settings)
-    run_dir = _claim_dir(Path(runs_root), clean)
+    run_dir = claim_dir(Path(runs_root), clean)
     write_prepared(run_dir, fields, train_config)
     _spawn(run_dir, "start")
     return run_dir

@@ -97,19 +97,6 @@ def _visible(gpu: str | None) -> Iterator[None]:
             os.environ["CUDA_VISIBLE_DEVICES"] = before
 
 
-def claim_sweep_dir(runs_root: Path, name: str) -> Path:
-    """A new folder for the sweep's summary (name, name-2, ... when taken)."""
-    runs_root.mkdir(parents=True, exist_ok=True)
-    for n in range(1, 10_000):
-        candidate = runs_root / (name if n == 1 else f"{name}-{n}")
-        try:
-            candidate.mkdir()
-            return candidate
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"too many sweeps named {name}: pick another --name")
-
-
 # ---------------------------------------------------------------- what a run folder says
 
 def _finite(value) -> float | None:
