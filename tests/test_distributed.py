@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import types
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from vae.checkpoint import CHECKPOINT_NAME, load_model, read_checkpoint
 from vae.cli import build_parser, settings_from_args
 from vae.config import split_settings
 from vae.config import ConfigError, TrainConfig
-from vae.runs import epoch_images, read_metrics, read_run
+from vae.runs import epoch_images, pid_alive, read_metrics, read_run
 from vae.train import train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -135,13 +134,18 @@ def _workers(agent: int) -> list[int]:
 
 
 def _kill_all(process: subprocess.Popen) -> None:
-    """SIGKILL torchrun and its workers, as a machine that goes down."""
-    for pid in _workers(process.pid) + [process.pid]:
+    """SIGKILL torchrun and its workers, as a machine that goes down; returns once all of them are gone."""
+    workers = _workers(process.pid)
+    for pid in workers + [process.pid]:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
     process.communicate(timeout=30)
+    deadline = time.monotonic() + 30
+    while any(pid_alive(pid) for pid in workers):  # not our children: the signal lands when they next run
+        assert time.monotonic() < deadline, "torchrun's workers outlived SIGKILL"
+        time.sleep(0.01)
 
 
 def _checkpoint_step(run_dir: Path) -> int:
@@ -179,9 +183,6 @@ def ddp_run(tmp_path_factory) -> dict:
     _wait(lambda: _checkpoint_step(run_dir) > stopped_at, process, "checkpoint after the resume")
     _kill_all(process)
     seen["kill_meta"] = read_checkpoint(run_dir).meta
-    deadline = time.monotonic() + 15  # the killed workers leave the process table a moment after torchrun
-    while read_run(run_dir).state == "running" and time.monotonic() < deadline:
-        time.sleep(0.1)
     seen["kill_state"] = read_run(run_dir).state
 
     process = _torchrun("--resume", str(run_dir), "--quiet")
@@ -264,7 +265,7 @@ def _mean_code(mu, logvar):
 
 
 def _spawned(rank: int, port: int, out: str) -> None:
-    """One of two processes: joins the group, as torchrun's environment describes it, for three runs."""
+    """One of two processes: joins the group that torchrun's environment would describe, for three runs."""
     import vae.losses
     import vae.models
     import vae.train
@@ -347,15 +348,16 @@ def _load_state(path: Path) -> dict[str, torch.Tensor]:
 
 @pytest.fixture(scope="module")
 def spawned(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("spawned")
-    # Spawned children re-run the parent's __main__; after an AppTest in this session that is a Streamlit
-    # script, so they get a plain module instead (they need only this file's _spawned).
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        torch.multiprocessing.spawn(_spawned, args=(_free_port(), str(out)), nprocs=2, join=True)
-    finally:
-        sys.modules["__main__"] = main
+    """_spawned in two fresh processes (not multiprocessing's spawn: after an AppTest, __main__ is a page)."""
+    out, port = tmp_path_factory.mktemp("spawned"), _free_port()
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            f"from test_distributed import _spawned; _spawned(int(sys.argv[1]), {port}, {str(out)!r})")
+    env = {key: value for key, value in os.environ.items() if key not in TORCH_ENV}
+    env["OMP_NUM_THREADS"] = "1"
+    workers = [subprocess.Popen([sys.executable, "-c", code, str(rank)], cwd=REPO, env=env, stderr=subprocess.PIPE,
+                                text=True) for rank in (0, 1)]
+    errors = [worker.communicate(timeout=300)[1] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], "\n".join(e[-3000:] for e in errors)
     return out
 
 
