@@ -10,7 +10,6 @@ malformed or stale is ignored, and the scores are computed again.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -21,22 +20,13 @@ from safetensors.torch import save
 
 from vae.anomaly import SCORES, ScoreSettings
 from vae.atomic import atomic_write_bytes
-from vae.checkpoint import CHECKPOINT_NAME
+from vae.checkpoint import checkpoint_digest
 
 STORE_NAME = "anomaly_scores.safetensors"
 MAX_BYTES = 64 * 1024 * 1024  # 10,000 pictures × 6 scores × a few sets is well under 1 MB
 # The settings each score depends on, besides seed and batch size (which place every draw).
 DEPENDS_ON = {"neg_elbo": ("samples",), "recon": (), "iwae": ("k",), "complexity": ("samples",),
               "regret": ("samples", "regret_steps", "regret_lr"), "ratio": ("samples",)}
-
-
-def checkpoint_digest(run_dir: str | Path) -> str:
-    """sha256 of a run's checkpoint file (hex)."""
-    digest = hashlib.sha256()
-    with open(Path(run_dir) / CHECKPOINT_NAME, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _relevant(settings: dict, score: str) -> dict:

@@ -5,6 +5,7 @@ its header. Written atomically, so a crash never leaves half a checkpoint.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,16 @@ def model_from_checkpoint(checkpoint: Checkpoint, device: str | torch.device = "
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> torch.nn.Module:
     """One call from a run directory or checkpoint file to a ready model in eval mode."""
     return model_from_checkpoint(read_checkpoint(path), device)
+
+
+def checkpoint_digest(path: str | Path) -> str:
+    """SHA-256 (hex) of a checkpoint file (or a run directory's): what a file of scores computed from these
+    weights records, so that scores written for other weights are known to be stale."""
+    digest = hashlib.sha256()
+    with open(resolve_checkpoint(path), "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def slim_checkpoint(path: str | Path) -> tuple[int, int]:

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import math
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ import torch
 
 from vae import __version__
 from vae.atomic import atomic_write_json, read_json
-from vae.checkpoint import CHECKPOINT_NAME, load_model
+from vae.checkpoint import checkpoint_digest, load_model
 from vae.config import ConfigError, TrainConfig
 from vae.data import shapes
 from vae.data.transforms import convert_channels
@@ -79,15 +78,6 @@ def model_representation(model, render: Callable[[torch.Tensor, int], torch.Tens
         return means(images, factors[:, 0] if model.num_classes else None)
 
     return represent
-
-
-def checkpoint_digest(run_dir: str | Path) -> str:
-    """SHA-256 of the run's checkpoint: scores written for other weights are stale."""
-    digest = hashlib.sha256()
-    with open(Path(run_dir) / CHECKPOINT_NAME, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @torch.no_grad()
