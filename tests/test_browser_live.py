@@ -241,6 +241,9 @@ def test_traversal_grid_cells_reach_64_px_and_grow_with_the_screen(page: Page, s
     grids = page.get_by_test_id("stPlotlyChart").filter(has=page.locator("g.imagelayer")).locator(".js-plotly-plot")
     expect(grids).to_have_count(3, timeout=STEP_MS)  # the scrubber's heatmap and the two grids
     wait_idle(page)
+    # The grids are drawn again once the page has reported its width: wait until both have their pictures.
+    page.wait_for_function(f"""() => [...document.querySelectorAll(".js-plotly-plot")].filter(gd => gd._fullLayout
+        && ({GRID_TILE})(gd) > 0).length >= 2""", timeout=STEP_MS)
     tiles = [grids.nth(i).evaluate(GRID_TILE) for i in range(3)]
     assert sorted(tiles)[1] >= 64, tiles  # both grids (the scrubber's one picture has no column ticks)
     page.set_viewport_size({"width": 1920, "height": 1080})
