@@ -21,6 +21,7 @@ st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="w
 PAGES = {
     "nav_section_explore": [
         ("views/home.py", "nav_home", "🏠", True),
+        ("views/lesson.py", "nav_lesson", "🎓", False),
         ("views/traversal.py", "nav_traversal", "🎚️", False),
         ("views/latent_map.py", "nav_latent_map", "🗺️", False),
         ("views/interpolation.py", "nav_interpolation", "↔️", False),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import lesson, present, url_state
+from ui.share import copy_link_button
 from ui.catalog import ModelEntry, list_models
-from ui.i18n import LANGUAGES, t
+from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 FAMILY_KEYS = {"vae": "family_vae", "tcvae": "family_tcvae", "cvae": "family_cvae", "vqvae": "family_vqvae"}
 
@@ -26,31 +28,56 @@ def model_label(entry: ModelEntry) -> str:
 def _facts(entry: ModelEntry) -> None:
     loss = f"{entry.test_loss:.1f}" if entry.test_loss is not None else "–"
     rows = [(t("fact_family"), family_label(entry)), (t("fact_dataset"), entry.dataset),
-            (t("fact_latent"), str(entry.latent_dim)), (t("fact_beta"), f"{float(entry.model.get('beta', 1)):g}"),
-            (t("fact_test_loss"), loss)]
+            (t("fact_latent"), str(entry.latent_dim))]
+    if entry.is_gaussian:  # a VQ-VAE has no KL term for β to weigh
+        rows.append((t("fact_beta"), f"{float(entry.model.get('beta', 1)):g}"))
+    rows.append((t("fact_test_loss"), loss))
     st.sidebar.markdown("\n".join(f"- **{name}**: {value}" for name, value in rows))
 
 
 def sidebar(models: list[ModelEntry] | None = None) -> ModelEntry | None:
-    """Draw the sidebar; return the chosen model (None when there is none to choose)."""
-    st.sidebar.segmented_control(
-        "Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get, key="lang", default="en",
-        required=True, persist_state="session")
+    """Draw the sidebar (and a running lesson's step above the page); return the chosen model (None when
+    there is none to choose). The language, the model and presenter mode live in the URL too."""
+    url_state.restore("lang", "lang", url_state.choice({code: code for code in LANGUAGES}))
+    st.session_state.setdefault("lang", DEFAULT_LANGUAGE)
+    language = st.sidebar.segmented_control("Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
+                                            required=True, persist_state="session")
+    url_state.keep("lang", language, default=DEFAULT_LANGUAGE)
+    url_state.restore("present", present.KEY, url_state.flag)
+    presenting = st.sidebar.toggle(t("present_toggle"), key=present.KEY, help=t("present_toggle_help"),
+                                   persist_state="session")
+    url_state.keep("present", presenting, default=False, text=lambda _: "1")
+    present.apply()
+    step = lesson.current()
+    if step is not None:
+        lesson.card(step)
     models = list_models() if models is None else models
     if not models:
         st.sidebar.warning(t("no_models"))
         return None
-    paths = [m.path for m in models]
-    if st.session_state.get("model_path") not in paths:
-        st.session_state["model_path"] = paths[0]
-    chosen = st.sidebar.selectbox(t("model_picker"), paths, key="model_path", persist_state="session",
-                                  format_func=lambda p: model_label(models[paths.index(p)]))
-    entry = models[paths.index(chosen)]
+    entry = _pick_model(models)
+    url_state.keep("model", entry.name)
+    with st.sidebar:
+        copy_link_button()
     if entry.problem:
         st.sidebar.error(t("model_damaged", name=entry.name, why=entry.problem))
         return None
     _facts(entry)
     return entry
+
+
+def _pick_model(models: list[ModelEntry]) -> ModelEntry:
+    """The model picker; a link's `model=` names a run folder (a pretrained one first, when two share it)."""
+    paths = [m.path for m in models]
+    by_name: dict[str, str] = {}
+    for m in models:
+        by_name.setdefault(m.name, m.path)
+    url_state.restore("model", "model_path", url_state.choice(by_name))
+    if st.session_state.get("model_path") not in paths:
+        st.session_state["model_path"] = paths[0]
+    chosen = st.sidebar.selectbox(t("model_picker"), paths, key="model_path", persist_state="session",
+                                  format_func=lambda p: model_label(models[paths.index(p)]))
+    return models[paths.index(chosen)]
 
 
 def suggest_models(models: list[ModelEntry], fits, reason_key: str) -> None:

@@ -40,4 +40,13 @@ STRINGS = {
     "index": ("Index", "序号"),
     "damaged_label": ("damaged", "已损坏"),
     "model_damaged": ("{name} cannot be opened: {why}", "无法打开 {name}:{why}"),
+    "url_bad_value": ("The link's {name}={value} does not fit here: the page shows its default instead.",
+                      "链接中的 {name}={value} 在这里不适用:页面改用默认值。"),
+    "present_toggle": ("Presenter mode", "演示模式"),
+    "present_toggle_help": ("For a projector: larger text and pictures, advanced controls folded away. "
+                            "Also present=1 in the link.",
+                            "用于投影仪:更大的文字和图片,高级选项收起。链接中也可写 present=1。"),
+    "present_more": ("More settings", "更多设置"),
+    "copy_link": ("Copy link", "复制链接"),
+    "copy_link_done": ("Link copied", "链接已复制"),
 }

@@ -1,0 +1,138 @@
+"""Views that can be shared: a page's main choices live in the URL's query parameters.
+
+A page calls `restore(name, key, parse)` just before drawing the widget whose value the parameter
+holds, and `keep(name, value)` once it knows the value it uses. A parameter that arrives from
+outside (a link opened on a fresh server, a reload, a lesson step) is parsed and validated once and
+put into the widget's session state; a bad one falls back to the page's default with a short notice.
+Every other run writes the page's values back, so the address bar always holds the view on screen.
+
+Not Streamlit's own `bind="query-params"`: it writes an option widget's *formatted* label into the
+URL (a translated class name, the model picker's long label), so a link would depend on the language
+it was copied in, and it drops a bad value without a word.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable, Mapping
+
+import streamlit as st
+
+from ui.i18n import t
+
+SEEN = "_url_seen"  # {parameter: the text this session last read from, or wrote to, the URL}
+LIST_SEPARATOR = ","
+
+
+class BadValue(ValueError):
+    """A query parameter that does not name a value this page offers."""
+
+
+def _seen() -> dict[str, str]:
+    return st.session_state.setdefault(SEEN, {})
+
+
+def incoming(name: str) -> str | None:
+    """The URL's text for `name` when it came from outside this session's own writes, else None.
+
+    Each outside value is returned once: after that the widget owns the value and the URL follows it."""
+    raw = st.query_params.get(name)
+    seen = _seen()
+    if raw is None or seen.get(name) == raw:
+        return None
+    seen[name] = raw
+    return raw
+
+
+def restore(name: str, key: str, parse: Callable[[str], Any]) -> bool:
+    """Put the URL's value for `name` (parsed; BadValue/ValueError when it is not one this page offers)
+    into st.session_state[key], before the widget with that key is drawn. True when a value was applied."""
+    raw = incoming(name)
+    if raw is None:
+        return False
+    try:
+        value = parse(raw)
+    except ValueError:
+        refuse(name, raw)
+        return False
+    st.session_state[key] = value
+    return True
+
+
+def refuse(name: str, raw: str) -> None:
+    """The one notice for a parameter the page cannot use; the parameter leaves the URL."""
+    st.toast(t("url_bad_value", name=name, value=raw[:40]), icon=":material/link_off:")
+    st.query_params.pop(name, None)
+    _seen().pop(name, None)
+
+
+def keep(name: str, value: Any, default: Any = None, text: Callable[[Any], str] = str) -> None:
+    """Write the value the page now shows into the URL; a default value leaves the URL clean."""
+    seen = _seen()
+    if value is None or value == default:
+        if name in st.query_params:
+            del st.query_params[name]
+        seen.pop(name, None)
+        return
+    written = text(value)
+    if st.query_params.get(name) != written:
+        st.query_params[name] = written
+    seen[name] = written
+
+
+# --- Parsers: raw text -> a value the page offers, or BadValue -------------------------------------
+
+def choice(options: Mapping[str, Any]) -> Callable[[str], Any]:
+    """One of a fixed set of names (e.g. {"pca": "pca", "tsne": "tsne"})."""
+    def parse(raw: str) -> Any:
+        if raw not in options:
+            raise BadValue(raw)
+        return options[raw]
+    return parse
+
+
+def integer(low: int, high: int) -> Callable[[str], int]:
+    """A whole number in [low, high]."""
+    def parse(raw: str) -> int:
+        value = int(raw.strip())
+        if not low <= value <= high:
+            raise BadValue(raw)
+        return value
+    return parse
+
+
+def number(low: float, high: float) -> Callable[[str], float]:
+    """A finite number in [low, high]."""
+    def parse(raw: str) -> float:
+        value = float(raw.strip())
+        if not (math.isfinite(value) and low <= value <= high):
+            raise BadValue(raw)
+        return value
+    return parse
+
+
+def numbers(count: int, low: float, high: float) -> Callable[[str], list[float]]:
+    """Exactly `count` finite numbers in [low, high], comma-separated (a latent code)."""
+    one = number(low, high)
+
+    def parse(raw: str) -> list[float]:
+        parts = raw.split(LIST_SEPARATOR)
+        if len(parts) != count:
+            raise BadValue(raw)
+        return [one(part) for part in parts]
+    return parse
+
+
+def flag(raw: str) -> bool:
+    """1/0, true/false, on/off."""
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "on", "yes"):
+        return True
+    if lowered in ("0", "false", "off", "no"):
+        return False
+    raise BadValue(raw)
+
+
+def code_text(z: Iterable[float]) -> str:
+    """A latent code as URL text: two decimals are finer than a slider step."""
+    return LIST_SEPARATOR.join(f"{float(v):.2f}".rstrip("0").rstrip(".") if abs(v) >= 0.005 else "0" for v in z)
