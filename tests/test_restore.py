@@ -270,6 +270,7 @@ BAD_UPLOADS = {  # reason -> a file that has it
     "cut_short": lambda: _png(Image.new("L", (64, 64), 128))[:60],
     "too_large": lambda: b"\x89PNG" + b"\0" * (11 * 2**20),
     "too_many_pixels": lambda: _bomb_png(100_000, 100_000),  # 10 gigapixels declared in a few bytes
+    "too_small": lambda: _png(Image.new("L", (1, 1), 128)),  # one pixel: nothing to encode
 }
 
 

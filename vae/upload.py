@@ -19,12 +19,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_BYTES = 10 * 1024 * 1024  # a picture for an 8×8 to 64×64 model needs far less
 MAX_PIXELS = 16_000_000  # checked from the header before decoding: stops decompression bombs (4,000 × 4,000)
 MAX_ASPECT = 20  # longest side : shortest, also from the header: a 2 × 10,000,000 strip is no picture
+MIN_SIDE = 8  # a smaller picture holds no shape to encode (the smallest model input is 8 × 8)
 WORK_SCALE = 4  # pictures are shrunk to 4× the model's side before padding, never padded at full size
 FORMATS = ("PNG", "JPEG")
 
 
 class BadUpload(ValueError):
-    """An upload that cannot be used; `reason` is one of empty, too_large, too_many_pixels, bad_shape, not_image."""
+    """An upload that cannot be used; `reason` is one of empty, too_large, too_many_pixels, bad_shape, too_small,
+    not_image."""
 
     def __init__(self, reason: str, message: str):
         super().__init__(message)
@@ -51,6 +53,9 @@ def _open(data: bytes) -> Image.Image:
             if max(picture.size) > MAX_ASPECT * max(1, min(picture.size)):
                 raise BadUpload("bad_shape", f"the picture is {picture.width}×{picture.height} pixels; its sides "
                                              f"may differ by {MAX_ASPECT}× at most")
+            if min(picture.size) < MIN_SIDE:
+                raise BadUpload("too_small", f"the picture is {picture.width}×{picture.height} pixels; it needs "
+                                             f"at least {MIN_SIDE} on each side")
             if picture.width * picture.height <= MAX_PIXELS:
                 picture.load()
     except BadUpload:

@@ -18,7 +18,7 @@ from vae.config import TrainConfig
 from vae.data import DatasetUnavailable, ImageData
 from vae.restore import (KINDS, MASKS, Comparison, Corruption, PCABaseline, baseline_components, compare, psnr,
                          training_pca)
-from vae.upload import MAX_ASPECT, MAX_BYTES, MAX_PIXELS, BadUpload, Upload, read_upload
+from vae.upload import MAX_ASPECT, MAX_BYTES, MAX_PIXELS, MIN_SIDE, BadUpload, Upload, read_upload
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def pca_baseline(settings: tuple, components: int) -> PCABaseline:
@@ -84,7 +84,8 @@ def pick_test_picture(data: ImageData, names: list[str]) -> tuple[torch.Tensor, 
 def pick_upload(entry: ModelEntry, shape: tuple[int, int, int], names: list[str]):
     """The uploader, its invert box and (for a conditional VAE) a class picker -> (picture, class) or None."""
     _, height, width = shape
-    file = st.file_uploader(t("restore_upload", mb=MAX_BYTES // 2**20), type=["png", "jpg", "jpeg"],
+    # No type filter: Streamlit's would refuse a GIF with a chip's hover text only; read_upload says why.
+    file = st.file_uploader(t("restore_upload", mb=MAX_BYTES // 2**20),
                             key="restore_upload", max_upload_size=MAX_BYTES // 2**20,
                             help=t("restore_upload_help", width=width, height=height))
     if file is None:
@@ -93,7 +94,8 @@ def pick_upload(entry: ModelEntry, shape: tuple[int, int, int], names: list[str]
     try:
         upload = cached_upload(file.getvalue(), shape)
     except BadUpload as error:
-        st.error(t(f"restore_bad_{error.reason}", mb=MAX_BYTES // 2**20, mp=MAX_PIXELS // 10**6, aspect=MAX_ASPECT))
+        st.error(t(f"restore_bad_{error.reason}", mb=MAX_BYTES // 2**20, mp=MAX_PIXELS // 10**6, aspect=MAX_ASPECT,
+                   side=MIN_SIDE))
         return None
     if st.session_state.get("restore_upload_seen") != file.file_id:  # a new file: suggest its own inversion
         st.session_state["restore_upload_seen"] = file.file_id

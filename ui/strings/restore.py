@@ -37,6 +37,8 @@ STRINGS = {
                               "picture closer to a square.", "这张图片是细长条(两边相差超过 {aspect} 倍)。请选择更接近正方形的图片。"),
     "restore_bad_too_many_pixels": ("This picture has more than {mp} million pixels. Choose a smaller picture.",
                                     "这张图片超过 {mp} 百万像素。请选择更小的图片。"),
+    "restore_bad_too_small": ("This picture is smaller than {side}×{side} pixels: there is nothing to repair. Choose "
+                              "a larger picture.", "这张图片小于 {side}×{side} 像素:没有可修复的内容。请选择更大的图片。"),
     "restore_bad_not_image": ("This file is not a PNG or JPEG picture that can be read. Choose another file.",
                               "这个文件不是可读取的 PNG 或 JPEG 图片。请选择其他文件。"),
     "restore_corrupt_header": ("2. Spoil it", "2. 破坏图片"),
