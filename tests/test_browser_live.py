@@ -93,7 +93,7 @@ def live_code(page: Page, length: int) -> torch.Tensor:
 def choose_model(page: Page, name: str) -> None:
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
     page.keyboard.type(name)  # the list is virtualized: filter it, so the option is drawn whatever the count
-    page.get_by_role("option", name=re.compile(rf"^{re.escape(name)} ")).click()
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(name)}( ·|$)")).click()
     wait_idle(page, FIRST_LOAD_MS)
 
 

@@ -57,9 +57,9 @@ def step_texts(step: Step) -> dict[str, str]:
 
 def step_markdown(texts: dict[str, str]) -> str:
     """What to say, point at and ask, as three marked lines."""
-    return (f"🗣️ **{t('lesson_say')}:** {texts['say']}  \n"
-            f"👉 **{t('lesson_point')}:** {texts['point']}  \n"
-            f"❓ **{t('lesson_ask')}:** {texts['ask']}")
+    return (f":material/record_voice_over: **{t('lesson_say')}:** {texts['say']}  \n"
+            f":material/arrow_selector_tool: **{t('lesson_point')}:** {texts['point']}  \n"
+            f":material/help: **{t('lesson_ask')}:** {texts['ask']}")
 
 
 def current() -> int | None:

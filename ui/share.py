@@ -17,5 +17,5 @@ _copy_link = st.components.v2.component(
 
 def copy_link_button() -> None:
     """Draw the button (in the current container)."""
-    _copy_link(key="copy_link", data={"label": "🔗 " + t("copy_link"), "done": t("copy_link_done")},
+    _copy_link(key="copy_link", data={"label": t("copy_link"), "done": t("copy_link_done")},
                height="content")

@@ -21,8 +21,8 @@ def family_label(entry: ModelEntry) -> str:
 def model_label(entry: ModelEntry) -> str:
     if entry.problem:
         return f"{entry.name} · {t('damaged_label')}"
-    source = t("pretrained") if entry.pretrained else t("your_run")
-    return f"{entry.name} · {family_label(entry)} · {entry.dataset} ({source})"
+    # The name alone fits the sidebar (family and dataset are in the facts below it); a run is marked as yours.
+    return entry.name if entry.pretrained else f"{entry.name} · {t('your_run')}"
 
 
 def _facts(entry: ModelEntry) -> None:
@@ -32,6 +32,7 @@ def _facts(entry: ModelEntry) -> None:
     if entry.is_gaussian:  # a VQ-VAE has no KL term for β to weigh
         rows.append((t("fact_beta"), f"{float(entry.model.get('beta', 1)):g}"))
     rows.append((t("fact_test_loss"), loss))
+    rows.append((t("fact_source"), t("pretrained") if entry.pretrained else t("your_run")))
     st.sidebar.markdown("\n".join(f"- **{name}**: {value}" for name, value in rows))
 
 

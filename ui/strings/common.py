@@ -22,6 +22,7 @@ STRINGS = {
     "fact_latent": ("Latent size", "潜变量维数"),
     "fact_beta": ("β", "β"),
     "fact_test_loss": ("Test loss (nats/image)", "测试损失(奈特/图像)"),
+    "fact_source": ("Source", "来源"),
     "family_vae": ("VAE", "VAE"),
     "family_beta_vae": ("β-VAE", "β-VAE"),
     "family_tcvae": ("β-TCVAE", "β-TCVAE"),
