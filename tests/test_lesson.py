@@ -1,0 +1,78 @@
+"""The guided lesson: 8-12 steps covering the topics a class needs, every step's saved view opens its page
+with every parameter used (none ignored, none refused), Next / Previous walk the path (tests/test_browser_share.py), and the handout
+lists every step with its link, in both languages."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import url_state
+from ui.catalog import ROOT, list_models
+from ui.i18n import table
+from ui.lesson import STEPS, handout
+
+TOPICS = {"autoencoder", "sampling", "map", "interpolation", "traversal", "conditional", "restore", "anomaly",
+          "codes", "train"}  # what the issue asks the path to cover (β is shown beside the traversal)
+
+
+def test_the_path_covers_the_lesson():
+    assert 8 <= len(STEPS) <= 12
+    assert TOPICS <= {step.name for step in STEPS}
+    pretrained = {m.name for m in list_models() if m.pretrained}
+    for step in STEPS:
+        assert step.model in pretrained, step
+        assert (ROOT / step.page).is_file(), step
+        for part in ("title", "say", "point", "ask"):
+            english, chinese = table()[f"lesson_{step.name}_{part}"]
+            assert english.strip() and chinese.strip() and english != chinese
+
+
+def open_step(n: int, lang: str = "en") -> AppTest:
+    step = STEPS[n - 1]
+    at = AppTest.from_file(str(ROOT / step.page), default_timeout=180)
+    at.query_params.update(step.query(n, lang))
+    return at.run()
+
+
+@pytest.mark.parametrize("n", range(1, len(STEPS) + 1), ids=[s.name for s in STEPS])
+def test_every_step_opens_its_saved_view(n):
+    at = open_step(n)
+    assert not at.exception
+    assert not at.toast, [toast.value for toast in at.toast]  # no parameter refused
+    seen = at.session_state[url_state.SEEN]
+    for name, value in STEPS[n - 1].query(n, "en").items():
+        # Read by the page: it is in the URL as the page keeps it, or gone because it is the page's default.
+        assert name in seen or name not in at.query_params, f"the page ignores {name}={value}"
+    assert at.query_params["model"] == STEPS[n - 1].model
+    assert at.query_params["step"] == str(n)
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.links.append(dict(attrs)["href"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_handout_lists_every_step_with_its_link(monkeypatch, lang):
+    monkeypatch.setattr("ui.lesson.language", lambda: lang)
+    monkeypatch.setattr("ui.i18n.language", lambda: lang)
+    page = handout("http://classroom:8501")
+    parser = _Links()
+    parser.feed(page)
+    assert len(parser.links) == len(STEPS)
+    for n, (step, link) in enumerate(zip(STEPS, parser.links), 1):
+        title = table()[f"lesson_{step.name}_title"][lang == "zh"]
+        assert title.replace("&", "&amp;") in page
+        parts = urlsplit(link)
+        assert (parts.scheme, parts.netloc, parts.path) == ("http", "classroom:8501", f"/{step.url_path}")
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        assert query == step.query(n, lang) and query.get("lang", "en") == lang
