@@ -111,3 +111,26 @@ def _stop_trainers(runs: Path) -> None:
                 launch.stop_run(run_dir, runs_root=runs)
             except launch.LaunchError:
                 pass
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A second `streamlit run app.py` that no browser has visited yet (the shared one is warm)."""
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    log_path = tmp_path / "server.log"
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+               str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "VAE_RUNS_DIR": str(tmp_path)},
+                                   stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start: {log_path.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.kill()  # our own server, which started nothing: no need to wait for its script to stop
+        process.wait()

@@ -3,17 +3,12 @@ decoded picture change, and click a dot of the latent map to see that test pictu
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_server import ROOT, _free_port, _healthy
-from browser_server import browser_type_launch_args, streamlit_server  # noqa: F401  (pytest fixtures)
+from browser_server import browser_type_launch_args, fresh_server, streamlit_server  # noqa: F401  (pytest fixtures)
 
 FIRST_LOAD_MS = 120_000  # the server's first script run imports torch and loads models
 STEP_MS = 60_000  # one rerun of a page, on a busy machine
@@ -22,6 +17,7 @@ STEP_MS = 60_000  # one rerun of a page, on a busy machine
 # page is served at the root) and the title and first words of the intro it draws (English).
 PAGES = [
     ("Home", "", "What does a VAE learn?", "A variational autoencoder"),
+    ("Lesson", "lesson", "A 45-minute lesson on variational autoencoders", "An ordered path through the app"),
     ("Latent traversal", "traversal", "Latent traversal: one number at a time", "Every picture this model draws"),
     ("Latent map", "latent_map", "Latent map", "Each dot is one test picture"),
     ("Interpolation", "interpolation", "Interpolation", "Pick two test pictures."),
@@ -35,7 +31,7 @@ PAGES = [
     ("Runs", "runs", "Training runs", "Every model trained here"),
 ]
 NAV_NAMES = [re.compile(rf"{re.escape(name)}$") for name, *_ in PAGES]  # each link: icon, then its name
-TRAVERSAL, LATENT_MAP = PAGES[1], PAGES[2]
+TRAVERSAL, LATENT_MAP = PAGES[2], PAGES[3]
 
 
 def wait_idle(page: Page, timeout: float = STEP_MS) -> None:
@@ -157,29 +153,6 @@ def test_latent_map_click_shows_point(page: Page, streamlit_server):  # noqa: F8
     expect(main.get_by_role("table")).to_contain_text("z1", timeout=STEP_MS)  # its latent code
     wait_idle(page)
     expect_no_error(page)
-
-
-@pytest.fixture
-def fresh_server(tmp_path):
-    """A second `streamlit run app.py` that no browser has visited yet (the shared one is warm)."""
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    log_path = tmp_path / "server.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-               str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "VAE_RUNS_DIR": str(tmp_path)},
-                                   stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start: {log_path.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.kill()  # our own server, which started nothing: no need to wait for its script to stop
-        process.wait()
 
 
 @pytest.mark.browser

@@ -15,6 +15,7 @@ from ui.i18n import language, t
 
 STEP_KEY = "lesson_step"  # the running lesson's step (1-based); absent when no lesson runs
 STEP_PARAM = "step"
+HOME_PAGE = "views/home.py"  # app.py's default page, served at the root
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class Step:
 
     @property
     def url_path(self) -> str:
-        """The page's address, as st.Page derives it from the file name."""
-        return self.page.removeprefix("views/").removesuffix(".py")
+        """The page's address, as st.Page derives it from the file name ("" for the default page)."""
+        return "" if self.page == HOME_PAGE else self.page.removeprefix("views/").removesuffix(".py")
 
     def query(self, n: int, lang: str) -> dict[str, str]:
         """The saved view's query parameters, with the lesson's step and the language."""
@@ -37,8 +38,8 @@ class Step:
 
 # Sneaker #9 -> ankle boot #0 and trousers #2 are Fashion-MNIST test pictures (the whole test split).
 STEPS = (
-    Step("autoencoder", "views/home.py", "fashion-vae"),
-    Step("sampling", "views/home.py", "fashion-vae"),
+    Step("autoencoder", HOME_PAGE, "fashion-vae"),
+    Step("sampling", HOME_PAGE, "fashion-vae"),
     Step("map", "views/latent_map.py", "digits-vae-2d"),
     Step("interpolation", "views/interpolation.py", "fashion-vae", {"a": "9", "b": "0"}),
     Step("traversal", "views/traversal.py", "shapes-beta8", {"start": "prior"}),
