@@ -26,12 +26,12 @@ import torch
 
 from vae.checkpoint import load_model
 from vae.config import TrainConfig
-from vae.data import DatasetUnavailable
+from vae.data import DatasetUnavailable, load_split
 from vae.devices import resolve_device
 from vae.evaluate import batched_losses
 from vae.latent import encode_dataset, traverse
 from vae.runs import read_metrics, read_run
-from vae.train import load_split, resume, train
+from vae.train import resume, train
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILIES = {  # model fields; image size for the conv ones

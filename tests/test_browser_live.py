@@ -170,7 +170,7 @@ def test_traversal_pad_decodes_under_the_pointer_and_keeps_a_click(page: Page, s
 def test_interpolation_t_drag_decodes_between_the_codes(page: Page, streamlit_server):  # noqa: F811
     from ui.interp_view import class_members, encode_means
     from vae.config import TrainConfig
-    from vae.train import load_split
+    from vae.data import load_split
 
     open_page(page, streamlit_server, "Interpolation")  # digits-vae; A is the first 0, B the first 1
     model = load_model(PRETRAINED["digits-vae"].path)

@@ -19,8 +19,9 @@ from ui.interp_view import (arithmetic_strip, class_members, encode_means, laten
 from ui.strings.interpolation import STRINGS
 from vae.checkpoint import load_model
 from vae.config import TrainConfig
+from vae.data import load_split
 from vae.latent import decode_path, lerp, pixel_blend, slerp, snap_to_codebook
-from vae.train import load_split, train
+from vae.train import train
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "interpolation.py")
 PRETRAINED = [m.name for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time

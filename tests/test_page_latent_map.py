@@ -17,8 +17,9 @@ from ui.catalog import list_models
 from ui.map_view import colour_options, Codes, default_points, point_choices, selected_test_index
 from ui.strings.latent_map import STRINGS
 from vae.config import TrainConfig
+from vae.data import load_split
 from vae.latent import fraction_within, posterior_samples, prior_fraction_within
-from vae.train import load_split, train
+from vae.train import train
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "latent_map.py")
 PRETRAINED = [m.name for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time

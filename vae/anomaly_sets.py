@@ -17,9 +17,8 @@ import torch
 
 from vae.anomaly import score_images
 from vae.config import ConfigError, ModelConfig, TrainConfig
-from vae.data import DATASET_NAMES, load_dataset
+from vae.data import DATASET_NAMES, load_dataset, load_split
 from vae.runs import read_run
-from vae.train import load_split
 
 TEST_SET = "test"  # the key of the model's own test split
 HELD_OUT = "held_out"  # the task: held-out classes of the model's own test split

@@ -156,7 +156,7 @@ def _command_eval(args) -> int:
     from vae.checkpoint import load_model
     from vae.devices import resolve_device
     from vae.evaluate import evaluate
-    from vae.train import load_split
+    from vae.data import load_split
 
     run = _readable_run(args.run_dir)
     train_config = run.train
@@ -240,7 +240,7 @@ def _command_prior(args) -> int:
     from vae.checkpoint import load_model
     from vae.devices import resolve_device
     from vae.prior import PriorConfig, fit_prior, save_prior
-    from vae.train import load_split
+    from vae.data import load_split
 
     run = _readable_run(args.run_dir)
     if run.model.family != "vqvae":

@@ -84,7 +84,7 @@ def model_representation(model, render: Callable[[torch.Tensor, int], torch.Tens
 def fit_facts(model, train_config: TrainConfig) -> dict:
     """Reconstruction error and KL (nats/image) and KL per dim on the run's test split."""
     from vae.evaluate import batched_losses
-    from vae.train import load_split
+    from vae.data import load_split
 
     data = load_split(train_config, "test")
     losses = batched_losses(model.eval(), data, model.device)

@@ -242,7 +242,7 @@ def fit_pca(train_images: torch.Tensor, n_components: int, max_images: int = PCA
 def training_pca(config, n_components: int) -> PCABaseline:
     """The PCA baseline of a run: fitted on the first PCA_IMAGES pictures of its training split
     (config: the run's TrainConfig). Raises DatasetUnavailable when the data is not on this machine."""
-    from vae.train import load_split
+    from vae.data import load_split
 
     limit = min(config.limit or PCA_IMAGES, PCA_IMAGES)
     return fit_pca(load_split(config.replace(limit=limit), "train").images, n_components)
