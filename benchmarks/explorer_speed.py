@@ -165,7 +165,7 @@ def latent_map(name: str, model, quick: bool, tsne: bool = True, tsne_quality: b
     def projection(method: str) -> np.ndarray:
         if map_view is None:
             return project_2d(codes, method)
-        return map_view.projection(codes, entry.path, entry.stamp, method, n)
+        return map_view.projection(entry, codes, method, n)
 
     if tsne:
         first = timed(lambda: projection("tsne"), 1, warmup=0)  # a cache miss: what the first visitor waits for

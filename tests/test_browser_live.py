@@ -19,8 +19,8 @@ from vae.decoder_export import export_decoder
 
 CODES = 100  # seeded random codes per model
 PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
-GAUSSIAN = [name for name, m in PRETRAINED.items() if m.is_gaussian]
-VQ = [name for name, m in PRETRAINED.items() if not m.is_gaussian]  # their decoders add Conv2d
+GAUSSIAN = [name for name, m in PRETRAINED.items() if m.has_gaussian_latent]
+VQ = [name for name, m in PRETRAINED.items() if not m.has_gaussian_latent]  # their decoders add Conv2d
 PIXELS = """c => Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))"""
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.catalog import ModelEntry, list_models
+from ui.catalog import ModelEntry, list_models, openable
 from ui.i18n import LANGUAGES, t
 
 FAMILY_KEYS = {"vae": "family_vae", "tcvae": "family_tcvae", "cvae": "family_cvae", "vqvae": "family_vqvae"}
 
 
 def family_label(entry: ModelEntry) -> str:
-    if entry.family == "vae" and float(entry.model.get("beta", 1)) != 1:
+    if entry.is_beta_vae:
         return t("family_beta_vae")
     return t(FAMILY_KEYS[entry.family])
 
@@ -26,7 +26,7 @@ def model_label(entry: ModelEntry) -> str:
 def _facts(entry: ModelEntry) -> None:
     loss = f"{entry.test_loss:.1f}" if entry.test_loss is not None else "–"
     rows = [(t("fact_family"), family_label(entry)), (t("fact_dataset"), entry.dataset),
-            (t("fact_latent"), str(entry.latent_dim)), (t("fact_beta"), f"{float(entry.model.get('beta', 1)):g}"),
+            (t("fact_latent"), str(entry.latent_dim)), (t("fact_beta"), f"{entry.model.beta:g}"),
             (t("fact_test_loss"), loss)]
     st.sidebar.markdown("\n".join(f"- **{name}**: {value}" for name, value in rows))
 
@@ -56,7 +56,7 @@ def sidebar(models: list[ModelEntry] | None = None) -> ModelEntry | None:
 def suggest_models(models: list[ModelEntry], fits, reason_key: str) -> None:
     """Explain why this page does not apply to the chosen model and offer ones it works with."""
     st.info(t(reason_key))
-    good = [m for m in models if fits(m)]
+    good = [m for m in openable(models) if fits(m)]
     if not good:
         st.warning(t("no_fitting_model"))
         return

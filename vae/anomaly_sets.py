@@ -203,7 +203,7 @@ def is_background_for(config: dict, candidate: dict) -> bool:
         same = _data_key(config) == _data_key(candidate)
     except (ConfigError, KeyError, TypeError, ValueError, AttributeError):
         return False
-    return train.pixel_noise > 0 and model.is_gaussian_latent and same
+    return train.pixel_noise > 0 and model.has_gaussian_latent and same
 
 
 def find_background(run_dir: str | Path, candidates: Iterable[str | Path] | None = None) -> Path | None:

@@ -218,7 +218,7 @@ def _command_sample(args) -> int:
                           if model.num_classes else "this model is not conditional: leave --label out"))
     generator = torch.Generator().manual_seed(args.seed)
     prior = None
-    if model.config.family == "vqvae":
+    if model.config.is_vector_quantized:
         from vae.prior import load_prior, sample_images
 
         prior = load_prior(args.run_dir, model)  # the run's learned prior over code grids, if it has one
@@ -243,7 +243,7 @@ def _command_prior(args) -> int:
     from vae.data import load_split
 
     run = _readable_run(args.run_dir)
-    if run.model.family != "vqvae":
+    if not run.model.is_vector_quantized:
         raise ConfigError(f"{args.run_dir} is a {run.model.family} run: a code prior needs a "
                           "VQ-VAE (train one with --family vqvae)")
     # checked before any data is read

@@ -115,7 +115,7 @@ class ModelConfig:
         _rules_model(self)
 
     @property
-    def is_gaussian_latent(self) -> bool:
+    def has_gaussian_latent(self) -> bool:
         """True for the families with a N(0, I) prior over a vector z (not VQ-VAE)."""
         return self.family in GAUSSIAN_FAMILIES
 
@@ -123,6 +123,26 @@ class ModelConfig:
     def is_conditional(self) -> bool:
         """True when encoder and decoder take a class label."""
         return self.family == "cvae"
+
+    @property
+    def is_vector_quantized(self) -> bool:
+        """True when z is a grid of codebook rows (VQ-VAE)."""
+        return self.family == "vqvae"
+
+    @property
+    def is_plain_vae(self) -> bool:
+        """The (β-)VAE objective: the whole KL weighted by β, no class given."""
+        return self.family == "vae"
+
+    @property
+    def is_beta_vae(self) -> bool:
+        """A plain VAE whose KL weight is not 1: named β-VAE (Higgins et al. 2017)."""
+        return self.is_plain_vae and self.beta != 1
+
+    @property
+    def is_tcvae(self) -> bool:
+        """β-TCVAE: β weighs the total correlation, not the whole KL (Chen et al. 2018)."""
+        return self.family == "tcvae"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -405,7 +405,7 @@ class _Loop:
             y = None
             if self.needs_labels:
                 y = torch.arange(self.grid_z.shape[0]) % self.model.num_classes
-            if self.model.config.is_gaussian_latent:
+            if self.model.config.has_gaussian_latent:
                 samples = self.model.decode(self.grid_z.to(self.device), y)
             else:
                 samples = self.model.sample(self.grid_z.shape[0], generator=torch.Generator().manual_seed(epoch))

@@ -38,6 +38,11 @@ STRINGS = {
     "reconstruction": ("Reconstruction", "重建"),
     "class": ("Class", "类别"),
     "index": ("Index", "序号"),
+    "picture_class": ("Class of the picture", "图片的类别"),
+    "any_class": ("Any", "任意"),
+    "random_picture": ("Random picture", "随机图片"),
+    "no_pictures": ("The test set has no pictures of this class.", "测试集中没有这个类别的图片。"),
+    "picture_index_help": ("Which picture of the chosen class ({count} of them).", "所选类别中的第几张图片(共 {count} 张)。"),
     "damaged_label": ("damaged", "已损坏"),
     "model_damaged": ("{name} cannot be opened: {why}", "无法打开 {name}:{why}"),
 }
