@@ -129,7 +129,7 @@ def pretrained_on_gpu(device: str) -> None:
             values = torch.linspace(-3, 3, 11)
             dims = list(range(min(4, cpu.latent_dim)))
             grid_gap = float((traverse(gpu, base, dims, values, y) - traverse(cpu, base, dims, values, y)).abs().max())
-            if cpu.config.family == "vqvae":
+            if cpu.config.is_vector_quantized:
                 # Nearest-code search: float rounding may flip a near tie, so count the cells that agree.
                 x = data.images[:500]
                 agree = (gpu.encode_indices(x.to(device)).cpu() == cpu.encode_indices(x)).float().mean().item()

@@ -10,10 +10,11 @@ from ui.i18n import LANGUAGES, t
 FAMILY_KEYS = {"vae": "family_vae", "tcvae": "family_tcvae", "cvae": "family_cvae", "vqvae": "family_vqvae"}
 
 
-def family_label(entry: ModelEntry) -> str:
-    if entry.is_beta_vae:
+def family_label(model) -> str:
+    """The family's name for a model entry or a run's facts (anything with .family and .is_beta_vae)."""
+    if model.is_beta_vae:
         return t("family_beta_vae")
-    return t(FAMILY_KEYS[entry.family])
+    return t(FAMILY_KEYS.get(model.family, "family_vae"))
 
 
 def model_label(entry: ModelEntry) -> str:

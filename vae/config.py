@@ -19,6 +19,8 @@ from typing import Any, Callable
 
 FAMILIES = ("vae", "tcvae", "cvae", "vqvae")
 GAUSSIAN_FAMILIES = ("vae", "tcvae", "cvae")  # a N(0, I) prior over a vector z
+CONDITIONAL_FAMILIES = ("cvae",)  # encoder and decoder are told the class
+QUANTIZED_FAMILIES = ("vqvae",)  # z is a grid of codebook rows
 ARCHS = ("mlp", "conv")
 LIKELIHOODS = ("bernoulli", "gaussian")
 WARMUPS = ("none", "linear", "cyclical")
@@ -122,12 +124,12 @@ class ModelConfig:
     @property
     def is_conditional(self) -> bool:
         """True when encoder and decoder take a class label."""
-        return self.family == "cvae"
+        return self.family in CONDITIONAL_FAMILIES
 
     @property
     def is_vector_quantized(self) -> bool:
         """True when z is a grid of codebook rows (VQ-VAE)."""
-        return self.family == "vqvae"
+        return self.family in QUANTIZED_FAMILIES
 
     @property
     def is_plain_vae(self) -> bool:
