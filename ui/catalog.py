@@ -11,7 +11,7 @@ import torch
 
 from ui.i18n import t
 from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, load_model
-from vae.config import ModelConfig, TrainConfig
+from vae.config import FamilyTraits, ModelConfig, TrainConfig
 from vae.data import ImageData, load_split, split_config
 from vae.runs import default_runs_dir, list_runs, read_metrics, read_run
 
@@ -25,13 +25,8 @@ def runs_dir() -> Path:
     return default_runs_dir(ROOT)
 
 
-def _of_model(name: str) -> property:
-    """A read-only attribute of the entry that is its model config's attribute `name`."""
-    return property(lambda entry: getattr(entry.model, name), doc=f"ModelConfig.{name}")
-
-
 @dataclass(frozen=True)
-class ModelEntry:
+class ModelEntry(FamilyTraits):
     """One model the app offers. Frozen and hashable (its configs are frozen dataclasses of scalars and
     tuples), so cached functions take the entry itself: a retrained run has a new stamp, hence a new key."""
 
@@ -46,15 +41,18 @@ class ModelEntry:
     stamp: float  # checkpoint mtime: a retrained run reloads
     problem: str | None = None  # why this run cannot be opened (one line); None when it can
 
-    # What the model is, asked of its config (vae.config.ModelConfig): pages ask these, not family names.
-    family = _of_model("family")
-    latent_dim = _of_model("latent_dim")
-    has_gaussian_latent = _of_model("has_gaussian_latent")
-    is_conditional = _of_model("is_conditional")
-    is_vector_quantized = _of_model("is_vector_quantized")
-    is_plain_vae = _of_model("is_plain_vae")
-    is_beta_vae = _of_model("is_beta_vae")
-    is_tcvae = _of_model("is_tcvae")
+    # What the model is (has_gaussian_latent, is_conditional, ...: vae.config.FamilyTraits), from its config.
+    @property
+    def family(self) -> str:
+        return self.model.family
+
+    @property
+    def beta(self) -> float:
+        return self.model.beta
+
+    @property
+    def latent_dim(self) -> int:
+        return self.model.latent_dim
 
     @property
     def dataset(self) -> str:

@@ -18,7 +18,7 @@ from ui.sidebar import family_label
 from vae import launch
 from vae.atomic import read_json, read_jsonl
 from vae.checkpoint import CHECKPOINT_NAME
-from vae.config import CONDITIONAL_FAMILIES, QUANTIZED_FAMILIES
+from vae.config import FamilyTraits
 from vae.runs import (METRICS_NAME, RECONS_DIR, SAMPLES_DIR, STATUS_NAME, checked_status, epoch_images,
                       has_checkpoint, read_run)
 
@@ -31,7 +31,7 @@ COMPARE_METRICS = ("test_loss", "loss", "recon", "kl", "test_recon", "test_kl")
 
 
 @dataclass(frozen=True)
-class RunFacts:
+class RunFacts(FamilyTraits):  # family and beta from config.json: a run not started yet has no full config
     path: Path
     state: launch.RunState
     config: dict  # config.json (checked; {} while the trainer starts or when it is damaged)
@@ -56,19 +56,6 @@ class RunFacts:
     @property
     def beta(self) -> float:
         return float(self.setting("model", "beta", 1.0))
-
-    # As ModelConfig asks them, from config.json's family (a run that has not started has no full config).
-    @property
-    def is_vector_quantized(self) -> bool:
-        return self.family in QUANTIZED_FAMILIES
-
-    @property
-    def is_conditional(self) -> bool:
-        return self.family in CONDITIONAL_FAMILIES
-
-    @property
-    def is_beta_vae(self) -> bool:
-        return self.family == "vae" and self.beta != 1
 
     @property
     def dataset(self) -> str:
