@@ -168,7 +168,8 @@ def test_traversal_pad_decodes_under_the_pointer_and_keeps_a_click(page: Page, s
 
 @pytest.mark.browser
 def test_interpolation_t_drag_decodes_between_the_codes(page: Page, streamlit_server):  # noqa: F811
-    from ui.interp_view import class_members, encode_means
+    from ui.interp_view import encode_means
+    from ui.pickers import class_members
     from vae.config import TrainConfig
     from vae.data import load_split
 

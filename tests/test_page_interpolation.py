@@ -14,8 +14,9 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from ui.catalog import list_models
-from ui.interp_view import (arithmetic_strip, class_members, encode_means, latent_path, latent_strip, random_pair,
+from ui.interp_view import (arithmetic_strip, encode_means, latent_path, latent_strip, random_pair,
                             strip_gif, strip_picture)
+from ui.pickers import class_members
 from ui.strings.interpolation import STRINGS
 from vae.checkpoint import load_model
 from vae.config import TrainConfig

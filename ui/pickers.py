@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import streamlit as st
+import torch
 
 from ui.catalog import ModelEntry
 from ui.i18n import t
@@ -26,11 +28,11 @@ def class_names(entry: ModelEntry, data: ImageData) -> tuple[str, ...]:
     return names if len(names) >= count else tuple(str(k) for k in range(count))
 
 
-def members(data: ImageData, k: int) -> list[int]:
-    """Test indices of class k, in order (every index for ANY or unlabelled data)."""
-    if data.labels is None or k == ANY:
-        return list(range(len(data)))
-    return (data.labels == k).nonzero().flatten().tolist()
+def class_members(labels: np.ndarray | torch.Tensor | None, k: int | None, n: int) -> np.ndarray:
+    """Test indices of class k in order, of n pictures (all of them when unlabelled, or for k None or ANY)."""
+    if labels is None or k is None or k == ANY:
+        return np.arange(n)
+    return np.flatnonzero(np.asarray(labels) == k)
 
 
 def pick_class(key: str, names: tuple[str, ...] | list[str], label: str, *, place=st, any_label: str | None = None,
@@ -76,14 +78,14 @@ def pick_picture(prefix: str, entry: ModelEntry, data: ImageData, *, any_class: 
     if random_button:
         button_box.button(t("random_picture"), key=f"{prefix}_random", on_click=_random_picture, icon=":material/casino:",
                           args=(prefix, None if data.labels is None else data.labels.tolist(), len(data)))
-    chosen = members(data, k)
-    if not chosen:
+    chosen = class_members(data.labels, k, len(data))
+    if not len(chosen):
         st.warning(t("no_pictures"))
         return None
     keep_valid(f"{prefix}_index", range(len(chosen)), 0)
     which = index_box.number_input(t("index"), min_value=0, max_value=len(chosen) - 1, step=1, key=f"{prefix}_index",
                                    help=t("picture_index_help", count=len(chosen)))
-    index = chosen[int(which)]
+    index = int(chosen[int(which)])
     if thumbnail:
         index_box.image(to_pil(data.images[index], thumbnail), caption=f"{t('index')} #{index}", width=thumbnail,
                         output_format="PNG")

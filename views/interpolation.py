@@ -12,7 +12,7 @@ from ui.i18n import t
 from ui.images import png_bytes, to_pil
 from ui.map_view import encoded_test_set
 from ui.page import open_page
-from ui.pickers import class_names, pick_class, pick_picture
+from ui.pickers import class_members, class_names, pick_class, pick_picture
 from ui.state import keep_valid
 from vae.latent import class_means, decode_every_class, decode_path, pixel_blend
 
@@ -40,7 +40,7 @@ def set_random_pair(labels, n: int) -> None:
         if labels is not None:
             k = int(labels[index])
             st.session_state[f"interp_{side}_class"] = k
-            st.session_state[f"interp_{side}_index"] = int(list(view.class_members(labels, k, n)).index(index))
+            st.session_state[f"interp_{side}_index"] = int(list(class_members(labels, k, n)).index(index))
         else:
             st.session_state[f"interp_{side}_index"] = index
     st.session_state["interp_seed"] = seed + 1
