@@ -7,8 +7,10 @@ from ui.codes_view import cached_prior, prior_stamp
 from ui.i18n import t
 from ui.images import grid_pil
 from ui.page import open_page
+from ui.state import next_seed
 from vae.grids import interleave_rows
 from vae.prior import PriorError, sample_images
+
 
 def learned_prior(entry, model):
     """The VQ-VAE run's learned code prior, or None (none trained, or trained for other codes)."""
@@ -29,8 +31,7 @@ if opened is not None:
     with left:
         st.subheader(t("home_samples"))
         st.caption(t("home_samples_help"))
-        if st.button(t("home_new_samples"), key="home_resample"):
-            st.session_state["home_seed"] = st.session_state.get("home_seed", 0) + 1
+        st.button(t("home_new_samples"), key="home_resample", on_click=next_seed, args=("home_seed",))
         generator = torch.Generator().manual_seed(st.session_state.get("home_seed", 0))
         n = 8 * max(1, min(entry.num_classes, 8)) if entry.num_classes else 32
         y = torch.arange(n) // 8 % entry.num_classes if entry.num_classes else None

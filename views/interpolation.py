@@ -156,7 +156,7 @@ def arithmetic(entry, model, data, steps: int, codes) -> None:
         show_strip(entry, images, t("interp_arith_cvae_title"), t("interp_arith_cvae_caption", index=index), "classes")
         return
     targets = [c for c in classes if c != source]
-    keep_valid("interp_arith_target", targets, 1 if 1 in targets else targets[0])
+    keep_valid("interp_arith_target", targets, 1 if 1 in targets else targets[0], shown=class_names(entry, data))
     target = target_col.selectbox(t("interp_arith_target"), targets, key="interp_arith_target",
                                   format_func=lambda c: class_name(entry, c))
     means = class_means(torch.from_numpy(codes.mu), torch.from_numpy(codes.labels), max(classes) + 1)
