@@ -33,9 +33,9 @@ from vae.anomaly_sets import (assemble, dataset_task, find_background, held_out_
                               own_test_set)
 from vae.checkpoint import load_model
 from vae.config import TrainConfig
-from vae.data import DatasetUnavailable, list_datasets
+from vae.data import DatasetUnavailable, list_datasets, load_split
 from vae.runs import read_run
-from vae.train import load_split, train
+from vae.train import train
 
 REPO = Path(__file__).resolve().parents[1]
 PIXEL_NOISE = 0.2  # Ren et al. 2019 use 0.1-0.3; the asset script trains the backgrounds with the same

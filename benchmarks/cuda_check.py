@@ -26,12 +26,12 @@ import torch
 
 from vae.checkpoint import load_model
 from vae.config import TrainConfig
-from vae.data import DatasetUnavailable
+from vae.data import DatasetUnavailable, load_split
 from vae.devices import resolve_device
 from vae.evaluate import batched_losses
 from vae.latent import encode_dataset, traverse
 from vae.runs import read_metrics, read_run
-from vae.train import load_split, resume, train
+from vae.train import resume, train
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILIES = {  # model fields; image size for the conv ones
@@ -129,7 +129,7 @@ def pretrained_on_gpu(device: str) -> None:
             values = torch.linspace(-3, 3, 11)
             dims = list(range(min(4, cpu.latent_dim)))
             grid_gap = float((traverse(gpu, base, dims, values, y) - traverse(cpu, base, dims, values, y)).abs().max())
-            if cpu.config.family == "vqvae":
+            if cpu.config.is_vector_quantized:
                 # Nearest-code search: float rounding may flip a near tie, so count the cells that agree.
                 x = data.images[:500]
                 agree = (gpu.encode_indices(x.to(device)).cpu() == cpu.encode_indices(x)).float().mean().item()

@@ -91,7 +91,8 @@ def build(model: str, args):
     from vae.cli import build_parser, configs_from_args
     from vae.config import default_hidden
     from vae.models import build_model
-    from vae.train import fit_model_config, load_split
+    from vae.data import load_split
+    from vae.train import fit_model_config
 
     fields, config = configs_from_args(build_parser().parse_args(["train", "--dataset", args.dataset, "--limit",
                                                                   str(BATCH_SIZE), *MODELS[model]]))

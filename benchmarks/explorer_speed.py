@@ -79,7 +79,7 @@ def pick_model(name: str | None, run_dir: str | None):
     for n in names:
         if (ASSETS / n / "checkpoint.safetensors").is_file():
             model = load_model(ASSETS / n)
-            if model.config.family != "vqvae" and max(model.config.image_shape[1:]) <= 28:
+            if model.config.has_gaussian_latent and max(model.config.image_shape[1:]) <= 28:
                 return n, model
     sys.exit(f"no pretrained Gaussian model of 28×28 or smaller in {ASSETS}: run scripts/make_assets.sh")
 
@@ -165,7 +165,7 @@ def latent_map(name: str, model, quick: bool, tsne: bool = True, tsne_quality: b
     def projection(method: str) -> np.ndarray:
         if map_view is None:
             return project_2d(codes, method)
-        return map_view.projection(codes, entry.path, entry.stamp, method, n)
+        return map_view.projection(entry, codes, method, n)
 
     if tsne:
         first = timed(lambda: projection("tsne"), 1, warmup=0)  # a cache miss: what the first visitor waits for

@@ -56,7 +56,7 @@ ARM_ROUND_TRIP = """([slider, picture]) => {
 def gaussian_models(names: list[str] | None):
     from ui.catalog import list_models
 
-    entries = [m for m in list_models() if m.pretrained and m.is_gaussian]
+    entries = [m for m in list_models() if m.pretrained and m.has_gaussian_latent]
     return [m for m in entries if names is None or m.name in names]
 
 
@@ -98,7 +98,7 @@ def bare_page_rows(browser, entries, seconds: float) -> dict[str, dict]:
         live.mount_sliders(export)
         drag = live.drag(seconds)
         rows[entry.name] = {
-            "model": entry.name, "arch": entry.model["arch"], "kind": decoder_kind(export),
+            "model": entry.name, "arch": entry.model.arch, "kind": decoder_kind(export),
             "weights_bytes": export.nbytes, "live_in_app": export.nbytes <= MAX_BYTES,
             "max_abs_diff": float(np.abs(floats - expected).max()),
             "max_pixel_diff": int(np.abs(pixels.astype(int) - want).max()),

@@ -32,10 +32,9 @@ import torch
 
 from vae.checkpoint import load_model
 from vae.config import TrainConfig
-from vae.data import DatasetUnavailable
+from vae.data import DatasetUnavailable, load_split
 from vae.restore import Comparison, Corruption, baseline_components, compare, training_pca
 from vae.runs import read_run
-from vae.train import load_split
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"

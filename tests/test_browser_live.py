@@ -19,8 +19,8 @@ from vae.decoder_export import export_decoder
 
 CODES = 100  # seeded random codes per model
 PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
-GAUSSIAN = [name for name, m in PRETRAINED.items() if m.is_gaussian]
-VQ = [name for name, m in PRETRAINED.items() if not m.is_gaussian]  # their decoders add Conv2d
+GAUSSIAN = [name for name, m in PRETRAINED.items() if m.has_gaussian_latent]
+VQ = [name for name, m in PRETRAINED.items() if not m.has_gaussian_latent]  # their decoders add Conv2d
 PIXELS = """c => Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))"""
 
 
@@ -168,9 +168,10 @@ def test_traversal_pad_decodes_under_the_pointer_and_keeps_a_click(page: Page, s
 
 @pytest.mark.browser
 def test_interpolation_t_drag_decodes_between_the_codes(page: Page, streamlit_server):  # noqa: F811
-    from ui.interp_view import class_members, encode_means
+    from ui.interp_view import encode_means
+    from ui.pickers import class_members
     from vae.config import TrainConfig
-    from vae.train import load_split
+    from vae.data import load_split
 
     open_page(page, streamlit_server, "Interpolation")  # digits-vae; A is the first 0, B the first 1
     model = load_model(PRETRAINED["digits-vae"].path)

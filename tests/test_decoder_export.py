@@ -127,7 +127,7 @@ def test_pretrained_exports_fit_the_budget_or_fall_back():
         if not entry.pretrained:
             continue
         decoded = live.live_model(entry)
-        if not entry.is_gaussian:
+        if not entry.has_gaussian_latent:
             assert decoded is None
             continue
         export = export_decoder(live.model_for(entry))

@@ -55,7 +55,7 @@ def entry_of(path) -> object:
 def test_runs_for_every_pretrained_model(open_page, entry, lang):
     at = open_page(PAGE, entry.path, lang, timeout=300)
     assert not at.exception and not at.error
-    if entry.train.get("exclude_classes"):
+    if entry.train.exclude_classes:
         assert len(at.get("plotly_chart")) == 2 and len(at.image) == 20
     else:
         assert len(at.info) == 1 and not at.image  # the reason, and models to try instead

@@ -20,7 +20,7 @@ from vae.prior import CodePrior, PriorConfig, save_prior
 
 PAGE = "views/codes.py"
 PRETRAINED = [m for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
-VQ_PRETRAINED = [m for m in PRETRAINED if m.family == "vqvae"]
+VQ_PRETRAINED = [m for m in PRETRAINED if m.is_vector_quantized]
 
 
 def picture(at, media, i: int) -> np.ndarray:
@@ -48,8 +48,8 @@ def test_pretrained_vqvaes_are_set_beside_a_plain_vae_on_their_data():
     assert VQ_PRETRAINED, "assets/ should hold at least digits-vqvae"
     for entry in VQ_PRETRAINED:
         vae = codes_view.same_data_vae(entry, models)
-        assert vae is not None and vae.dataset == entry.dataset and vae.family == "vae" and vae.pretrained
-        assert vae.latent_dim > 2 and float(vae.model.get("beta", 1)) == 1
+        assert vae is not None and vae.dataset == entry.dataset and vae.is_plain_vae and vae.pretrained
+        assert vae.latent_dim > 2 and vae.model.beta == 1
     assert codes_view.same_data_vae(next(m for m in models if m.name == "digits-vqvae"), models).name == "digits-vae"
 
 
@@ -96,7 +96,7 @@ def test_widgets_pick_pictures_cells_and_strip_modes(open_page, runs):
     at.number_input(key="codes_row").set_value(3).run()
     assert at.image[5].value != strip  # pasted into another cell
     at.number_input(key="codes_pic_index").set_value(4).run()
-    at.button(key="codes_random").click().run()
+    at.button(key="codes_pic_random").click().run()
     samples = at.image[6].value
     at.slider(key="codes_temperature").set_value(0.5).run()
     assert at.image[6].value != samples

@@ -99,7 +99,7 @@ def test_restyle_follows_the_chosen_picture(open_page, runs):
     assert at.image[3].value != strip
     at.selectbox(key="cond_pic_class").set_value(9).run()
     assert "“9”" in at.image[3].captions[0] and not at.exception
-    at.button(key="cond_random").click().run()
+    at.button(key="cond_pic_random").click().run()
     assert not at.exception and len(at.image) == 4
 
 

@@ -25,8 +25,8 @@ FACTOR_WORDS = {lang: [pair[i] for key, pair in table().items() if key.startswit
 
 def pretrained_ladder() -> list:
     """The pretrained shapes models as the page orders them: by β, β-TCVAE last."""
-    rungs = [m for m in list_models() if m.pretrained and m.dataset == "shapes" and m.is_gaussian]
-    return sorted(rungs, key=lambda m: (m.family == "tcvae", float(m.model.get("beta", 1)), m.name))
+    rungs = [m for m in list_models() if m.pretrained and m.dataset == "shapes" and m.has_gaussian_latent]
+    return sorted(rungs, key=lambda m: (m.is_tcvae, m.model.beta, m.name))
 
 
 def active_dims(entry) -> int:
@@ -76,7 +76,7 @@ def test_ladder_in_both_languages(runs, open_page, lang):
     assert any(word in c for c in captions for word in FACTOR_WORDS[lang])
     frame = at.dataframe[0].value  # one row per score, one column per model
     assert frame.shape == (1 + 7 + 3, 1 + len(ladder))
-    assert frame.iloc[0, 1:].tolist() == [float(m.model["beta"]) for m in ladder]  # ordered by β
+    assert frame.iloc[0, 1:].tolist() == [m.model.beta for m in ladder]  # ordered by β
     assert frame.iloc[1:8, 0].tolist() == [table()[f"dis_metric_{k}"][lang == "zh"] for k in METRIC_KEYS]
     assert frame.notna().all().all()  # every pretrained model ships its scores
     assert not [b for b in at.button if b.key.startswith("dis_compute")]
@@ -106,7 +106,7 @@ def test_widgets_change_what_is_drawn(runs, open_page, media):
     at.pills(key="dis_plot_metrics").set_value(["mig"]).run()
     fewer = chart(at, "dis_beta_chart")["data"]
     assert len(fewer) < traces
-    tcvae = {table()["dis_label_tcvae"][0].format(beta=f"{m.model['beta']:g}") for m in ladder if m.family == "tcvae"}
+    tcvae = {table()["dis_label_tcvae"][0].format(beta=f"{m.model.beta:g}") for m in ladder if m.is_tcvae}
     assert {t["name"] for t in fewer if t.get("showlegend", True)} == {"MIG", "reconstruction error"} | tcvae
 
 

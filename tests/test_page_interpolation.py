@@ -14,13 +14,15 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from ui.catalog import list_models
-from ui.interp_view import (arithmetic_strip, class_members, encode_means, latent_path, latent_strip, random_pair,
+from ui.interp_view import (arithmetic_strip, encode_means, latent_path, latent_strip, random_pair,
                             strip_gif, strip_picture)
+from ui.pickers import class_members
 from ui.strings.interpolation import STRINGS
 from vae.checkpoint import load_model
 from vae.config import TrainConfig
+from vae.data import load_split
 from vae.latent import decode_path, lerp, pixel_blend, slerp, snap_to_codebook
-from vae.train import load_split, train
+from vae.train import train
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "interpolation.py")
 PRETRAINED = [m.name for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
@@ -80,7 +82,7 @@ def test_page_runs_for_every_model(runs, name, lang):
     # lerp, slerp (VQ: snapped lerp instead) and the pixel cross-fade, then the arithmetic strip
     assert len(drawn) == 4
     assert len(at.get("download_button")) == 2 * 4
-    if entry.is_gaussian:
+    if entry.has_gaussian_latent:
         assert at.get("plotly_chart")  # the length of the codes along both paths
     else:
         assert at.info  # lerp is rough, slerp skipped: a note, never an error
@@ -99,7 +101,7 @@ def test_steps_slider_changes_the_strips(runs):
 def test_picking_other_endpoints_changes_the_latent_strips(runs):
     at = page("tiny-digits")
     before = strips(at)
-    at.number_input(key="interp_pick_b").set_value(3).run()
+    at.number_input(key="interp_b_index").set_value(3).run()
     after = strips(at)
     assert list(before.values())[:3] != list(after.values())[:3]
     assert list(before.values())[3] == list(after.values())[3]  # the arithmetic strip has its own picture
@@ -111,15 +113,15 @@ def test_random_pair_button_draws_a_pair_from_the_seed(runs, digits):
     assert not at.exception and at.session_state["interp_seed"] == 6
     a, b = random_pair(digits.labels.numpy(), len(digits), 5)
     for side, index in zip("ab", (a, b)):
-        k = at.session_state[f"interp_class_{side}"]
+        k = at.session_state[f"interp_{side}_class"]
         assert k == int(digits.labels[index])
-        assert class_members(digits.labels, k, len(digits))[at.session_state[f"interp_pick_{side}"]] == index
+        assert class_members(digits.labels, k, len(digits))[at.session_state[f"interp_{side}_index"]] == index
     assert any(f"#{a} → #{b}" in caption for caption in strips(at))
 
 
 def test_arithmetic_classes_change_the_strip(runs):
     at = page("tiny-digits")
-    assert at.selectbox(key="interp_arith_source").value == 7 and at.selectbox(key="interp_arith_target").value == 1
+    assert at.selectbox(key="interp_arith_class").value == 7 and at.selectbox(key="interp_arith_target").value == 1
     before = strips(at)
     at.selectbox(key="interp_arith_target").set_value(0).run()
     assert not at.exception and list(strips(at).values())[3] != list(before.values())[3]
@@ -139,18 +141,18 @@ def test_conditional_model_decodes_under_the_chosen_class(runs):
 def test_strip_ends_are_the_endpoints_own_decodes(runs, name):
     entry = entry_named(name)
     model = load_model(entry.path)
-    data = load_split(TrainConfig.from_dict(entry.train), "test")
+    data = load_split(entry.train, "test")
     labels = data.labels[[0, 1]] if entry.num_classes else None
     z = encode_means(model, data.images[[0, 1]], labels)
     y = 4 if entry.num_classes else None
     own = decode_path(model, z, y)  # (2, C, H, W): each endpoint's own decode
-    for method in (["lerp", "slerp"] if entry.is_gaussian else ["lerp"]):
+    for method in (["lerp", "slerp"] if entry.has_gaussian_latent else ["lerp"]):
         codes = latent_path(z[0], z[1], 7, method)
         assert torch.allclose(codes[0], z[0], atol=1e-5) and torch.allclose(codes[-1], z[1], atol=1e-5)
         strip = latent_strip(model, z[0], z[1], 7, method, y)
         assert strip.shape == (7, *own.shape[1:])
         assert torch.allclose(strip[0], own[0], atol=1e-5) and torch.allclose(strip[-1], own[1], atol=1e-5)
-    if not entry.is_gaussian:  # snapped to the codebook: every step is a code the model itself could produce
+    if not entry.has_gaussian_latent:  # snapped to the codebook: every step is a code the model itself could produce
         snapped = snap_to_codebook(model, latent_path(z[0], z[1], 5, "lerp"))
         rows = snapped.view(5, model.config.latent_dim, -1).permute(0, 2, 1).reshape(-1, model.config.latent_dim)
         distances = torch.cdist(rows, model.quantizer.codebook.cpu()).min(1).values

@@ -17,8 +17,9 @@ from ui.catalog import list_models
 from ui.map_view import colour_options, Codes, default_points, point_choices, selected_test_index
 from ui.strings.latent_map import STRINGS
 from vae.config import TrainConfig
+from vae.data import load_split
 from vae.latent import fraction_within, posterior_samples, prior_fraction_within
-from vae.train import load_split, train
+from vae.train import train
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "latent_map.py")
 PRETRAINED = [m.name for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
@@ -89,8 +90,8 @@ def test_page_runs_for_every_model(runs, name, lang):
     xy, index = map_points(specs[0])
     assert len(xy) == len(set(index.tolist())) > 0
     manifold = [s for s in specs if s["layout"].get("images")]
-    assert len(manifold) == (1 if entry.is_gaussian and entry.latent_dim == 2 else 0)
-    if entry.is_gaussian:  # histograms against N(0, 1) and the two-dimension scatter with its circles
+    assert len(manifold) == (1 if entry.has_gaussian_latent and entry.latent_dim == 2 else 0)
+    if entry.has_gaussian_latent:  # histograms against N(0, 1) and the two-dimension scatter with its circles
         assert any(d["type"] == "histogram" for s in specs for d in s["data"])
         assert len(at.get("metric")) == (2 if entry.latent_dim >= 2 else 0)
     else:

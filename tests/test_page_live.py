@@ -47,7 +47,7 @@ def test_traversal_mounts_live_views_exactly_when_the_browser_can_run_the_model(
     entry = PRETRAINED[name]
     at = page(name, "traversal.py")
     assert not at.exception
-    if not entry.is_gaussian:
+    if not entry.has_gaussian_latent:
         return  # the page suggests other models (tested with the page)
     fits = live.live_model(entry) is not None
     assert len(components(at, "trav_live_sliders")) == fits and len(components(at, "trav_live_pad")) == fits

@@ -31,11 +31,11 @@ def png(picture: Image.Image, fmt: str = "PNG") -> bytes:
 def test_runs_for_every_pretrained_model(open_page, entry, lang):
     at = open_page(PAGE, entry.path, lang)
     assert not at.exception and not at.error
-    searched = entry.family != "vqvae"  # code search needs a Gaussian latent
+    searched = entry.has_gaussian_latent  # code search needs a Gaussian latent
     assert len(at.image) == 5 + searched  # clean | spoiled | reconstruction | (code search) | PCA | median filter
     assert at.title[0].value == ("Denoise and complete a picture" if lang == "en" else "图片去噪与补全")
     assert len(psnrs(at)) == 4 + searched
-    assert ("SSIM" in at.image[1].captions[0]) == (entry.model["image_shape"][-1] >= 11)
+    assert ("SSIM" in at.image[1].captions[0]) == (entry.model.image_shape[-1] >= 11)
 
 
 def test_repairing_raises_psnr_on_the_pretrained_digits_vae(open_page, media):

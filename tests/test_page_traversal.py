@@ -71,7 +71,7 @@ def test_page_runs_for_every_model(runs, name, lang):
     entry = entry_named(name)
     at = page(name, lang)
     assert not at.exception
-    if not entry.is_gaussian:
+    if not entry.has_gaussian_latent:
         assert at.info and not at.slider and not at.get("plotly_chart")
         return
     assert sorted(s.key for s in at.slider if s.key.startswith("z")) == sorted(f"z{d}" for d in range(entry.latent_dim))

@@ -15,9 +15,9 @@ from ui.catalog import ASSETS_DIR
 from vae import restore as R
 from vae.checkpoint import load_model
 from vae.config import TrainConfig
+from vae.data import load_split
 from vae.models import build_model
 from vae.runs import read_run
-from vae.train import load_split
 from vae.upload import MAX_PIXELS, BadUpload, image_from_bytes, read_upload
 
 GRAY = torch.full((4, 1, 16, 16), 0.5)

@@ -3,7 +3,6 @@ scores computed in cached pieces so a progress bar can follow the first computat
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui.catalog import ModelEntry, cached_model, data_for, list_models
+from ui.catalog import ModelEntry, cached_model, data_for, list_models, openable
 from ui.i18n import t
 from vae.anomaly import ScoreSettings, decoder_passes, pca_scores, score_images
 from vae.anomaly_sets import AnomalyTask, PictureSet, find_background, needed_rows, other_set
@@ -36,25 +35,25 @@ def cached_other_set(name: str, root: str | None, image_shape: tuple) -> Picture
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=60)
-def background_path(path: str, stamp: float) -> str | None:
+def background_path(entry: ModelEntry) -> str | None:
     """The run the likelihood ratio compares against: a pixel-noise run on the same pictures among the
     models the app offers (rechecked each minute, so a background trained meanwhile appears)."""
-    found = find_background(path, [m.path for m in list_models()])
+    found = find_background(entry.path, [m.path for m in openable(list_models())])
     return None if found is None else str(found)
 
 
 def background_for(entry: ModelEntry):
     """(background model, its folder) or (None, None)."""
-    path = background_path(entry.path, entry.stamp)
+    path = background_path(entry)
     if path is None:
         return None, None
-    background = next((m for m in list_models() if m.path == path), None)
-    return (None, None) if background is None else (cached_model(background.path, background.stamp), path)
+    background = next((m for m in openable(list_models()) if m.path == path), None)
+    return (None, None) if background is None else (cached_model(background), path)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _stored_scores(path: str, stamp: float, file_stamp: float, background: str | None, settings: tuple) -> dict:
-    return load_scores(path, ScoreSettings(**dict(settings)), background)
+def _stored_scores(entry: ModelEntry, file_stamp: float, background: str | None, settings: ScoreSettings) -> dict:
+    return load_scores(entry.path, settings, background)
 
 
 def stored_scores(entry: ModelEntry, background: str | None, settings: ScoreSettings) -> dict:
@@ -62,11 +61,11 @@ def stored_scores(entry: ModelEntry, background: str | None, settings: ScoreSett
     when the file changes."""
     file = Path(entry.path) / STORE_NAME
     file_stamp = file.stat().st_mtime if file.is_file() else 0.0
-    return _stored_scores(entry.path, entry.stamp, file_stamp, background, settings_key(settings))
+    return _stored_scores(entry, file_stamp, background, settings)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def seconds_per_pass(path: str, stamp: float, _model) -> float:
+def seconds_per_pass(entry: ModelEntry, _model) -> float:
     """Measured seconds of one encoder + decoder pass per picture, for time estimates (median of 3)."""
     x = torch.rand(250, *_model.config.image_shape, device=_model.device)
     y = torch.zeros(250, dtype=torch.long, device=_model.device) if _model.num_classes else None
@@ -81,14 +80,14 @@ def seconds_per_pass(path: str, stamp: float, _model) -> float:
 
 
 def estimated_seconds(entry: ModelEntry, model, score: str, settings: ScoreSettings, classes, pictures: int) -> float:
-    return seconds_per_pass(entry.path, entry.stamp, model) * decoder_passes(model, score, settings, classes) * pictures
+    return seconds_per_pass(entry, model) * decoder_passes(model, score, settings, classes) * pictures
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _piece(path: str, stamp: float, set_key: str, rows_key: str, score: str, settings: tuple, classes: tuple,
+def _piece(entry: ModelEntry, set_key: str, rows_key: str, score: str, settings: ScoreSettings, classes: tuple,
            background: str | None, start: int, _model, _background, _images) -> np.ndarray:
     # first_index=start: the same picture gets the same draws whichever piece it is scored in.
-    return score_images(_model, _images, score, classes=classes, settings=ScoreSettings(**dict(settings)),
+    return score_images(_model, _images, score, classes=classes, settings=settings,
                         background=_background, first_index=start).numpy()
 
 
@@ -113,8 +112,8 @@ def task_scores(entry: ModelEntry, model, task: AnomalyTask, score: str, setting
         parts = []
         for start in range(0, len(rows), CHUNK):
             bar.progress(done / max(total, 1), text=t("anom_scoring", done=f"{done:,}", total=f"{total:,}"))
-            parts.append(_piece(entry.path, entry.stamp, pictures.key, rows_key, score, settings_key(settings), classes,
-                                background_dir, start, model, background, images[start:start + CHUNK]))
+            parts.append(_piece(entry, pictures.key, rows_key, score, settings, classes, background_dir, start,
+                                model, background, images[start:start + CHUNK]))
             done += len(parts[-1])
         scored[pictures.key] = (rows, torch.from_numpy(np.concatenate(parts)))
     bar.empty()
@@ -122,7 +121,7 @@ def task_scores(entry: ModelEntry, model, task: AnomalyTask, score: str, setting
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def baseline_scores(path: str, stamp: float, task_key: str, rows_key: str, components: int, _train: torch.Tensor,
+def baseline_scores(entry: ModelEntry, task_key: str, rows_key: str, components: int, _train: torch.Tensor,
                     _images: torch.Tensor) -> np.ndarray:
     """PCA-reconstruction scores of a task's pictures, PCA fitted on the model's training split."""
     return pca_scores(_train, _images, components).numpy()
@@ -132,7 +131,3 @@ def rows_digest(rows: torch.Tensor) -> str:
     """A cache key for a choice of rows (10,000 rows hash in microseconds)."""
     return hashlib.sha256(rows.numpy().tobytes()).hexdigest()[:16]
 
-
-def settings_key(settings: ScoreSettings) -> tuple:
-    """Hashable (name, value) pairs of the score settings, for caches; ScoreSettings(**dict(key)) rebuilds them."""
-    return tuple(sorted(dataclasses.asdict(settings).items()))

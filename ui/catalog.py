@@ -11,10 +11,9 @@ import torch
 
 from ui.i18n import t
 from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, load_model
-from vae.config import TrainConfig
-from vae.data import ImageData
+from vae.config import FamilyTraits, ModelConfig, TrainConfig
+from vae.data import ImageData, load_split, split_config
 from vae.runs import default_runs_dir, list_runs, read_metrics, read_run
-from vae.train import load_split
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = ROOT / "assets"
@@ -27,53 +26,63 @@ def runs_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class ModelEntry:
+class ModelEntry(FamilyTraits):
+    """One model the app offers. Frozen and hashable (its configs are frozen dataclasses of scalars and
+    tuples), so cached functions take the entry itself: a retrained run has a new stamp, hence a new key."""
+
     path: str  # run directory
     name: str
     pretrained: bool
-    model: dict  # ModelConfig fields
-    train: dict  # TrainConfig fields
+    model: ModelConfig
+    train: TrainConfig
     class_names: tuple[str, ...]
     factor_names: tuple[str, ...]
     test_loss: float | None
     stamp: float  # checkpoint mtime: a retrained run reloads
     problem: str | None = None  # why this run cannot be opened (one line); None when it can
 
+    # What the model is (has_gaussian_latent, is_conditional, ...: vae.config.FamilyTraits), from its config.
     @property
     def family(self) -> str:
-        return self.model["family"]
+        return self.model.family
 
     @property
-    def dataset(self) -> str:
-        return self.train["dataset"]
+    def beta(self) -> float:
+        return self.model.beta
 
     @property
     def latent_dim(self) -> int:
-        return int(self.model["latent_dim"])
+        return self.model.latent_dim
 
     @property
-    def is_gaussian(self) -> bool:
-        return self.family != "vqvae"
+    def dataset(self) -> str:
+        return self.train.dataset
 
     @property
     def num_classes(self) -> int:
-        return int(self.model.get("num_classes", 0)) if self.family == "cvae" else 0
+        """The classes the decoder is told (0 unless conditional)."""
+        return self.model.num_classes if self.is_conditional else 0
 
 
 def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
-    """The picker's entry for a finished run with a checkpoint; a damaged run becomes an entry that says why."""
+    """The picker's entry for a finished run with a checkpoint; a damaged run becomes an entry that says why
+    (holding default configs, which nothing reads: `openable` leaves it out of every other list)."""
     checkpoint = run_dir / CHECKPOINT_NAME
     run = read_run(run_dir)
     if run is None or not checkpoint.is_file() or (not pretrained and run.state != "finished" and not run.problem):
         return None
     if run.problem or run.model is None:
-        return ModelEntry(str(run_dir), run_dir.name, pretrained, {"family": "vae", "latent_dim": 0},
-                          {"dataset": "?"}, (), (), None, 0.0, run.problem or "config.json is incomplete")
+        return ModelEntry(str(run_dir), run_dir.name, pretrained, ModelConfig(), TrainConfig(), (), (), None, 0.0,
+                          run.problem or "config.json is incomplete")
     epochs = read_metrics(run_dir, "epoch")
     loss = epochs[-1].get("test_loss") if epochs else None
-    return ModelEntry(str(run_dir), run_dir.name, pretrained, run.model.to_dict(), run.train.to_dict(),
-                      run.class_names, run.factor_names, loss if isinstance(loss, (int, float)) else None,
-                      checkpoint.stat().st_mtime)
+    return ModelEntry(str(run_dir), run_dir.name, pretrained, run.model, run.train, run.class_names,
+                      run.factor_names, loss if isinstance(loss, (int, float)) else None, checkpoint.stat().st_mtime)
+
+
+def openable(models: list[ModelEntry]) -> list[ModelEntry]:
+    """The entries a page may offer or compare against: every one but the damaged."""
+    return [m for m in models if not m.problem]
 
 
 def list_models() -> list[ModelEntry]:
@@ -86,38 +95,28 @@ def list_models() -> list[ModelEntry]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def cached_model(path: str, stamp: float) -> torch.nn.Module:
+def cached_model(entry: ModelEntry) -> torch.nn.Module:
     """The model of a run, loaded once per checkpoint version and shared; never mutate it."""
-    return load_model(path)
+    return load_model(entry.path)
 
 
 def model_for(entry: ModelEntry) -> torch.nn.Module:
     """The entry's model; a checkpoint that cannot be loaded stops the page with one line that says why."""
     try:
-        return cached_model(entry.path, entry.stamp)
+        return cached_model(entry)
     except CheckpointError as error:
         st.error(t("model_damaged", name=entry.name, why=str(error)))
         st.stop()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _cached_split(train: tuple, split: str) -> ImageData:
-    return load_split(TrainConfig.from_dict(dict(train)), split)
-
-
-def data_settings(entry: ModelEntry, split: str = "test") -> tuple:
-    """The TrainConfig fields that decide which pictures a split of the model's data holds, as a hashable
-    key (sorted (name, value) pairs) for caches; `TrainConfig.from_dict(dict(key))` rebuilds them."""
-    keep = ("dataset", "data_root", "image_size", "channels", "seed", "limit", "exclude_classes")
-    train = {k: entry.train.get(k) for k in keep}
-    train["exclude_classes"] = tuple(train["exclude_classes"] or ())
-    if split != "train":
-        train["limit"] = None
-    return tuple(sorted(train.items()))
+def _cached_split(config: TrainConfig, split: str) -> ImageData:
+    return load_split(config, split)
 
 
 def data_for(entry: ModelEntry, split: str = "test") -> ImageData:
-    """The split of the model's own dataset, at its size and channels (shared; never mutate).
+    """The split of the model's own dataset, at its size and channels (shared; never mutate). Keyed by the
+    settings that decide the split's pictures (vae.data.split_config), so models on the same data share it.
 
     Raises DatasetUnavailable when the data is not on this machine."""
-    return _cached_split(data_settings(entry, split), split)
+    return _cached_split(split_config(entry.train, split), split)

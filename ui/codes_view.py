@@ -11,7 +11,7 @@ import torch
 from plotly.colors import qualitative
 from PIL import Image, ImageDraw, ImageFont
 
-from ui.catalog import ModelEntry
+from ui.catalog import ModelEntry, openable
 from ui.images import grid_pil, png_bytes, to_pil
 from vae.codes import cell_area, code_grids, codebook_usage, decode_grids, decoder_reach, swap_code
 from vae.prior import PRIOR_NAME, load_prior, read_prior_metrics, sample_images
@@ -37,9 +37,8 @@ def ink(colour: str) -> str:
 def same_data_vae(entry: ModelEntry, models: list[ModelEntry]) -> ModelEntry | None:
     """A plain Gaussian VAE (β = 1, no capacity, no held-out classes) on the same dataset: pretrained first,
     and one with more than two latent dimensions before a 2-D one."""
-    fits = [m for m in models if m.dataset == entry.dataset and m.family == "vae"
-            and float(m.model.get("beta", 1)) == 1 and float(m.model.get("capacity_max", 0)) == 0
-            and not m.train.get("exclude_classes")]
+    fits = [m for m in openable(models) if m.dataset == entry.dataset and m.is_plain_vae
+            and m.model.beta == 1 and m.model.capacity_max == 0 and not m.train.exclude_classes]
     fits.sort(key=lambda m: (not m.pretrained, m.latent_dim <= 2, m.name))
     return fits[0] if fits else None
 
@@ -53,31 +52,31 @@ def prior_stamp(entry: ModelEntry) -> float:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def cached_prior(path: str, stamp: float, prior_mtime: float, _model):
+def cached_prior(entry: ModelEntry, prior_mtime: float, _model):
     """The run's prior (or None); a prior for other codes raises PriorError (not cached)."""
-    return load_prior(path, _model) if prior_mtime else None
+    return load_prior(entry.path, _model) if prior_mtime else None
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def prior_metrics(path: str, prior_mtime: float) -> dict | None:
-    return read_prior_metrics(path) if prior_mtime else None
+def prior_metrics(entry: ModelEntry, prior_mtime: float) -> dict | None:
+    return read_prior_metrics(entry.path) if prior_mtime else None
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def test_grids(path: str, stamp: float, _model, _data) -> np.ndarray:
+def test_grids(entry: ModelEntry, _model, _data) -> np.ndarray:
     """Code grids of the whole test split (N, h, w)."""
     return code_grids(_model, _data.images).numpy()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def usage_of(path: str, stamp: float, codebook_size: int, _grids: np.ndarray) -> dict:
-    usage = codebook_usage(torch.from_numpy(_grids), codebook_size)
+def usage_of(entry: ModelEntry, _grids: np.ndarray) -> dict:
+    usage = codebook_usage(torch.from_numpy(_grids), entry.model.codebook_size)
     return {"frequencies": usage.frequencies.numpy(), "counts": usage.counts.numpy(),
             "perplexity": usage.perplexity, "dead": list(usage.dead), "used": usage.used}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def edit_pngs(path: str, stamp: float, index: int, cell: tuple[int, int], code: int, _model, _data,
+def edit_pngs(entry: ModelEntry, index: int, cell: tuple[int, int], code: int, _model, _data,
               _grid: np.ndarray) -> dict[str, bytes]:
     """The test picture, its reconstruction, the decode with one cell's code changed and the difference."""
     indices = torch.from_numpy(_grid)[None]  # (1, h, w)
@@ -89,7 +88,7 @@ def edit_pngs(path: str, stamp: float, index: int, cell: tuple[int, int], code: 
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def code_strip_png(path: str, stamp: float, mode: str, index: int, cell: tuple[int, int], _model,
+def code_strip_png(entry: ModelEntry, mode: str, index: int, cell: tuple[int, int], _model,
                    _grid: np.ndarray) -> bytes:
     """Every code k decoded: pasted into the cell of test picture index's grid ("cell") or filling a grid ("fill")."""
     k = _model.config.codebook_size
@@ -103,7 +102,7 @@ def code_strip_png(path: str, stamp: float, mode: str, index: int, cell: tuple[i
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def generation_pngs(path: str, stamp: float, prior_mtime: float, temperature: float, seed: int,
+def generation_pngs(entry: ModelEntry, prior_mtime: float, temperature: float, seed: int,
                     _model, _prior) -> dict[str, bytes]:
     """16 samples from the learned prior (when there is one) and 16 from the unigram prior."""
     generator = torch.Generator().manual_seed(seed)
@@ -115,7 +114,7 @@ def generation_pngs(path: str, stamp: float, prior_mtime: float, temperature: fl
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def vae_samples_png(path: str, stamp: float, temperature: float, seed: int, _model) -> bytes:
+def vae_samples_png(entry: ModelEntry, temperature: float, seed: int, _model) -> bytes:
     generator = torch.Generator().manual_seed(seed)
     return samples_png(_model.sample(SAMPLES, temperature=temperature, generator=generator).cpu())
 

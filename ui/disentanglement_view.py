@@ -14,7 +14,7 @@ import streamlit as st
 import torch
 from plotly.subplots import make_subplots
 
-from ui.catalog import ModelEntry, model_for, runs_dir
+from ui.catalog import ModelEntry, model_for, openable, runs_dir
 from ui.i18n import t
 from ui.images import gif_bytes, png_bytes, to_pil
 from ui.traversal_view import MIN_FACTOR_SHARE, describe_dims, factor_label, mosaic
@@ -29,14 +29,14 @@ OTHER_SYMBOLS = ("diamond", "square", "triangle-up", "star", "cross", "x") * 4  
 
 def scorable(entry: ModelEntry) -> bool:
     """A Gaussian-latent model of a dataset whose factors the library can render."""
-    return entry.is_gaussian and entry.dataset in GROUND_TRUTH
+    return entry.has_gaussian_latent and entry.dataset in GROUND_TRUTH
 
 
 def ladder(models: list[ModelEntry], chosen: ModelEntry | None) -> list[ModelEntry]:
     """The pretrained shapes models by β (β-TCVAE, whose β weighs only the total correlation, last),
     then the sidebar's model when it is a shapes run of the user's own."""
-    rungs = sorted((m for m in models if m.pretrained and scorable(m)),
-                   key=lambda m: (m.family == "tcvae", float(m.model.get("beta", 1.0)), m.name))
+    rungs = sorted((m for m in openable(models) if m.pretrained and scorable(m)),
+                   key=lambda m: (m.is_tcvae, m.model.beta, m.name))
     if chosen is not None and not chosen.pretrained and scorable(chosen):
         rungs.append(chosen)
     return rungs
@@ -44,10 +44,10 @@ def ladder(models: list[ModelEntry], chosen: ModelEntry | None) -> list[ModelEnt
 
 def short_label(entry: ModelEntry) -> str:
     """ "β = 4" / "β-TCVAE (β = 6)" / "my-run (β = 2)": the model's place on the ladder."""
-    beta = f"{float(entry.model.get('beta', 1.0)):g}"
+    beta = f"{entry.model.beta:g}"
     if not entry.pretrained:
         return t("dis_label_run", name=entry.name, beta=beta)
-    if entry.family == "tcvae":
+    if entry.is_tcvae:
         return t("dis_label_tcvae", beta=beta)
     return t("dis_label_beta", beta=beta)
 
@@ -58,20 +58,20 @@ def _scores_stamp(entry: ModelEntry) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _stored(path: str, stamp: float, scores_stamp: float, latent_dim: int, factors: int) -> dict | None:
-    return read_scores(path, latent_dim, factors)
+def _stored(entry: ModelEntry, scores_stamp: float) -> dict | None:
+    return read_scores(entry.path, entry.latent_dim, len(entry.factor_names))
 
 
 @st.cache_resource(show_spinner=False)
 def _computed() -> dict:
-    """Scores computed in this server, by (run path, checkpoint stamp), shared by every session."""
+    """Scores computed in this server, by model entry (a retrained run is a new one), shared by every session."""
     return {}
 
 
 def scores_for(entry: ModelEntry) -> dict | None:
     """The run's scores: its disentanglement.json (when valid and for this checkpoint), or computed here."""
-    stored = _stored(entry.path, entry.stamp, _scores_stamp(entry), entry.latent_dim, len(entry.factor_names))
-    return stored if stored is not None else _computed().get((entry.path, entry.stamp))
+    stored = _stored(entry, _scores_stamp(entry))
+    return stored if stored is not None else _computed().get(entry)
 
 
 def compute_scores(entry: ModelEntry) -> dict:
@@ -83,7 +83,7 @@ def compute_scores(entry: ModelEntry) -> dict:
         bar.progress(min(max(fraction, 0.0), 1.0), text=t("dis_computing_stage", stage=t(f"dis_stage_{stage}")))
 
     report = score_run(entry.path, points=disentanglement.POINTS, progress=progress)
-    _computed()[(entry.path, entry.stamp)] = report
+    _computed()[entry] = report
     if Path(entry.path).resolve().is_relative_to(runs_dir().resolve()):
         write_scores(entry.path, report)
     bar.empty()
@@ -134,11 +134,10 @@ def _strip(frames: torch.Tensor) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def sweeps(path: str, stamp: float, _entry: ModelEntry, dims: tuple[int, ...], span: float, steps: int,
-           still: bool) -> list[bytes]:
+def sweeps(entry: ModelEntry, dims: tuple[int, ...], span: float, steps: int, still: bool) -> list[bytes]:
     """One picture per dim of its sweep: a looping GIF, or (still) one PNG row of enlarged cells."""
     encode = _strip if still else _gif
-    return [encode(frames) for frames in _traversal(_entry, dims, span, steps)]
+    return [encode(frames) for frames in _traversal(entry, dims, span, steps)]
 
 
 def metric_name(key: str) -> str:
@@ -151,9 +150,9 @@ def beta_figure(rungs: list[Rung], metrics: list[str]) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, subplot_titles=(t("dis_plot_metrics"), t("dis_plot_recon")),
                         horizontal_spacing=0.1)
     scored = [r for r in rungs if r.scores is not None]
-    ladder_rungs = [r for r in scored if r.entry.pretrained and r.entry.family == "vae"]
+    ladder_rungs = [r for r in scored if r.entry.pretrained and r.entry.is_plain_vae]
     others = [r for r in scored if r not in ladder_rungs]
-    beta = lambda r: float(r.entry.model.get("beta", 1.0))  # noqa: E731
+    beta = lambda r: r.entry.model.beta  # noqa: E731
     colours = [f"hsl({int(360 * i / max(len(metrics), 1))}, 65%, 45%)" for i in range(len(metrics))]
     for key, colour in zip(metrics, colours):
         fig.add_trace(go.Scatter(x=[beta(r) for r in ladder_rungs], y=[r.scores[key] for r in ladder_rungs],

@@ -48,13 +48,6 @@ def arithmetic_strip(model, z: torch.Tensor, source_mean: torch.Tensor, target_m
     return decode_path(model, arithmetic_path(z, source_mean, target_mean, steps))
 
 
-def class_members(labels: np.ndarray | torch.Tensor | None, k: int | None, n: int) -> np.ndarray:
-    """Test indices of class k in order (all indices when unlabelled)."""
-    if labels is None or k is None:
-        return np.arange(n)
-    return np.flatnonzero(np.asarray(labels) == k)
-
-
 def random_pair(labels: np.ndarray | torch.Tensor | None, n: int, seed: int) -> tuple[int, int]:
     """Two different test indices drawn from the seed; of two different classes when labelled."""
     rng = np.random.default_rng(int(seed))

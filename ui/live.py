@@ -49,9 +49,9 @@ class LiveModel:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _live_model(path: str, stamp: float, _entry: ModelEntry) -> LiveModel | None:
+def _live_model(entry: ModelEntry) -> LiveModel | None:
     try:
-        export = export_decoder(model_for(_entry))
+        export = export_decoder(model_for(entry))
     except UnsupportedDecoder:
         return None
     if export.nbytes > MAX_BYTES:
@@ -62,9 +62,9 @@ def _live_model(path: str, stamp: float, _entry: ModelEntry) -> LiveModel | None
 def live_model(entry: ModelEntry) -> LiveModel | None:
     """The model's decoder for the browser, or None: a VQ-VAE (its live code would need the codebook),
     a layer the browser does not run, or weights over MAX_BYTES."""
-    if not entry.is_gaussian:
+    if not entry.has_gaussian_latent:
         return None
-    return _live_model(entry.path, entry.stamp, entry)
+    return _live_model(entry)
 
 
 def load(live: LiveModel, key: str) -> None:

@@ -16,6 +16,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 from threadpoolctl import threadpool_limits
 
+from ui.catalog import ModelEntry
 from vae.grids import image_grid
 from vae.latent import encode_dataset, project_2d
 
@@ -37,8 +38,8 @@ class Codes:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def encoded_test_set(_model, _data, path: str, stamp: float) -> Codes:
-    """The first MAX_POINTS test images encoded once per checkpoint version (keyed by path and stamp)."""
+def encoded_test_set(entry: ModelEntry, _model, _data) -> Codes:
+    """The first MAX_POINTS test images encoded once per checkpoint version (keyed by the entry)."""
     encoded = encode_dataset(_model, _data, limit=MAX_POINTS)
     as_np = lambda t: None if t is None else t.numpy()  # noqa: E731
     return Codes(encoded.mu.numpy(), as_np(encoded.logvar), as_np(encoded.labels), as_np(encoded.factors))
@@ -56,7 +57,7 @@ def idle_cores() -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def projection(_codes: np.ndarray, path: str, stamp: float, method: str, n: int) -> np.ndarray:
+def projection(entry: ModelEntry, _codes: np.ndarray, method: str, n: int) -> np.ndarray:
     """PCA or t-SNE of the first n codes, computed once per (checkpoint, method, n) -> (n, 2)."""
     with threadpool_limits(limits=idle_cores(), user_api="openmp"):
         return project_2d(_codes[:n], method)

@@ -45,7 +45,7 @@ def _line(fig, events, key, name, row, **style):
 
 def loss_figure(facts: RunFacts) -> go.Figure:
     """Training losses per step, test loss per epoch, the KL (or VQ) terms, and the weight schedule beneath."""
-    vq = facts.family == "vqvae"
+    vq = facts.is_vector_quantized
     titles = [t("run_chart_loss"), t("run_chart_vq" if vq else "run_chart_kl"),
               t("run_chart_codes" if vq else "run_chart_schedule")]
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.5, 0.28, 0.22],

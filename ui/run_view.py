@@ -14,10 +14,11 @@ import streamlit as st
 from ui.catalog import runs_dir
 from ui.i18n import language, t
 from ui.run_charts import epoch_number, kl_heatmap, loss_figure, picture, strip_epochs
-from ui.sidebar import FAMILY_KEYS
+from ui.sidebar import family_label
 from vae import launch
 from vae.atomic import read_json, read_jsonl
 from vae.checkpoint import CHECKPOINT_NAME
+from vae.config import FamilyTraits
 from vae.runs import (METRICS_NAME, RECONS_DIR, SAMPLES_DIR, STATUS_NAME, checked_status, epoch_images,
                       has_checkpoint, read_run)
 
@@ -30,7 +31,7 @@ COMPARE_METRICS = ("test_loss", "loss", "recon", "kl", "test_recon", "test_kl")
 
 
 @dataclass(frozen=True)
-class RunFacts:
+class RunFacts(FamilyTraits):  # family and beta from config.json: a run not started yet has no full config
     path: Path
     state: launch.RunState
     config: dict  # config.json (checked; {} while the trainer starts or when it is damaged)
@@ -162,12 +163,6 @@ def duration_text(seconds: float | None) -> str:
     return t("run_dur_h", h=s // 3600, m=s % 3600 // 60)
 
 
-def family_text(family: str, beta: float) -> str:
-    if family == "vae" and beta != 1:
-        return t("family_beta_vae")
-    return t(FAMILY_KEYS.get(family, "family_vae"))
-
-
 def state_text(state: str) -> str:
     return f"{STATE_ICONS.get(state, '❔')} {t('run_state_' + state if state in STATE_ICONS else 'run_state_unknown')}"
 
@@ -178,13 +173,13 @@ def table_row(facts: RunFacts, now: float | None = None) -> dict:
     last = facts.epochs[-1] if facts.epochs else {}
     started = facts.status.get("started") or facts.launched.get("started")
     end = now if facts.state.live else facts.status.get("updated")
-    if facts.family == "vqvae":
+    if facts.is_vector_quantized:
         units = f"{last['usage']:.0%} {t('runs_codes')}" if "usage" in last else "–"
     else:
         n = active_dims(last.get("kl_per_dim"))
         units = f"{n} / {len(last['kl_per_dim'])}" if n is not None else "–"
     return {
-        "runs_col_name": facts.name, "runs_col_family": family_text(facts.family, facts.beta),
+        "runs_col_name": facts.name, "runs_col_family": family_label(facts),
         "runs_col_dataset": facts.dataset, "runs_col_beta": facts.beta,
         "runs_col_status": t("run_damaged_short", why=facts.problem) if facts.problem else state_text(facts.state.state),
         "runs_col_epochs": f"{int(facts.status.get('epoch', last.get('epoch', 0)))} / {facts.total_epochs}",
@@ -234,7 +229,7 @@ def _visuals(path: str) -> None:
 def _header(facts: RunFacts) -> None:
     st.subheader(f"{STATE_ICONS.get(facts.state.state, '❔')} {facts.name}")
     latent = facts.setting("model", "latent_dim", "?")
-    st.caption(t("run_facts", family=family_text(facts.family, facts.beta), dataset=facts.dataset,
+    st.caption(t("run_facts", family=family_label(facts), dataset=facts.dataset,
                  beta=f"{facts.beta:g}", latent=latent, state=state_text(facts.state.state)))
     p = progress_of(facts)
     if facts.state.state == "starting" or (facts.state.live and not facts.steps):
@@ -264,7 +259,7 @@ def _headline(facts: RunFacts) -> None:
                    delta_color="inverse", help=t("run_metric_test_loss_help"))
     cols[1].metric(t("run_metric_recon"), f"{last.get('test_recon', float('nan')):.2f}", delta("test_recon"),
                    delta_color="inverse")
-    if facts.family == "vqvae":
+    if facts.is_vector_quantized:
         cols[2].metric(t("run_metric_perplexity"), f"{last.get('perplexity', float('nan')):.1f}")
         cols[3].metric(t("run_metric_codes"), f"{last.get('usage', 0):.0%}")
     else:
@@ -369,7 +364,8 @@ def _pictures(facts: RunFacts) -> None:
     with left:
         st.markdown(f"**{t('run_samples', epoch=epoch_number(samples[-1]))}**")
         st.image(picture(samples[-1]), width="stretch")
-        caption = {"cvae": "run_samples_cvae", "vqvae": "run_samples_vq"}.get(facts.family, "run_samples_help")
+        caption = ("run_samples_cvae" if facts.is_conditional else "run_samples_vq" if facts.is_vector_quantized
+                   else "run_samples_help")
         st.caption(t(caption))
     if recons:
         with right:

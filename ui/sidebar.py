@@ -5,17 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import lesson, present, url_state
-from ui.share import copy_link_button
-from ui.catalog import ModelEntry, list_models
+from ui.catalog import ModelEntry, list_models, openable
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from ui.share import copy_link_button
 
 FAMILY_KEYS = {"vae": "family_vae", "tcvae": "family_tcvae", "cvae": "family_cvae", "vqvae": "family_vqvae"}
 
 
-def family_label(entry: ModelEntry) -> str:
-    if entry.family == "vae" and float(entry.model.get("beta", 1)) != 1:
+def family_label(model) -> str:
+    """The family's name for a model entry or a run's facts (anything with .family and .is_beta_vae)."""
+    if model.is_beta_vae:
         return t("family_beta_vae")
-    return t(FAMILY_KEYS[entry.family])
+    return t(FAMILY_KEYS.get(model.family, "family_vae"))
 
 
 def model_label(entry: ModelEntry) -> str:
@@ -29,8 +30,8 @@ def _facts(entry: ModelEntry) -> None:
     loss = f"{entry.test_loss:.1f}" if entry.test_loss is not None else "–"
     rows = [(t("fact_family"), family_label(entry)), (t("fact_dataset"), entry.dataset),
             (t("fact_latent"), str(entry.latent_dim))]
-    if entry.is_gaussian:  # a VQ-VAE has no KL term for β to weigh
-        rows.append((t("fact_beta"), f"{float(entry.model.get('beta', 1)):g}"))
+    if entry.has_gaussian_latent:  # a VQ-VAE has no KL term for β to weigh
+        rows.append((t("fact_beta"), f"{entry.model.beta:g}"))
     rows.append((t("fact_test_loss"), loss))
     rows.append((t("fact_source"), t("pretrained") if entry.pretrained else t("your_run")))
     st.sidebar.markdown("\n".join(f"- **{name}**: {value}" for name, value in rows))
@@ -84,7 +85,7 @@ def _pick_model(models: list[ModelEntry]) -> ModelEntry:
 def suggest_models(models: list[ModelEntry], fits, reason_key: str) -> None:
     """Explain why this page does not apply to the chosen model and offer ones it works with."""
     st.info(t(reason_key))
-    good = [m for m in models if fits(m)]
+    good = [m for m in openable(models) if fits(m)]
     if not good:
         st.warning(t("no_fitting_model"))
         return

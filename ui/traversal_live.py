@@ -15,18 +15,13 @@ from ui.catalog import ModelEntry
 from ui.i18n import t
 from ui.images import to_pil
 from ui.map_view import palette as map_palette
+from ui.state import keep_valid
 from ui.traversal_view import Dims
 
 SPAN = 3.0  # sliders reach this far either side of the start point: ±3 prior standard deviations
 SLIDER_STEP = 0.05
 CODE_STATE = "trav_code_rev"  # (revision, origin) of the code the sliders hold: see ui.live.bump
 PAD_POINTS = 2000  # test codes drawn as dots on the live pad
-
-
-def keep_valid(key: str, options: list, default) -> None:
-    """A remembered choice another model offered (a 10th class, a test image) falls back to default."""
-    if key in st.session_state and st.session_state[key] not in options:
-        st.session_state[key] = default
 
 
 def set_code(values: list[float]) -> None:
@@ -85,12 +80,12 @@ def pad_section(entry: ModelEntry, decoder: live.LiveModel, base: list[float], y
     st.caption(t("traversal_pad_help"))
     across_col, up_col, _ = st.columns([1, 1, 2])
     order = dims.order
-    keep_valid(f"trav_pad_x::{entry.path}", order, order[0])
-    across = across_col.selectbox(t("traversal_pad_x"), order, key=f"trav_pad_x::{entry.path}",
-                                  format_func=dims.labels.get)
+    shown = tuple(dims.labels[d] for d in order)  # another model's dimensions: both start over
+    keep_valid("trav_pad_x", order, order[0], shown)
+    across = across_col.selectbox(t("traversal_pad_x"), order, key="trav_pad_x", format_func=dims.labels.get)
     others = [d for d in order if d != across]
-    keep_valid(f"trav_pad_y::{entry.path}", others, others[0])
-    up = up_col.selectbox(t("traversal_pad_y"), others, key=f"trav_pad_y::{entry.path}", format_func=dims.labels.get)
+    keep_valid("trav_pad_y", others, others[0], shown)
+    up = up_col.selectbox(t("traversal_pad_y"), others, key="trav_pad_y", format_func=dims.labels.get)
     points = palette = None
     if dims.mu is not None:
         shown = dims.mu[:PAD_POINTS]

@@ -184,13 +184,13 @@ class Dims:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def latent_stats(path: str, stamp: float, _entry: ModelEntry) -> dict:
+def latent_stats(entry: ModelEntry) -> dict:
     """KL of each dimension (D,), where the data has factors MI shares (D, F), and the codes (N, D) and
     labels (N,) themselves (for the live pad's dots), on the first STATS_IMAGES test images."""
-    encoded = latent.encode_dataset(model_for(_entry), data_for(_entry), limit=STATS_IMAGES)
+    encoded = latent.encode_dataset(model_for(entry), data_for(entry), limit=STATS_IMAGES)
     stats = {"kl": latent.kl_per_dimension(encoded).numpy(), "share": None, "mu": encoded.mu.numpy(),
              "labels": None if encoded.labels is None else encoded.labels.numpy()}
-    if _entry.factor_names and encoded.factors is not None:
+    if entry.factor_names and encoded.factors is not None:
         mi = latent.factor_mutual_information(encoded.mu, encoded.factors)
         stats["share"] = np.clip(mi / np.maximum(latent.factor_entropy(encoded.factors), 1e-8)[None, :], 0, 1)
     return stats
@@ -204,7 +204,7 @@ def factor_label(name: str) -> str:
 
 def describe_dims(entry: ModelEntry, has_data: bool) -> Dims:
     """Order the dimensions by KL and label them (collapsed, or the factor they move most)."""
-    stats = latent_stats(entry.path, entry.stamp, entry) if has_data else None
+    stats = latent_stats(entry) if has_data else None
     if stats is None:
         order, collapsed = list(range(entry.latent_dim)), [False] * entry.latent_dim
     else:

@@ -71,7 +71,7 @@ class ScoreSettings:
 def available_scores(model) -> tuple[str, ...]:
     """The scores a model offers: all six for Gaussian-latent families; recon and complexity for VQ-VAE
     (its KL is a constant, so −ELBO and IWAE rank as recon does, and it has no (mu, logvar) to optimise)."""
-    return SCORES if model.config.is_gaussian_latent else ("recon", "complexity")
+    return SCORES if model.config.has_gaussian_latent else ("recon", "complexity")
 
 
 def decoder_passes(model, score: str, settings: ScoreSettings, classes: Sequence[int] = ()) -> float:
@@ -112,7 +112,7 @@ def _marginal(per_class: list[torch.Tensor]) -> torch.Tensor:
 def _neg_log_likelihood(model, x: torch.Tensor, bound: str, classes: Sequence[int],
                         settings: ScoreSettings) -> torch.Tensor:
     """One batch (B, C, H, W) -> (B,) nats: the −ELBO, IWAE or recon bound on −log p(x)."""
-    if bound == "recon" or not model.config.is_gaussian_latent:
+    if bound == "recon" or not model.config.has_gaussian_latent:
         def one(y):
             code, _ = model.encode(x, y)
             return model.nll(model.decode_params(code, y), x)
@@ -147,7 +147,7 @@ def _batch_scores(model, x: torch.Tensor, score: str, classes: Sequence[int], se
     with torch.random.fork_rng(devices=devices):  # restored after: the background then draws the same ε
         neg_log_px = _neg_log_likelihood(model, x, "neg_elbo", classes, settings)
     if score == "complexity":
-        if not model.config.is_gaussian_latent:
+        if not model.config.has_gaussian_latent:
             neg_log_px = neg_log_px + _vq_kl(model)
         return neg_log_px + _code_offset(model) - png_code_length(x).to(x.device, neg_log_px.dtype)
     background_classes = classes if background.num_classes else ()
@@ -159,7 +159,7 @@ def check_background(model, background) -> None:
     if background is None:
         raise AnomalyError("the likelihood ratio needs a background model: train one on the same data with "
                            "`python -m vae train ... --pixel-noise 0.2`")
-    if not background.config.is_gaussian_latent:
+    if not background.config.has_gaussian_latent:
         raise AnomalyError("a background model needs a Gaussian latent (not a VQ-VAE)")
     if tuple(background.config.image_shape) != tuple(model.config.image_shape):
         raise AnomalyError(f"the background model reads {tuple(background.config.image_shape)} pictures, the "

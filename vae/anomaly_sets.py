@@ -17,9 +17,8 @@ import torch
 
 from vae.anomaly import score_images
 from vae.config import ConfigError, ModelConfig, TrainConfig
-from vae.data import DATASET_NAMES, load_dataset
+from vae.data import DATASET_NAMES, load_dataset, load_split
 from vae.runs import read_run
-from vae.train import load_split
 
 TEST_SET = "test"  # the key of the model's own test split
 HELD_OUT = "held_out"  # the task: held-out classes of the model's own test split
@@ -204,7 +203,7 @@ def is_background_for(config: dict, candidate: dict) -> bool:
         same = _data_key(config) == _data_key(candidate)
     except (ConfigError, KeyError, TypeError, ValueError, AttributeError):
         return False
-    return train.pixel_noise > 0 and model.is_gaussian_latent and same
+    return train.pixel_noise > 0 and model.has_gaussian_latent and same
 
 
 def find_background(run_dir: str | Path, candidates: Iterable[str | Path] | None = None) -> Path | None:

@@ -156,7 +156,7 @@ def _command_eval(args) -> int:
     from vae.checkpoint import load_model
     from vae.devices import resolve_device
     from vae.evaluate import evaluate
-    from vae.train import load_split
+    from vae.data import load_split
 
     run = _readable_run(args.run_dir)
     train_config = run.train
@@ -218,7 +218,7 @@ def _command_sample(args) -> int:
                           if model.num_classes else "this model is not conditional: leave --label out"))
     generator = torch.Generator().manual_seed(args.seed)
     prior = None
-    if model.config.family == "vqvae":
+    if model.config.is_vector_quantized:
         from vae.prior import load_prior, sample_images
 
         prior = load_prior(args.run_dir, model)  # the run's learned prior over code grids, if it has one
@@ -240,10 +240,10 @@ def _command_prior(args) -> int:
     from vae.checkpoint import load_model
     from vae.devices import resolve_device
     from vae.prior import PriorConfig, fit_prior, save_prior
-    from vae.train import load_split
+    from vae.data import load_split
 
     run = _readable_run(args.run_dir)
-    if run.model.family != "vqvae":
+    if not run.model.is_vector_quantized:
         raise ConfigError(f"{args.run_dir} is a {run.model.family} run: a code prior needs a "
                           "VQ-VAE (train one with --family vqvae)")
     # checked before any data is read

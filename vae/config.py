@@ -19,6 +19,8 @@ from typing import Any, Callable
 
 FAMILIES = ("vae", "tcvae", "cvae", "vqvae")
 GAUSSIAN_FAMILIES = ("vae", "tcvae", "cvae")  # a N(0, I) prior over a vector z
+CONDITIONAL_FAMILIES = ("cvae",)  # encoder and decoder are told the class
+QUANTIZED_FAMILIES = ("vqvae",)  # z is a grid of codebook rows
 ARCHS = ("mlp", "conv")
 LIKELIHOODS = ("bernoulli", "gaussian")
 WARMUPS = ("none", "linear", "cyclical")
@@ -63,8 +65,46 @@ def derived(default: Any, help: str) -> Any:
     return field(default=default, metadata=dict(help=help, setting=False))
 
 
+class FamilyTraits:
+    """What a model is, asked of its `family` (and `beta`): the questions pages and tools ask instead of
+    comparing family names. ModelConfig has them, and so does anything that knows a run's family."""
+
+    family: str
+    beta: float
+
+    @property
+    def has_gaussian_latent(self) -> bool:
+        """True for the families with a N(0, I) prior over a vector z (not VQ-VAE)."""
+        return self.family in GAUSSIAN_FAMILIES
+
+    @property
+    def is_conditional(self) -> bool:
+        """True when encoder and decoder take a class label."""
+        return self.family in CONDITIONAL_FAMILIES
+
+    @property
+    def is_vector_quantized(self) -> bool:
+        """True when z is a grid of codebook rows (VQ-VAE)."""
+        return self.family in QUANTIZED_FAMILIES
+
+    @property
+    def is_plain_vae(self) -> bool:
+        """The (β-)VAE objective: the whole KL weighted by β, no class given."""
+        return self.family == "vae"
+
+    @property
+    def is_beta_vae(self) -> bool:
+        """A plain VAE whose KL weight is not 1: named β-VAE (Higgins et al. 2017)."""
+        return self.is_plain_vae and self.beta != 1
+
+    @property
+    def is_tcvae(self) -> bool:
+        """β-TCVAE: β weighs the total correlation, not the whole KL (Chen et al. 2018)."""
+        return self.family == "tcvae"
+
+
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(FamilyTraits):
     family: str = setting("vae", "model family: vae (β-VAE through --beta), tcvae, cvae or vqvae",
                           group="model", choices=FAMILIES, name="model")
     arch: str = setting("mlp", "mlp: fully connected; conv: stride-2 conv stages", group="model", choices=ARCHS,
@@ -113,16 +153,6 @@ class ModelConfig:
     def __post_init__(self) -> None:
         validate(self)
         _rules_model(self)
-
-    @property
-    def is_gaussian_latent(self) -> bool:
-        """True for the families with a N(0, I) prior over a vector z (not VQ-VAE)."""
-        return self.family in GAUSSIAN_FAMILIES
-
-    @property
-    def is_conditional(self) -> bool:
-        """True when encoder and decoder take a class label."""
-        return self.family == "cvae"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

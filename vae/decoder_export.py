@@ -151,7 +151,7 @@ def _walk(model) -> _Writer:
         writer.add(decoder.dense)
         writer.reshape(decoder.grid)
         writer.add(decoder.deconvs)
-    elif config.family == "vqvae" and isinstance(decoder, nn.Sequential):
+    elif config.is_vector_quantized and isinstance(decoder, nn.Sequential):
         writer = _Writer((model.latent_dim,))  # the quantized grid, flattened
         writer.reshape((config.latent_dim, *model.grid_shape))
         writer.add(decoder)

@@ -19,7 +19,7 @@ import torch
 from vae import __version__
 from vae.atomic import atomic_write_json, read_json
 from vae.checkpoint import checkpoint_digest, load_model
-from vae.config import ConfigError, TrainConfig
+from vae.config import QUANTIZED_FAMILIES, ConfigError, TrainConfig
 from vae.data import shapes
 from vae.data.transforms import convert_channels
 from vae.disentanglement import METRIC_KEYS, POINTS, FactorSpace, Progress, Represent, score
@@ -84,7 +84,7 @@ def model_representation(model, render: Callable[[torch.Tensor, int], torch.Tens
 def fit_facts(model, train_config: TrainConfig) -> dict:
     """Reconstruction error and KL (nats/image) and KL per dim on the run's test split."""
     from vae.evaluate import batched_losses
-    from vae.train import load_split
+    from vae.data import load_split
 
     data = load_split(train_config, "test")
     losses = batched_losses(model.eval(), data, model.device)
@@ -106,7 +106,7 @@ def score_run(run_dir: str | Path, points: int = POINTS, seed: int = 0, device: 
     if run is None or "model" not in run.config or "train" not in run.config:
         raise ConfigError(f"{run_dir} holds no run (no config.json): give a run directory")
     family = run.config["model"].get("family")
-    if family == "vqvae":
+    if family in QUANTIZED_FAMILIES:
         raise ConfigError(f"{run_dir} is a VQ-VAE: disentanglement scores need a Gaussian latent code "
                           "(a VAE, β-VAE or β-TCVAE)")
     train_config = TrainConfig.from_dict(run.config["train"])

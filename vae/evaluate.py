@@ -48,7 +48,7 @@ def batched_losses(model, data: ImageData, device, seed: int = 0, batch_size: in
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         for x, y in _batches(data, device, batch_size, model.num_classes > 0):
-            if model.config.is_gaussian_latent:
+            if model.config.has_gaussian_latent:
                 per_image = elbo_terms(model, x, y)
                 terms = {"loss": per_image["neg_elbo"], "recon": per_image["recon"], "kl": per_image["kl"]}
             else:
@@ -85,7 +85,7 @@ def evaluate(model, data: ImageData, k: int = 100, seed: int = 0, batch_size: in
     model.eval()
     device = model.device
     report: dict = {"images": len(data)}
-    if not model.config.is_gaussian_latent:
+    if not model.config.has_gaussian_latent:
         counts = torch.zeros(model.config.codebook_size)
         totals = batched_losses(model, data, device, seed)
         for x, _ in _batches(data, device, batch_size, False):

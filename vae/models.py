@@ -24,7 +24,7 @@ class _Base(nn.Module):
 
     @property
     def num_classes(self) -> int:
-        return self.config.num_classes if self.config.family == "cvae" else 0
+        return self.config.num_classes if self.config.is_conditional else 0
 
     def _onehot(self, y: torch.Tensor | None, batch: int) -> torch.Tensor | None:
         if self.num_classes == 0:
@@ -113,7 +113,7 @@ class VAE(_Base):
         kl = kl_per_dim.sum()
         weight = losses.kl_warmup_weight(step, cfg.warmup, cfg.warmup_steps)
         out = {"recon": recon, "kl": kl, "neg_elbo": recon + kl, "kl_per_dim": kl_per_dim}
-        if cfg.family == "tcvae":
+        if cfg.is_tcvae:
             terms = losses.total_correlation_terms(z, mu, logvar, cfg.dataset_size)
             out.update(terms)
             penalty = cfg.tc_alpha * terms["mi"] + cfg.beta * terms["tc"] + cfg.tc_gamma * terms["dwkl"]
@@ -191,4 +191,4 @@ class VQVAE(_Base):
 
 def build_model(config: ModelConfig) -> _Base:
     """A freshly initialized model for a config."""
-    return VQVAE(config) if config.family == "vqvae" else VAE(config)
+    return VQVAE(config) if config.is_vector_quantized else VAE(config)

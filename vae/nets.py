@@ -116,7 +116,7 @@ class ConvDecoder(nn.Module):
 
 def build_encoder_decoder(config, out_features: int) -> tuple[nn.Module, nn.Module]:
     """The encoder (to out_features) and decoder (from latent_dim) that config.arch names."""
-    k = config.num_classes if config.family == "cvae" else 0
+    k = config.num_classes if config.is_conditional else 0
     if config.arch == "mlp":
         return (MLPEncoder(config.image_shape, config.hidden, out_features, k),
                 MLPDecoder(config.image_shape, config.hidden, config.latent_dim, k))

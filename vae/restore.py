@@ -145,7 +145,7 @@ def search_code(model, x: torch.Tensor, known: torch.Tensor, std: float, y: torc
     ||known ⊙ (decode(z) − x)||² / (2 std²) + ||z||² / 2 (Gaussian error, standard normal prior), found by
     Adam from the encoder's mean (Bora et al. 2017 do this for compressed sensing). It skips the encoder,
     which never saw noisy or half-hidden pictures. Gaussian-latent families only. (B, C, H, W) -> same."""
-    if model.config.family == "vqvae":
+    if not model.config.has_gaussian_latent:
         raise CorruptionError("code search needs a Gaussian latent; a VQ-VAE's code is discrete")
     y = None if y is None else torch.as_tensor(y, device=model.device)
     x, weight = x.to(model.device), known.to(model.device).float()
@@ -198,7 +198,7 @@ def ssim(x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor | None:
 def baseline_components(model) -> int:
     """PCA components that match the model's code: its latent size, or for a VQ-VAE one per grid cell
     (each cell holds one discrete choice)."""
-    if model.config.family == "vqvae":
+    if model.config.is_vector_quantized:
         return int(model.grid_shape[0] * model.grid_shape[1])
     return int(model.latent_dim)
 
@@ -242,7 +242,7 @@ def fit_pca(train_images: torch.Tensor, n_components: int, max_images: int = PCA
 def training_pca(config, n_components: int) -> PCABaseline:
     """The PCA baseline of a run: fitted on the first PCA_IMAGES pictures of its training split
     (config: the run's TrainConfig). Raises DatasetUnavailable when the data is not on this machine."""
-    from vae.train import load_split
+    from vae.data import load_split
 
     limit = min(config.limit or PCA_IMAGES, PCA_IMAGES)
     return fit_pca(load_split(config.replace(limit=limit), "train").images, n_components)
@@ -282,7 +282,7 @@ def compare(model, baseline: PCABaseline, x: torch.Tensor, spec: Corruption, ite
         strips = {"completion": complete(model, shown, known, iterations, y),
                   "pca_completion": baseline.complete(shown, known, iterations)}
         restored["completion"] = strips["completion"][-1]
-    if model.config.family != "vqvae":
+    if model.config.has_gaussian_latent:
         start = restored.get("completion", shown)  # the encoder's guess for a completed picture is a better start
         found = search_code(model, start, known, error_std(spec), y)
         restored["search"] = torch.where(known, shown, found) if spec.kind == "mask" else found

@@ -29,7 +29,7 @@ from vae import __version__, distributed
 from vae.atomic import atomic_write_json, atomic_write_jsonl
 from vae.checkpoint import read_checkpoint, model_from_checkpoint, save_checkpoint
 from vae.config import ConfigError, ModelConfig, TrainConfig, default_hidden, split_settings
-from vae.data import ImageData, load_dataset
+from vae.data import ImageData, load_split
 from vae.evaluate import batched_losses
 from vae.grids import interleave_rows, save_grid
 from vae.models import build_model
@@ -55,14 +55,6 @@ class RunResult:
     step: int  # optimizer steps taken
     last_epoch: dict  # the last epoch event (test loss and friends), {} if none
     main: bool = True  # False in the data-parallel processes other than rank 0 (which know no events)
-
-
-def load_split(config: TrainConfig, split: str) -> ImageData:
-    """One split of the run's dataset with the run's size, channel and class settings."""
-    return load_dataset(config.dataset, split, root=config.data_root, image_size=config.image_size,
-                        channels=config.channels, limit=config.limit if split == "train" else None,
-                        seed=config.seed, exclude_classes=config.exclude_classes if split == "train" else (),
-                        download=config.download, train_size=config.train_size if split == "train" else None)
 
 
 def replace_pixels(x: torch.Tensor, fraction: float) -> torch.Tensor:
@@ -413,7 +405,7 @@ class _Loop:
             y = None
             if self.needs_labels:
                 y = torch.arange(self.grid_z.shape[0]) % self.model.num_classes
-            if self.model.config.is_gaussian_latent:
+            if self.model.config.has_gaussian_latent:
                 samples = self.model.decode(self.grid_z.to(self.device), y)
             else:
                 samples = self.model.sample(self.grid_z.shape[0], generator=torch.Generator().manual_seed(epoch))

@@ -11,13 +11,14 @@ import torch
 from ui.anomaly_data import (TIME_BUDGET_S, background_for, baseline_scores, cached_other_set, estimated_seconds,
                              own_test_set, rows_digest, stored_scores, task_scores)
 from ui.anomaly_view import histogram_figure, roc_figure, start_threshold
-from ui.catalog import ModelEntry, data_for, list_models, model_for
+from ui.catalog import ModelEntry, data_for
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
-from ui.sidebar import sidebar, suggest_models
+from ui.page import open_page
+from ui.sidebar import suggest_models
 from vae.anomaly import (CORRECTED_SCORES, AnomalyError, ScoreSettings, available_scores, extremes, roc,
                          threshold_metrics)
-from vae.anomaly_sets import AnomalyTask, dataset_task, held_out_classes, held_out_task, uploaded_set
+from vae.anomaly_sets import AnomalyTask, dataset_task, held_out_task, uploaded_set
 from vae.config import ConfigError
 from vae.data import DATASET_NAMES, DatasetUnavailable, list_datasets
 
@@ -30,10 +31,6 @@ GALLERY, GALLERY_COLUMNS = 10, 5
 BACKGROUND_HINT = "python -m vae train ... --pixel-noise 0.2 --run-dir runs/<name>-background"
 
 
-def held_out_of(entry: ModelEntry) -> tuple[int, ...]:
-    return held_out_classes(entry.train)
-
-
 def default_score(model, mode: str) -> str:
     """Held out: the raw −ELBO (the first thing to try); another dataset: the likelihood regret, the
     correction that held up against both simpler and busier pictures in benchmarks/anomaly_quality.py."""
@@ -44,9 +41,9 @@ def default_score(model, mode: str) -> str:
 
 def _reset_on_change(entry: ModelEntry, model, mode: str) -> None:
     """Choices that depend on the model or the mode start over when either changes."""
-    if st.session_state.get("anom_model") == (entry.path, mode):
+    if st.session_state.get("anom_model") == (entry, mode):
         return
-    st.session_state["anom_model"] = (entry.path, mode)
+    st.session_state["anom_model"] = (entry, mode)
     st.session_state["anom_score"] = default_score(model, mode)
     for key in ("anom_pca_components", "anom_threshold", "anom_subset"):
         st.session_state.pop(key, None)
@@ -82,7 +79,7 @@ def pick_anomalies(entry: ModelEntry, model) -> AnomalyTask | None:
         except DatasetUnavailable as error:
             st.warning(t("data_missing", message=error))
             return None
-    return dataset_task(test, held_out_of(entry), other)
+    return dataset_task(test, entry.train.exclude_classes, other)
 
 
 def controls(entry: ModelEntry, model, max_components: int, has_background: bool) -> tuple[str, ScoreSettings, int]:
@@ -101,11 +98,11 @@ def controls(entry: ModelEntry, model, max_components: int, has_background: bool
     components = pca_box.number_input(t("anom_pca_components"), 1, max_components,
                                       min(entry.latent_dim, max_components), key="anom_pca_components",
                                       help=t("anom_pca_help"))
-    if not model.config.is_gaussian_latent:
+    if not model.config.has_gaussian_latent:
         st.caption(t("anom_vq_note"))
     elif model.num_classes:
         st.caption(t("anom_cvae_note"))
-    if model.config.is_gaussian_latent and not has_background:
+    if model.config.has_gaussian_latent and not has_background:
         st.caption(t("anom_no_background", command=BACKGROUND_HINT))
     return score, ScoreSettings(k=int(k), regret_steps=int(steps)), int(components)
 
@@ -195,19 +192,15 @@ def scores_csv(captions: list[str], is_anomaly: np.ndarray, scores: np.ndarray, 
     return buffer.getvalue().encode()
 
 
-entry = sidebar()
-st.title(t("anom_title"))
-st.markdown(t("anom_intro"))
-if entry is None:
-    st.stop()
+opened = open_page("anom_title", "anom_intro", needs_data=False)
+entry, model = opened.entry, opened.model
 mode = st.segmented_control(t("anom_mode"), MODES, format_func=lambda m: t(f"anom_mode_{m}"), key="anom_mode",
                             default="held_out", required=True, help=t("anom_mode_help"))
-held_out = held_out_of(entry)
+held_out = entry.train.exclude_classes
 if mode == "held_out" and not held_out:
-    suggest_models(list_models(), lambda m: bool(held_out_of(m)), "anom_needs_heldout")
+    suggest_models(opened.models, lambda m: bool(m.train.exclude_classes), "anom_needs_heldout")
     st.stop()
 
-model = model_for(entry)
 _reset_on_change(entry, model, mode)
 try:
     if mode == "held_out":
@@ -252,10 +245,10 @@ stored = stored_scores(entry, background_dir, settings)
 task = choose_subset(entry, model, task, score, settings, known, stored)
 is_anomaly = task.is_anomaly.numpy()
 scores = task_scores(entry, model, task, score, settings, known, background, background_dir, stored)
-raw_score = "neg_elbo" if model.config.is_gaussian_latent else "recon"  # the likelihood before any correction
+raw_score = "neg_elbo" if model.config.has_gaussian_latent else "recon"  # the likelihood before any correction
 raw = task_scores(entry, model, task, raw_score, settings, known, stored=stored) if score in CORRECTED_SCORES else None
 rows_key = rows_digest(torch.cat([task.normal_rows, task.anomalous_rows]))
-baseline = baseline_scores(entry.path, entry.stamp, task.key, rows_key, components, train_images, task.images)
+baseline = baseline_scores(entry, task.key, rows_key, components, train_images, task.images)
 try:
     ours_roc, baseline_roc = roc(scores, is_anomaly), roc(baseline, is_anomaly)
     raw_roc = roc(raw, is_anomaly) if raw is not None else None

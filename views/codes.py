@@ -1,35 +1,17 @@
 """Discrete codes: a VQ-VAE's grid of code numbers for a picture, editing one cell, what each code
 draws, how evenly the codebook is used, and samples from a learned prior beside a Gaussian VAE's."""
 
-import random
-
 import streamlit as st
 
 from ui import codes_view as view
-from ui.catalog import ModelEntry, data_for, list_models, model_for
+from ui.catalog import ModelEntry, model_for
 from ui.i18n import t
-from ui.sidebar import sidebar, suggest_models
-from vae.data import DatasetUnavailable
+from ui.page import open_page
+from ui.pickers import pick_picture
+from ui.state import keep_valid, next_seed
 from vae.prior import PriorError
 
 CHART_CONFIG = {"displayModeBar": False}
-
-
-def _keep_in_range(key: str, count: int) -> None:
-    """A choice remembered from another model may not exist for this one: fall back to the first."""
-    if not 0 <= int(st.session_state.get(key, 0)) < count:
-        st.session_state[key] = 0
-
-
-def _random_picture(entry: ModelEntry) -> None:
-    data = data_for(entry)
-    i = random.randrange(len(data))
-    if data.labels is None:
-        st.session_state["codes_pic_index"] = i
-        return
-    labels = data.labels.tolist()
-    st.session_state["codes_pic_class"] = labels[i]
-    st.session_state["codes_pic_index"] = labels[:i].count(labels[i])
 
 
 def _cell_clicked() -> None:
@@ -39,29 +21,9 @@ def _cell_clicked() -> None:
         st.session_state["codes_row"], st.session_state["codes_col"] = cell
 
 
-def pick_picture(entry: ModelEntry, data) -> int | None:
-    """Class, index-in-class and a random button -> the test index (None when the class is empty)."""
-    names = list(entry.class_names)
-    columns = st.columns([3, 3, 2], vertical_alignment="bottom")
-    columns[2].button(t("codes_random_picture"), key="codes_random", on_click=_random_picture, args=(entry,))
-    if data.labels is None or not names:
-        _keep_in_range("codes_pic_index", len(data))
-        return int(columns[1].number_input(t("index"), 0, len(data) - 1, step=1, key="codes_pic_index"))
-    _keep_in_range("codes_pic_class", len(names))
-    label = columns[0].selectbox(t("codes_picture_class"), range(len(names)), format_func=names.__getitem__,
-                                 key="codes_pic_class")
-    members = (data.labels == label).nonzero().flatten()
-    if len(members) == 0:
-        st.warning(t("codes_no_pictures"))
-        return None
-    _keep_in_range("codes_pic_index", len(members))
-    index = int(columns[1].number_input(t("index"), 0, len(members) - 1, step=1, key="codes_pic_index"))
-    return int(members[index])
-
-
 def draw_picture(entry: ModelEntry, model, data, grid, cell: tuple[int, int], code: int, index: int) -> None:
     k, (rows, columns) = model.config.codebook_size, grid.shape
-    pngs = view.edit_pngs(entry.path, entry.stamp, index, cell, code, model, data, grid)
+    pngs = view.edit_pngs(entry, index, cell, code, model, data, grid)
     left, middle, right = st.columns(3, vertical_alignment="center")
     left.image(pngs["original"], output_format="PNG", width="stretch", caption=t("original"))
     hover = f"{t('codes_row')} %{{customdata[0]}}, {t('codes_column')} %{{customdata[1]}}: {t('codes_click_hint')}"
@@ -75,9 +37,9 @@ def draw_picture(entry: ModelEntry, model, data, grid, cell: tuple[int, int], co
 def pick_edit(model, grid) -> tuple[tuple[int, int], int]:
     """Row, column and new code for one cell, from widgets (the chart's clicks also set row and column)."""
     rows, columns = grid.shape
-    _keep_in_range("codes_row", rows)
-    _keep_in_range("codes_col", columns)
-    _keep_in_range("codes_new_code", model.config.codebook_size)
+    keep_valid("codes_row", range(rows), 0)
+    keep_valid("codes_col", range(columns), 0)
+    keep_valid("codes_new_code", range(model.config.codebook_size), 0)
     row_box, column_box, code_box = st.columns([1, 1, 4], vertical_alignment="bottom")
     row = int(row_box.number_input(t("codes_row"), 0, rows - 1, step=1, key="codes_row"))
     column = int(column_box.number_input(t("codes_column"), 0, columns - 1, step=1, key="codes_col"))
@@ -87,7 +49,7 @@ def pick_edit(model, grid) -> tuple[tuple[int, int], int]:
 
 
 def draw_edit(entry: ModelEntry, model, data, grid, cell: tuple[int, int], code: int, index: int) -> None:
-    pngs = view.edit_pngs(entry.path, entry.stamp, index, cell, code, model, data, grid)
+    pngs = view.edit_pngs(entry, index, cell, code, model, data, grid)
     current = int(grid[cell])
     st.markdown(t("codes_current_code", row=cell[0], column=cell[1], code=current))
     if code == current:
@@ -107,7 +69,7 @@ def draw_strip(entry: ModelEntry, model, grid, cell: tuple[int, int], index: int
                                 required=True, key="codes_strip_mode") or "cell"
     # A filled grid does not depend on the picture or cell: one cache entry serves them all.
     key = (index, cell) if mode == "cell" else (-1, (0, 0))
-    png = view.code_strip_png(entry.path, entry.stamp, mode, *key, model, grid)
+    png = view.code_strip_png(entry, mode, *key, model, grid)
     st.image(png, output_format="PNG", width="stretch",
              caption=t("codes_strip_caption", last=model.config.codebook_size - 1))
     st.download_button(t("download_png"), png, file_name=f"{entry.name}-codes-{mode}-{index}.png", mime="image/png",
@@ -118,7 +80,7 @@ def draw_usage(entry: ModelEntry, model, grids) -> None:
     st.header(t("codes_usage_header"))
     st.markdown(t("codes_usage_help"))
     k = model.config.codebook_size
-    usage = view.usage_of(entry.path, entry.stamp, k, grids)
+    usage = view.usage_of(entry, grids)
     numbers = st.columns(3)
     numbers[0].metric(t("codes_perplexity"), f"{usage['perplexity']:.1f}", help=t("codes_perplexity_help", k=k))
     numbers[1].metric(t("codes_used"), f"{usage['used']} / {k}")
@@ -132,15 +94,11 @@ def draw_usage(entry: ModelEntry, model, grids) -> None:
         st.markdown(t("codes_no_dead"))
 
 
-def _next_seed() -> None:
-    st.session_state["codes_seed"] = int(st.session_state.get("codes_seed", 0)) + 1
-
-
 def load_learned_prior(entry: ModelEntry, model):
     """The run's prior, or None after telling the user how to train one (or why it cannot be used)."""
     stamp = view.prior_stamp(entry)
     try:
-        prior = view.cached_prior(entry.path, entry.stamp, stamp, model)
+        prior = view.cached_prior(entry, stamp, model)
     except PriorError as error:
         st.warning(t("codes_prior_problem", message=error))
         return None, stamp
@@ -150,7 +108,7 @@ def load_learned_prior(entry: ModelEntry, model):
     return prior, stamp
 
 
-def draw_generation(entry: ModelEntry, model) -> None:
+def draw_generation(entry: ModelEntry, model, models: list[ModelEntry]) -> None:
     st.header(t("codes_gen_header"))
     st.markdown(t("codes_gen_help"))
     prior, stamp = load_learned_prior(entry, model)
@@ -159,19 +117,19 @@ def draw_generation(entry: ModelEntry, model) -> None:
     temperature = temp_box.slider(t("codes_temperature"), 0.1, 2.0, 1.0, 0.1, key="codes_temperature",
                                   help=t("codes_temperature_help"))
     seed = int(seed_box.number_input(t("seed"), 0, 2**31 - 1, step=1, key="codes_seed"))
-    button.button(t("codes_new_samples"), key="codes_new", on_click=_next_seed)
-    pngs = view.generation_pngs(entry.path, entry.stamp, stamp, temperature, seed, model, prior)
+    button.button(t("codes_new_samples"), key="codes_new", on_click=next_seed, args=("codes_seed",))
+    pngs = view.generation_pngs(entry, stamp, temperature, seed, model, prior)
     panels = st.columns(3)
     if "learned" in pngs:
         panels[0].image(pngs["learned"], output_format="PNG", width="stretch", caption=t("codes_learned_caption"))
     panels[1].image(pngs["unigram"], output_format="PNG", width="stretch", caption=t("codes_unigram_caption"))
-    vae = view.same_data_vae(entry, list_models())
+    vae = view.same_data_vae(entry, models)
     if vae is None:
         panels[2].info(t("codes_no_vae", dataset=entry.dataset))
     else:
-        png = view.vae_samples_png(vae.path, vae.stamp, temperature, seed, model_for(vae))
+        png = view.vae_samples_png(vae, temperature, seed, model_for(vae))
         panels[2].image(png, output_format="PNG", width="stretch", caption=t("codes_vae_caption", name=vae.name))
-    metrics = view.prior_metrics(entry.path, stamp) if prior is not None else None
+    metrics = view.prior_metrics(entry, stamp) if prior is not None else None
     if metrics:
         st.caption(t("codes_prior_nll", grids=metrics["held_out_grids"], nll=metrics["nll"],
                      bits=metrics["bits_per_cell"], unigram=metrics["unigram_nll"],
@@ -179,26 +137,14 @@ def draw_generation(entry: ModelEntry, model) -> None:
     st.markdown(t("codes_why_blurry"))
 
 
-entry = sidebar()
-st.title(t("codes_title"))
-st.markdown(t("codes_intro"))
-if entry is None:
-    st.stop()
-if entry.family != "vqvae":
-    suggest_models(list_models(), lambda m: m.family == "vqvae", "codes_needs_vqvae")
-    st.stop()
-
-model = model_for(entry)
-try:
-    data = data_for(entry)
-except DatasetUnavailable as error:
-    st.warning(t("data_missing", message=error))
-    data = None
+opened = open_page("codes_title", "codes_intro", fits=lambda m: m.is_vector_quantized,
+                   reason_key="codes_needs_vqvae", data_optional=True)
+entry, model, data = opened.entry, opened.model, opened.data
 if data is not None and len(data) > 0:
     st.header(t("codes_picture_header"))
     st.markdown(t("codes_picture_help"))
-    grids = view.test_grids(entry.path, entry.stamp, model, data)
-    index = pick_picture(entry, data)
+    grids = view.test_grids(entry, model, data)
+    index = pick_picture("codes_pic", entry, data, class_label=t("picture_class"))
     if index is not None:
         picture_area = st.container()  # drawn after the edit widgets, which it needs, but shown above them
         st.header(t("codes_edit_header"))
@@ -209,4 +155,4 @@ if data is not None and len(data) > 0:
         draw_edit(entry, model, data, grids[index], cell, code, index)
         draw_strip(entry, model, grids[index], cell, index)
     draw_usage(entry, model, grids)
-draw_generation(entry, model)
+draw_generation(entry, model, opened.models)

@@ -1,17 +1,16 @@
 """Conditional sampling: a CVAE is told the class, so z keeps only the style. Draw one class, decode one
 style as every class, and redraw a real test picture as every other class."""
 
-import random
-
 import streamlit as st
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from ui.catalog import ModelEntry, data_for, list_models, model_for
+from ui.catalog import ModelEntry
 from ui.i18n import t
 from ui.images import grid_pil, png_bytes
-from ui.sidebar import sidebar, suggest_models
-from vae.data import DatasetUnavailable
+from ui.page import open_page
+from ui.pickers import pick_class, pick_picture
+from ui.state import next_seed
 from vae.latent import decode_every_class, prior_codes, sample_class
 
 SAMPLES, COLUMNS = 40, 10  # the class grid: 4 rows of 10
@@ -46,20 +45,20 @@ def labelled_grid(images: torch.Tensor, names: list[str], columns: int | None = 
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def class_png(path: str, stamp: float, label: int, temperature: float, seed: int, _model) -> bytes:
+def class_png(entry: ModelEntry, label: int, temperature: float, seed: int, _model) -> bytes:
     images = sample_class(_model, label, SAMPLES, temperature, seed)  # (SAMPLES, C, H, W)
     factor = cell_factor(images.shape[-1], COLUMNS)
     return png_bytes(grid_pil(images, nrow=COLUMNS, min_side=factor * images.shape[-2]))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def style_png(path: str, stamp: float, names: tuple, temperature: float, seed: int, _model) -> bytes:
+def style_png(entry: ModelEntry, names: tuple, temperature: float, seed: int, _model) -> bytes:
     z = prior_codes(SAMPLES, _model.latent_dim, temperature, seed)[:STYLE_ROWS]  # the class grid's first codes
     return png_bytes(labelled_grid(decode_every_class(_model, z), list(names)))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def restyle_pngs(path: str, stamp: float, names: tuple, index: int, _model, _data) -> tuple[bytes, bytes]:
+def restyle_pngs(entry: ModelEntry, names: tuple, index: int, _model, _data) -> tuple[bytes, bytes]:
     """The test picture at index (enlarged like a grid cell) and its code decoded as every class."""
     x, y = _data.images[index:index + 1], _data.labels[index:index + 1]  # (1, C, H, W), (1,)
     with torch.no_grad():
@@ -68,37 +67,18 @@ def restyle_pngs(path: str, stamp: float, names: tuple, index: int, _model, _dat
     return png_bytes(original), png_bytes(labelled_grid(decode_every_class(_model, mu), list(names)))
 
 
-def _next_seed() -> None:
-    st.session_state["cond_seed"] = int(st.session_state.get("cond_seed", 0)) + 1
-
-
-def _random_picture(entry: ModelEntry) -> None:
-    labels = data_for(entry).labels.tolist()
-    i = random.randrange(len(labels))
-    st.session_state["cond_pic_class"] = labels[i]
-    st.session_state["cond_pic_index"] = labels[:i].count(labels[i])
-
-
-def _keep_in_range(key: str, count: int) -> None:
-    """A choice remembered from another model may not exist for this one: fall back to the first."""
-    if not 0 <= int(st.session_state.get(key, 0)) < count:
-        st.session_state[key] = 0
-
-
 def draw_samples(entry: ModelEntry, model, names: list[str]) -> tuple[float, int]:
     st.header(t("cond_sample_header"))
     st.markdown(t("cond_sample_help"))
-    _keep_in_range("cond_class", len(names))
     st.session_state.setdefault("cond_seed", 0)
     pick, temp, seed_box, button = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
-    label = pick.selectbox(t("cond_class_picker"), range(len(names)), format_func=names.__getitem__,
-                           key="cond_class", persist_state="session")
+    label = pick_class("cond_class", names, t("cond_class_picker"), place=pick, persist_state="session")
     temperature = temp.slider(t("cond_temperature"), 0.1, 2.0, 1.0, 0.1, key="cond_temperature",
                               help=t("cond_temperature_help"), persist_state="session")
     seed = int(seed_box.number_input(t("seed"), min_value=0, max_value=2**31 - 1, step=1, key="cond_seed",
                                      persist_state="session"))
-    button.button(t("cond_new_samples"), key="cond_new", on_click=_next_seed)
-    png = class_png(entry.path, entry.stamp, label, temperature, seed, model)
+    button.button(t("cond_new_samples"), key="cond_new", on_click=next_seed, args=("cond_seed",))
+    png = class_png(entry, label, temperature, seed, model)
     st.image(png, output_format="PNG", width="stretch",
              caption=t("cond_sample_caption", n=SAMPLES, name=names[label], temperature=temperature, seed=seed))
     st.download_button(t("download_png"), png, file_name=f"{entry.name}-class{label}-t{temperature:g}-seed{seed}.png",
@@ -109,53 +89,34 @@ def draw_samples(entry: ModelEntry, model, names: list[str]) -> tuple[float, int
 def draw_style_swap(entry: ModelEntry, model, names: list[str], temperature: float, seed: int) -> None:
     st.header(t("cond_style_header"))
     st.markdown(t("cond_style_help", rows=STYLE_ROWS))
-    png = style_png(entry.path, entry.stamp, tuple(names), temperature, seed, model)
+    png = style_png(entry, tuple(names), temperature, seed, model)
     st.image(png, output_format="PNG", width="stretch")
     st.download_button(t("download_png"), png, file_name=f"{entry.name}-styles-t{temperature:g}-seed{seed}.png",
                        mime="image/png", key="cond_download_styles", on_click="ignore")
 
 
-def draw_restyle(entry: ModelEntry, model, names: list[str]) -> None:
+def draw_restyle(entry: ModelEntry, model, data, names: list[str]) -> None:
     st.header(t("cond_encode_header"))
     st.markdown(t("cond_encode_help"))
-    try:
-        data = data_for(entry)
-    except DatasetUnavailable as error:
-        st.warning(t("data_missing", message=error))
+    picked = pick_picture("cond_pic", entry, data, class_label=t("picture_class"))
+    if picked is None:
         return
-    _keep_in_range("cond_pic_class", len(names))
-    pick, index_box, button = st.columns([3, 3, 2], vertical_alignment="bottom")
-    label = pick.selectbox(t("cond_picture_class"), range(len(names)), format_func=names.__getitem__,
-                           key="cond_pic_class")
-    members = (data.labels == label).nonzero().flatten()  # test indices of this class
-    button.button(t("cond_random_picture"), key="cond_random", on_click=_random_picture, args=(entry,))
-    if len(members) == 0:
-        st.warning(t("cond_no_pictures"))
-        return
-    _keep_in_range("cond_pic_index", len(members))
-    index = int(index_box.number_input(t("index"), min_value=0, max_value=len(members) - 1, step=1,
-                                       key="cond_pic_index"))
-    original, strip = restyle_pngs(entry.path, entry.stamp, tuple(names), int(members[index]), model, data)
+    label = int(data.labels[picked])
+    original, strip = restyle_pngs(entry, tuple(names), picked, model, data)
     left, right = st.columns([1, len(names)], vertical_alignment="top")
     left.image(original, output_format="PNG", width="stretch", caption=t("original"))
     right.image(strip, output_format="PNG", width="stretch",
-                caption=t("cond_restyled_caption", index=index, name=names[label]))
-    right.download_button(t("download_png"), strip, file_name=f"{entry.name}-restyle-class{label}-{index}.png",
+                caption=t("cond_restyled_caption", index=picked, name=names[label]))
+    right.download_button(t("download_png"), strip, file_name=f"{entry.name}-restyle-class{label}-{picked}.png",
                           mime="image/png", key="cond_download_restyle", on_click="ignore")
 
 
-entry = sidebar()
-st.title(t("cond_title"))
-st.markdown(t("cond_intro"))
-if entry is None:
-    st.stop()
-if entry.num_classes == 0:
-    suggest_models(list_models(), lambda m: m.num_classes > 0, "cond_needs_classes")
-    st.stop()
-
-model = model_for(entry)
+opened = open_page("cond_title", "cond_intro", fits=lambda m: m.is_conditional, reason_key="cond_needs_classes",
+                   data_optional=True)
+entry, model = opened.entry, opened.model
 names = list(entry.class_names) if len(entry.class_names) == entry.num_classes else [
     str(k) for k in range(entry.num_classes)]
 temperature, seed = draw_samples(entry, model, names)
 draw_style_swap(entry, model, names, temperature, seed)
-draw_restyle(entry, model, names)
+if opened.data is not None:
+    draw_restyle(entry, model, opened.data, names)

@@ -9,9 +9,8 @@ import streamlit as st
 
 from ui.disentanglement_view import (Rung, beta_figure, compute_scores, describe, ladder, metric_name, scorable,
                                      scores_for, short_label, sweeps)
-from ui.catalog import list_models
 from ui.i18n import t
-from ui.sidebar import sidebar
+from ui.page import open_page
 from ui.traversal_view import factor_label, mi_figure
 from vae import disentanglement
 from vae.disentanglement import METRIC_KEYS
@@ -33,7 +32,7 @@ def animations(rungs: list[Rung], span: float, steps: int) -> None:
             row_col.caption(t("dis_no_active"))
             continue
         tiles = row_col.columns(places)
-        gifs = sweeps(rung.entry.path, rung.entry.stamp, rung.entry, tuple(rung.active), span, steps, still=False)
+        gifs = sweeps(rung.entry, tuple(rung.active), span, steps, still=False)
         for tile, d, gif in zip(tiles, rung.active, gifs):
             tile.image(gif, caption=rung.labels[d], width="stretch")
 
@@ -49,7 +48,7 @@ def grid(rungs: list[Rung], span: float, steps: int) -> None:
     if not rung.active:
         st.caption(t("dis_no_active"))
         return
-    strips = sweeps(rung.entry.path, rung.entry.stamp, rung.entry, tuple(rung.active), span, steps, still=True)
+    strips = sweeps(rung.entry, tuple(rung.active), span, steps, still=True)
     for d, picture in zip(rung.active, strips):
         label_col, strip_col = st.columns([1, 7], vertical_alignment="center")
         label_col.markdown(f"**{rung.labels[d]}**")
@@ -65,7 +64,7 @@ def scores_table(rungs: list[Rung]) -> None:
     columns = {t("dis_col_score"): names}
     for rung in rungs:
         scores = rung.scores or {}
-        columns[short_label(rung.entry)] = [float(rung.entry.model.get("beta", 1))] + [scores.get(k) for _, k, _ in rows]
+        columns[short_label(rung.entry)] = [rung.entry.model.beta] + [scores.get(k) for _, k, _ in rows]
     frame = pd.DataFrame(columns).astype({name: float for name in list(columns)[1:]})  # None -> NaN: "–"
     styled = frame.style
     for i, fmt in enumerate(["{:g}"] + [fmt for _, _, fmt in rows]):
@@ -105,11 +104,9 @@ def mi_matrices(rungs: list[Rung]) -> None:
                 st.plotly_chart(figure, key=f"dis_mi::{rung.entry.path}", config=CHART_CONFIG)
 
 
-models = list_models()
-entry = sidebar(models)
-st.title(t("dis_title"))
-st.markdown(t("dis_intro"))
-rungs = [describe(m, scores_for(m)) for m in ladder(models, entry)]
+opened = open_page("dis_title", "dis_intro", needs_model=False)
+entry = opened.entry
+rungs = [describe(m, scores_for(m)) for m in ladder(opened.models, entry)]
 if not rungs:
     st.info(t("dis_no_models"))
     st.stop()

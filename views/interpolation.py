@@ -8,12 +8,12 @@ import torch
 
 from ui import interp_view as view
 from ui import live
-from ui.catalog import data_for, model_for
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
 from ui.map_view import encoded_test_set
-from ui.sidebar import sidebar
-from vae.data import DatasetUnavailable
+from ui.page import open_page
+from ui.pickers import class_members, class_names, pick_class, pick_picture
+from ui.state import keep_valid
 from vae.latent import class_means, decode_every_class, decode_path, pixel_blend
 
 
@@ -21,34 +21,16 @@ T_KEY = "interp_live_t"  # where the user last let go of t
 T_STATE = "interp_live_rev"  # (revision, origin) of t: see ui.live.bump
 
 
-def choose(key: str, options, default) -> None:
-    """Reset a widget's remembered value when this model does not offer it (before the widget is drawn)."""
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
-
-
 def class_name(entry, k: int) -> str:
     return entry.class_names[k] if k < len(entry.class_names) else str(k)
 
 
-def pick_image(entry, data, side: str, column, default_class: int) -> int:
+def pick_image(entry, data, side: str, column, default_class: int) -> int | None:
     """A class and which picture of it (or just an index when unlabelled) -> a test index, with a thumbnail."""
-    labels = data.labels
     with column:
         st.markdown(f"**{t('interp_' + side)}**")
-        k = None
-        if labels is not None:
-            classes = sorted(set(labels.tolist()))
-            choose(f"interp_class_{side}", classes, default_class if default_class in classes else classes[0])
-            k = st.selectbox(t("class"), classes, key=f"interp_class_{side}",
-                             format_func=lambda c: class_name(entry, c))
-        members = view.class_members(labels, k, len(data))
-        choose(f"interp_pick_{side}", range(len(members)), 0)
-        pick = st.number_input(t("interp_which", count=len(members)), 0, len(members) - 1, key=f"interp_pick_{side}")
-        index = int(members[int(pick)])
-        st.image(to_pil(data.images[index], 160), caption=f"{t('index')} #{index}", width=160,
-                 output_format="PNG")
-    return index
+        return pick_picture(f"interp_{side}", entry, data, default_class=default_class, thumbnail=160,
+                            random_button=False, stacked=True)
 
 
 def set_random_pair(labels, n: int) -> None:
@@ -57,10 +39,10 @@ def set_random_pair(labels, n: int) -> None:
     for side, index in zip("ab", view.random_pair(labels, n, seed)):
         if labels is not None:
             k = int(labels[index])
-            st.session_state[f"interp_class_{side}"] = k
-            st.session_state[f"interp_pick_{side}"] = int(list(view.class_members(labels, k, n)).index(index))
+            st.session_state[f"interp_{side}_class"] = k
+            st.session_state[f"interp_{side}_index"] = int(list(class_members(labels, k, n)).index(index))
         else:
-            st.session_state[f"interp_pick_{side}"] = index
+            st.session_state[f"interp_{side}_index"] = index
     st.session_state["interp_seed"] = seed + 1
 
 
@@ -76,7 +58,7 @@ def show_strip(entry, images: torch.Tensor, title: str, caption: str, name: str)
                             mime="image/gif", key=f"interp_gif_{name}", on_click="ignore", icon=":material/animation:")
 
 
-def endpoints(entry, data) -> tuple[int, int]:
+def endpoints(entry, data) -> tuple[int | None, int | None]:
     st.header(t("interp_pair_title"))
     button, seed, _ = st.columns([1, 1, 4], vertical_alignment="bottom")
     seed.number_input(t("seed"), 0, 10**6, key="interp_seed")
@@ -116,10 +98,8 @@ def interpolation_strips(entry, model, data, a: int, b: int, steps: int, codes) 
     st.header(t("interp_strips_title"))
     y = None
     if entry.num_classes:
-        choose("interp_decode_class", range(entry.num_classes), int(data.labels[a]))
-        y = st.columns([1, 2])[0].selectbox(t("interp_decode_class"), range(entry.num_classes),
-                                            key="interp_decode_class", format_func=lambda k: class_name(entry, k),
-                                            help=t("interp_decode_class_help"))
+        y = pick_class("interp_decode_class", class_names(entry, data), t("interp_decode_class"),
+                       place=st.columns([1, 2])[0], default=int(data.labels[a]), help=t("interp_decode_class_help"))
     labels = data.labels[[a, b]] if entry.num_classes else None
     z = view.encode_means(model, data.images[[a, b]], labels)  # (2, D)
     ends = f"#{a} → #{b}"
@@ -130,7 +110,7 @@ def interpolation_strips(entry, model, data, a: int, b: int, steps: int, codes) 
                     else t("interp_lerp_caption", ends=ends))
     show_strip(entry, view.latent_strip(model, z[0], z[1], steps, "lerp", y), t("interp_lerp_title"),
                lerp_caption, "lerp")
-    if entry.is_gaussian:
+    if entry.has_gaussian_latent:
         show_strip(entry, view.latent_strip(model, z[0], z[1], steps, "slerp", y), t("interp_slerp_title"),
                    t("interp_slerp_caption", ends=ends), "slerp")
     else:
@@ -139,7 +119,7 @@ def interpolation_strips(entry, model, data, a: int, b: int, steps: int, codes) 
                    t("interp_snap_caption", ends=ends), "snapped")
     show_strip(entry, pixel_blend(data.images[a], data.images[b], steps), t("interp_blend_title"),
                t("interp_blend_caption", ends=ends), "pixels")
-    if entry.is_gaussian:
+    if entry.has_gaussian_latent:
         with st.expander(t("interp_norm_title")):
             st.markdown(t("interp_norm_intro"))
             typical = float(torch.from_numpy(codes.mu).norm(dim=1).median())
@@ -162,14 +142,13 @@ def arithmetic(entry, model, data, steps: int, codes) -> None:
         st.info(t("interp_arith_no_labels"))
         return
     st.markdown(t("interp_arith_intro") if not entry.num_classes else t("interp_arith_cvae_intro"))
-    source_col, pick_col, target_col = st.columns(3, gap="large")
-    choose("interp_arith_source", classes, 7 if 7 in classes else classes[-1])
-    source = source_col.selectbox(t("interp_arith_source"), classes, key="interp_arith_source",
-                                  format_func=lambda c: class_name(entry, c))
-    members = view.class_members(data.labels, source, len(data))
-    choose("interp_arith_pick", range(len(members)), 0)
-    pick = pick_col.number_input(t("interp_which", count=len(members)), 0, len(members) - 1, key="interp_arith_pick")
-    index = int(members[int(pick)])
+    source_col, target_col = st.columns([2, 1], gap="large")
+    with source_col:
+        index = pick_picture("interp_arith", entry, data, default_class=7 if 7 in classes else classes[-1],
+                             class_label=t("interp_arith_source"), random_button=False)
+    if index is None:
+        return
+    source = int(data.labels[index])
     x = data.images[index:index + 1]
     if entry.num_classes:  # the class is an input: keep the code, change the label
         z = view.encode_means(model, x, data.labels[index:index + 1])
@@ -177,7 +156,7 @@ def arithmetic(entry, model, data, steps: int, codes) -> None:
         show_strip(entry, images, t("interp_arith_cvae_title"), t("interp_arith_cvae_caption", index=index), "classes")
         return
     targets = [c for c in classes if c != source]
-    choose("interp_arith_target", targets, 1 if 1 in targets else targets[0])
+    keep_valid("interp_arith_target", targets, 1 if 1 in targets else targets[0], shown=class_names(entry, data))
     target = target_col.selectbox(t("interp_arith_target"), targets, key="interp_arith_target",
                                   format_func=lambda c: class_name(entry, c))
     means = class_means(torch.from_numpy(codes.mu), torch.from_numpy(codes.labels), max(classes) + 1)
@@ -191,24 +170,18 @@ def arithmetic(entry, model, data, steps: int, codes) -> None:
                                 target=class_name(entry, target)),
                t("interp_arith_caption", index=index, source=class_name(entry, source),
                  target=class_name(entry, target)), "arithmetic")
-    if not entry.is_gaussian:
+    if not entry.has_gaussian_latent:
         st.caption(t("interp_arith_vq_note"))
 
 
-entry = sidebar()
-st.title(t("interp_title"))
-st.markdown(t("interp_intro"))
-if entry is not None:
-    model = model_for(entry)
-    try:
-        data = data_for(entry)
-    except DatasetUnavailable as error:
-        st.warning(t("data_missing", message=error))
-    else:
-        with st.spinner(t("interp_encoding")):
-            codes = encoded_test_set(model, data, entry.path, entry.stamp)
-        a, b = endpoints(entry, data)
-        steps = st.slider(t("interp_steps"), 3, 20, 10, key="interp_steps", persist_state="session",
-                          help=t("interp_steps_help"))
-        interpolation_strips(entry, model, data, a, b, steps, codes)
-        arithmetic(entry, model, data, steps, codes)
+opened = open_page("interp_title", "interp_intro")
+entry, model, data = opened.entry, opened.model, opened.data
+with st.spinner(t("interp_encoding")):
+    codes = encoded_test_set(entry, model, data)
+a, b = endpoints(entry, data)
+if a is None or b is None:  # a class without test pictures: the picker said so
+    st.stop()
+steps = st.slider(t("interp_steps"), 3, 20, 10, key="interp_steps", persist_state="session",
+                  help=t("interp_steps_help"))
+interpolation_strips(entry, model, data, a, b, steps, codes)
+arithmetic(entry, model, data, steps, codes)

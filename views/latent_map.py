@@ -10,12 +10,12 @@ import torch
 from PIL import Image
 
 from ui import live, map_view
-from ui.catalog import data_for, model_for
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
-from ui.sidebar import sidebar
+from ui.page import open_page
+from ui.pickers import pick_class
+from ui.state import keep_valid
 from ui.traversal_view import mosaic
-from vae.data import DatasetUnavailable
 from vae.latent import (Encoded, decode_path, decoded_manifold, dimension_order, fraction_within, kl_per_dimension,
                         posterior_samples, prior_fraction_within)
 
@@ -24,12 +24,6 @@ HISTOGRAM_DIMS = 6
 PAD_POINTS = 3000  # test codes drawn as dots on the live pad
 PAD_PIXELS = 480  # about the live pad's width in CSS pixels
 PAD_STATE = "map_pad_rev"  # (revision, origin) of the pad's kept point: see ui.live.bump
-
-
-def choose(key: str, options: list, default) -> None:
-    """Reset a widget's remembered value when this model does not offer it (before the widget is drawn)."""
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
 
 
 def class_name(entry, label) -> str:
@@ -47,7 +41,7 @@ def controls(entry, codes: map_view.Codes) -> tuple[str, int, str | None]:
                                           help=t("map_method_help")) or "pca"
     choices = map_view.point_choices(len(codes.mu))
     if len(choices) > 1:
-        choose("map_points", choices, map_view.default_points(choices))
+        keep_valid("map_points", choices, map_view.default_points(choices))
         with points_col:
             n = st.select_slider(t("map_points"), choices, key="map_points", format_func=lambda n: f"{n:,}",
                                  help=t("map_points_help"), persist_state="session")
@@ -56,7 +50,7 @@ def controls(entry, codes: map_view.Codes) -> tuple[str, int, str | None]:
     colours = map_view.colour_options(codes, entry.factor_names)
     colour = None
     if len(colours) > 1:
-        choose("map_colour", colours, colours[0])
+        keep_valid("map_colour", colours, colours[0])
         with colour_col:
             colour = st.selectbox(t("map_colour"), colours, key="map_colour", persist_state="session",
                                   format_func=lambda c: t("class") if c == "class" else c)
@@ -75,7 +69,7 @@ def map_section(entry, model, data, codes: map_view.Codes) -> None:
     message = (t("map_computing_tsne", n=f"{n:,}", seconds=map_view.tsne_seconds(n)) if method == "tsne"
                else t("map_computing_pca", n=f"{n:,}"))
     with st.spinner(message, show_time=True):
-        xy = map_view.projection(codes.mu, entry.path, entry.stamp, method, n)
+        xy = map_view.projection(entry, codes.mu, method, n)
     index = np.arange(n)
     factor = None
     if colour not in (None, "class"):
@@ -123,7 +117,7 @@ def details(entry, model, data, codes: map_view.Codes, index: int, position, axi
         facts.append(t("map_position", axis=axis, x=f"{position[0]:.2f}", y=f"{position[1]:.2f}"))
     st.markdown("  \n".join(facts))
     shown = min(8, codes.mu.shape[1])
-    key = "map_code_values" if entry.is_gaussian else "map_code_values_vq"
+    key = "map_code_values" if entry.has_gaussian_latent else "map_code_values_vq"
     rows = "\n".join(f"| z{d + 1} | {codes.mu[index, d]:+.2f} |" for d in range(shown))
     header = f"| {t('map_code_number')} | {t('map_code_value')} |\n|---|---:|\n"
     st.markdown(t(key, shown=shown, total=codes.mu.shape[1]) + "\n\n" + header + rows)
@@ -140,8 +134,8 @@ def manifold_section(entry, model, codes: map_view.Codes) -> None:
     show_points = points_col.toggle(t("map_manifold_points"), value=True, key="map_manifold_points")
     y = None
     if entry.num_classes:
-        y = class_col.selectbox(t("map_manifold_class"), range(entry.num_classes), key="map_manifold_class",
-                                format_func=lambda k: class_name(entry, k))
+        names = [class_name(entry, k) for k in range(entry.num_classes)]
+        y = pick_class("map_manifold_class", names, t("map_manifold_class"), place=class_col)
     images = decoded_manifold(model, steps=steps, span=span, y=y)  # (S, S, C, H, W)
     picture = map_view.manifold_picture(images)
     labels = codes.labels
@@ -203,7 +197,7 @@ def manifold_pad(entry, model, decoder, images: torch.Tensor, span: float, point
 def prior_section(entry, codes: map_view.Codes) -> None:
     """Per-dimension histograms against N(0, 1), and two dimensions against the prior's circles."""
     st.header(t("map_prior_title"))
-    if not entry.is_gaussian:
+    if not entry.has_gaussian_latent:
         st.info(t("map_prior_vq"))
         return
     st.markdown(t("map_prior_intro"))
@@ -224,10 +218,11 @@ def prior_section(entry, codes: map_view.Codes) -> None:
     st.subheader(t("map_prior_pair_title"))
     names = lambda d: f"z{d + 1}"  # noqa: E731
     pick_a, pick_b, _ = st.columns([1, 1, 2])
-    # Keyed per model: each model starts from its own two most active numbers.
-    dim_a = pick_a.selectbox(t("map_prior_dim_a"), order, key=f"map_prior_dim_a:{entry.path}", format_func=names)
-    dim_b = pick_b.selectbox(t("map_prior_dim_b"), order, index=1, key=f"map_prior_dim_b:{entry.path}",
-                             format_func=names)
+    # Another model starts from its own two most active numbers.
+    keep_valid("map_prior_dim_a", order, order[0], shown=entry.path)
+    keep_valid("map_prior_dim_b", order, order[1], shown=entry.path)
+    dim_a = pick_a.selectbox(t("map_prior_dim_a"), order, key="map_prior_dim_a", format_func=names)
+    dim_b = pick_b.selectbox(t("map_prior_dim_b"), order, key="map_prior_dim_b", format_func=names)
     pair = values[:, [dim_a, dim_b]]
     chart, numbers = st.columns([2, 1], gap="large")
     chart.plotly_chart(map_view.prior_scatter(pair, (dim_a, dim_b), codes.labels, entry.class_names, text),
@@ -241,21 +236,13 @@ def prior_section(entry, codes: map_view.Codes) -> None:
         st.caption(t("map_prior_pair_help"))
 
 
-entry = sidebar()
-st.title(t("map_title"))
-st.markdown(t("map_intro"))
-if entry is not None:
-    model = model_for(entry)
-    try:
-        data = data_for(entry)
-    except DatasetUnavailable as error:
-        st.warning(t("data_missing", message=error))
-    else:
-        with st.spinner(t("map_encoding", n=f"{min(len(data), map_view.MAX_POINTS):,}")):
-            codes = map_view.encoded_test_set(model, data, entry.path, entry.stamp)
-        if not entry.is_gaussian:
-            st.caption(t("map_vq_note", dims=codes.mu.shape[1]))
-        map_section(entry, model, data, codes)
-        if entry.is_gaussian and entry.latent_dim == 2:
-            manifold_section(entry, model, codes)
-        prior_section(entry, codes)
+opened = open_page("map_title", "map_intro")
+entry, model, data = opened.entry, opened.model, opened.data
+with st.spinner(t("map_encoding", n=f"{min(len(data), map_view.MAX_POINTS):,}")):
+    codes = map_view.encoded_test_set(entry, model, data)
+if not entry.has_gaussian_latent:
+    st.caption(t("map_vq_note", dims=codes.mu.shape[1]))
+map_section(entry, model, data, codes)
+if entry.has_gaussian_latent and entry.latent_dim == 2:
+    manifold_section(entry, model, codes)
+prior_section(entry, codes)

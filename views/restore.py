@@ -3,28 +3,28 @@ with the model (one reconstruction, iterative completion for hidden regions, and
 and a median filter, each scored by PSNR (and SSIM where the pictures are large enough) against the clean
 picture."""
 
-import random
-
 import numpy as np
 import streamlit as st
 import torch
 
-from ui.catalog import ModelEntry, data_for, data_settings, model_for
+from ui.catalog import ModelEntry
 from ui.i18n import t
 from ui.images import gif_bytes, to_pil
+from ui.page import open_page
+from ui.pickers import class_names, pick_class, pick_picture
 from ui.restore_view import cell_png, curve_figure, row_png, shown_rounds, strip_png
-from ui.sidebar import sidebar
+from ui.state import next_seed
 from vae.config import TrainConfig
-from vae.data import DatasetUnavailable, ImageData
+from vae.data import DatasetUnavailable, split_config
 from vae.restore import (KINDS, MASKS, Comparison, Corruption, PCABaseline, baseline_components, compare, psnr,
                          training_pca)
 from vae.upload import MAX_ASPECT, MAX_BYTES, MAX_PIXELS, MIN_SIDE, BadUpload, Upload, read_upload
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def pca_baseline(settings: tuple, components: int) -> PCABaseline:
-    """The PCA baseline of a training split (shared; never mutate). Keyed by the data settings
-    (ui.catalog.data_settings), so models trained on the same data with the same code size share one fit."""
-    return training_pca(TrainConfig.from_dict(dict(settings)), components)
+def pca_baseline(data: TrainConfig, components: int) -> PCABaseline:
+    """The PCA baseline of a training split (shared; never mutate). Keyed by the settings that decide the
+    split's pictures (vae.data.split_config), so models on the same data with the same code size share one fit."""
+    return training_pca(data, components)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -33,52 +33,18 @@ def cached_upload(data: bytes, image_shape: tuple[int, int, int]) -> Upload:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def restoration(path: str, stamp: float, clean: np.ndarray, label: int | None, spec: Corruption, iterations: int,
+def restoration(entry: ModelEntry, clean: np.ndarray, label: int | None, spec: Corruption, iterations: int,
                 _model, _baseline: PCABaseline) -> Comparison:
     y = None if label is None else torch.tensor([label])
     return compare(_model, _baseline, torch.from_numpy(clean)[None], spec, iterations, y)
 
 
-def _class_names(entry: ModelEntry, data: ImageData) -> list[str]:
-    count = int(data.labels.max()) + 1 if data.labels is not None and len(data.labels) else 0
-    names = list(entry.class_names)
-    return names if len(names) >= count else [str(k) for k in range(count)]
-
-
-def _keep_in_range(key: str, count: int) -> None:
-    """A choice remembered from another model may not exist for this one: fall back to the first."""
-    if not 0 <= int(st.session_state.get(key, 0)) < max(count, 1):
-        st.session_state[key] = 0
-
-
-def _random_picture(labels: list[int] | None, count: int) -> None:
-    i = random.randrange(count)
-    if labels is None:
-        st.session_state["restore_index"] = i
-        return
-    st.session_state["restore_class"] = labels[i]
-    st.session_state["restore_index"] = labels[:i].count(labels[i])
-
-
-def pick_test_picture(data: ImageData, names: list[str]) -> tuple[torch.Tensor, int | None] | None:
-    """Class, index and a random button -> the clean picture (C, H, W) and its class (None if unlabelled)."""
-    pick, index_box, button = st.columns([3, 3, 2], vertical_alignment="bottom")
-    labels = None if data.labels is None else data.labels.tolist()
-    button.button(t("restore_random_picture"), key="restore_random", on_click=_random_picture,
-                  args=(labels, len(data)))
-    members = torch.arange(len(data))
-    label = None
-    if labels is not None:
-        _keep_in_range("restore_class", len(names))
-        label = pick.selectbox(t("class"), range(len(names)), format_func=names.__getitem__, key="restore_class")
-        members = (data.labels == label).nonzero().flatten()
-    if len(members) == 0:
-        st.warning(t("restore_no_pictures"))
+def pick_test_picture(entry: ModelEntry, data) -> tuple[torch.Tensor, int | None] | None:
+    """The picker -> the clean picture (C, H, W) and its class (None if unlabelled), or None."""
+    index = pick_picture("restore", entry, data)
+    if index is None:
         return None
-    _keep_in_range("restore_index", len(members))
-    index = int(index_box.number_input(t("index"), min_value=0, max_value=len(members) - 1, step=1,
-                                       key="restore_index"))
-    return data.images[int(members[index])], label
+    return data.images[index], None if data.labels is None else int(data.labels[index])
 
 
 def pick_upload(entry: ModelEntry, shape: tuple[int, int, int], names: list[str]):
@@ -103,9 +69,7 @@ def pick_upload(entry: ModelEntry, shape: tuple[int, int, int], names: list[str]
     invert = st.checkbox(t("restore_invert"), key="restore_invert", help=t("restore_invert_help"))
     label = None
     if entry.num_classes:
-        _keep_in_range("restore_upload_class", len(names))
-        label = st.selectbox(t("restore_upload_class"), range(len(names)), format_func=names.__getitem__,
-                             key="restore_upload_class", help=t("restore_upload_class_help"))
+        label = pick_class("restore_upload_class", names, t("restore_upload_class"), help=t("restore_upload_class_help"))
     return (1 - upload.image if invert else upload.image), label
 
 
@@ -115,14 +79,10 @@ def _nonempty(span: tuple[int, int], size: int) -> tuple[int, int]:
     return start, max(span[1], start + 1)
 
 
-def _next_seed() -> None:
-    st.session_state["restore_seed"] = int(st.session_state.get("restore_seed", 0)) + 1
-
-
 def _with_reseed(button_key: str) -> st.delta_generator.DeltaGenerator:
     """A wide column for a slider beside a button that draws new randomness (a new seed)."""
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    right.button(t(button_key), key=button_key, on_click=_next_seed)
+    right.button(t(button_key), key=button_key, on_click=next_seed, args=("restore_seed",))
     return left
 
 
@@ -205,28 +165,23 @@ def draw_strip(entry: ModelEntry, result: Comparison, iterations: int) -> None:
                        key="restore_download_gif", on_click="ignore")
 
 
-entry = sidebar()
-st.title(t("restore_title"))
-st.markdown(t("restore_intro"))
-if entry is None:
-    st.stop()
-model = model_for(entry)
+opened = open_page("restore_title", "restore_intro")
+entry, model, test = opened.entry, opened.model, opened.data
 components = baseline_components(model)
 try:
-    test = data_for(entry, split="test")
-    baseline = pca_baseline(data_settings(entry, "train"), components)
+    baseline = pca_baseline(split_config(entry.train, "train"), components)
 except DatasetUnavailable as error:
     st.warning(t("data_missing", message=error))
     st.stop()
 
 shape = tuple(model.config.image_shape)
-names = _class_names(entry, test)
+names = class_names(entry, test)
 picture_side, corruption_side = st.columns(2, gap="large")  # side by side: the pictures stay in view
 with picture_side:
     st.subheader(t("restore_input_header"))
     source = st.segmented_control(t("restore_source"), ["test", "upload"], key="restore_source", default="test",
                                   format_func=lambda s: t(f"restore_source_{s}"), required=True)
-    chosen = pick_test_picture(test, names) if source == "test" else pick_upload(entry, shape, names)
+    chosen = pick_test_picture(entry, test) if source == "test" else pick_upload(entry, shape, names)
 if chosen is not None:
     clean, label = chosen
     with corruption_side:
@@ -234,7 +189,7 @@ if chosen is not None:
         spec, iterations = pick_corruption(shape[1], shape[2])
     label = label if entry.num_classes else None
     with st.spinner(t("restore_working")):  # code search takes a second or two on a CPU
-        result = restoration(entry.path, entry.stamp, clean.numpy(), label, spec, iterations, model, baseline)
+        result = restoration(entry, clean.numpy(), label, spec, iterations, model, baseline)
     st.subheader(t("restore_result_header"))
     draw_row(entry, result, spec, iterations, components)
     if spec.kind == "mask":

@@ -10,9 +10,9 @@ import streamlit as st
 
 from ui.catalog import runs_dir
 from ui.i18n import t
+from ui.page import open_page
 from ui.run_charts import compare_figure
 from ui.run_view import COMPARE_METRICS, read_facts, rows_to_names, run_panel, table_row
-from ui.sidebar import sidebar
 from ui.sweep_view import sweeps_section
 from vae import launch
 
@@ -86,9 +86,7 @@ def details(paths: list[str]) -> None:
     run_panel(chosen, key="runs")
 
 
-entry = sidebar()
-st.title(t("runs_title"))
-st.markdown(t("runs_intro"))
+open_page("runs_title", "runs_intro", needs_model=False)
 paths = [str(p) for p in launch.list_run_dirs(runs_dir())]
 if not paths:
     st.info(t("runs_none"))

@@ -8,9 +8,9 @@ import streamlit as st
 
 from ui.catalog import runs_dir
 from ui.i18n import t
+from ui.page import open_page
 from ui.run_view import run_panel
 from ui.settings_form import SESSION, describe, form, form_defaults, form_settings, key_of
-from ui.sidebar import sidebar
 from vae import launch
 from vae.config import ConfigError
 from vae.data import list_datasets
@@ -88,11 +88,9 @@ def watch() -> None:
     run_panel(chosen, key="train")
 
 
-entry = sidebar()
 for name, value in form_defaults(BASE).items():
     st.session_state.setdefault(name, value)
-st.title(t("train_title"))
-st.markdown(t("train_intro"))
+open_page("train_title", "train_intro", needs_model=False)
 st.pills(t("train_presets"), list(PRESETS), format_func=t, key="train_preset", on_change=apply_preset,
          help=t("train_presets_help"))
 with st.container(border=True):

@@ -8,37 +8,30 @@ factors the factor each dimension moves.
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import dataclass
 
 import streamlit as st
 import torch
 
 from ui import live
-from ui.catalog import ModelEntry, data_for, list_models, model_for
+from ui.catalog import ModelEntry, model_for, openable
 from ui.i18n import t
 from ui.images import gif_bytes, grid_pil, png_bytes, to_pil
-from ui.sidebar import model_label, sidebar, suggest_models
-from ui.traversal_live import (CODE_STATE, SLIDER_STEP, SPAN, keep_valid, live_sliders, pad_section, reset_code,
-                               server_moved, set_code, slider_columns, slider_help)
+from ui.page import data_or_warning, open_page
+from ui.pickers import pick_class, pick_picture
+from ui.sidebar import model_label
+from ui.state import keep_valid
+from ui.traversal_live import (CODE_STATE, SLIDER_STEP, SPAN, live_sliders, pad_section, reset_code, server_moved,
+                               set_code, slider_columns, slider_help)
 from ui.traversal_view import (Dims, describe_dims, factor_label, frames_figure, grid_figure, grid_layout, hover_text,
                                label_width, mi_figure)
-from vae.data import DatasetUnavailable, ImageData
+from vae.data import ImageData
 from vae.latent import decode_path, traverse
 
 SCRUB_STEPS = 41  # frames the browser scrubs through
 PICTURE_SIZE = 512  # the decoded picture is enlarged (nearest neighbour) to about this; the browser only shrinks it
 GRID_WIDTH = 1000  # about the width of the main column in the wide layout, until the browser reports it
 CHART_CONFIG = {"displayModeBar": False}
-
-
-def load_test_images(entry: ModelEntry) -> ImageData | None:
-    """The model's test split, or None (with a one-line warning) when its data is not here."""
-    try:
-        return data_for(entry)
-    except DatasetUnavailable as error:
-        st.warning(t("data_missing", message=error))
-        return None
 
 
 @torch.no_grad()
@@ -48,38 +41,20 @@ def encode_one(model, x: torch.Tensor, label: int | None) -> torch.Tensor:
     return model.encode(x[None].to(model.device), y)[0][0].float().cpu()
 
 
-def _random_index(count: int) -> None:
-    st.session_state["trav_index"] = random.randrange(count)
-
-
 def pick_start(entry: ModelEntry, data: ImageData | None) -> tuple[torch.Tensor | None, int | None, int | None]:
     """Start point widgets -> the start image (C, H, W) or None (prior mean), its label, the decoder's class."""
     options = ["prior", "image"] if data is not None else ["prior"]
     keep_valid("trav_start", options, "prior")
     start_col, condition_col = st.columns([2, 1], vertical_alignment="bottom")
     start = start_col.segmented_control(
-        t("traversal_start"), options, default="prior", required=True, key="trav_start", help=t("traversal_start_help"),
+        t("traversal_start"), options, required=True, key="trav_start", help=t("traversal_start_help"),
         format_func=lambda o: t("traversal_start_prior") if o == "prior" else t("traversal_start_image"))
     image = label = None
     if start == "image":
-        columns = st.columns([2, 2, 1, 3], vertical_alignment="bottom")
-        members = torch.arange(len(data))
-        if data.labels is not None and entry.class_names:
-            names = entry.class_names
-            keep_valid("trav_class", [-1, *range(len(names))], -1)
-            klass = columns[0].selectbox(t("class"), [-1, *range(len(names))], key="trav_class",
-                                         format_func=lambda k: t("traversal_any_class") if k < 0 else names[k])
-            members = members if klass < 0 else (data.labels == klass).nonzero().flatten()
-        count = len(members)
-        if not 0 <= st.session_state.get("trav_index", 0) < count:
-            st.session_state["trav_index"] = 0
-        index = columns[1].number_input(t("index"), min_value=0, max_value=count - 1, step=1, key="trav_index",
-                                        help=t("traversal_index_help", count=count))
-        columns[2].button(t("random"), on_click=_random_index, args=(count,), key="trav_random",
-                          icon=":material/casino:")
-        i = int(members[int(index)])
-        image = data.images[i]
-        label = int(data.labels[i]) if data.labels is not None else None
+        i = pick_picture("trav", entry, data, any_class=True)
+        if i is not None:
+            image = data.images[i]
+            label = int(data.labels[i]) if data.labels is not None else None
     return image, label, pick_condition(entry, label, condition_col)
 
 
@@ -88,14 +63,11 @@ def pick_condition(entry: ModelEntry, label: int | None, column) -> int | None:
     if not entry.num_classes:
         return None
     names = entry.class_names or tuple(str(k) for k in range(entry.num_classes))
-    keep_valid("trav_y_prior", list(range(entry.num_classes)), 0)
-    keep_valid("trav_y_image", [-1, *range(entry.num_classes)], -1)
     if label is None:
-        return column.selectbox(t("traversal_condition"), range(entry.num_classes), format_func=names.__getitem__,
-                                key="trav_y_prior", help=t("traversal_condition_help"))
-    choice = column.selectbox(t("traversal_condition"), [-1, *range(entry.num_classes)], key="trav_y_image",
-                              format_func=lambda k: t("traversal_own_class") if k < 0 else names[k],
-                              help=t("traversal_condition_help"))
+        return pick_class("trav_y_prior", names, t("traversal_condition"), place=column,
+                          help=t("traversal_condition_help"))
+    choice = pick_class("trav_y_image", names, t("traversal_condition"), place=column,
+                        any_label=t("traversal_own_class"), help=t("traversal_condition_help"))
     return label if choice < 0 else choice
 
 
@@ -150,8 +122,8 @@ def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims, is_l
     figure_col, side_col = st.columns([3, 2], gap="large")
     with side_col:
         st.caption(t("traversal_scrub_help_live" if is_live else "traversal_scrub_help"))
-        dim = st.selectbox(t("traversal_scrub_dim"), dims.order, format_func=dims.labels.get,
-                           key=f"trav_scrub_dim::{entry.path}")
+        keep_valid("trav_scrub_dim", dims.order, dims.order[0], tuple(dims.labels[d] for d in dims.order))
+        dim = st.selectbox(t("traversal_scrub_dim"), dims.order, format_func=dims.labels.get, key="trav_scrub_dim")
     offsets = torch.linspace(-SPAN, SPAN, SCRUB_STEPS)
     frames = traverse(model_for(entry), z, [dim], offsets, y)[0]  # (S, C, H, W)
     values = (z[dim] + offsets).tolist()
@@ -164,14 +136,15 @@ def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims, is_l
 
 def pick_comparison(entry: ModelEntry, models: list[ModelEntry], column) -> ModelEntry | None:
     """A second Gaussian model for the grid; by default one trained on the same dataset."""
-    others = [m for m in models if m.is_gaussian and m.path != entry.path]
+    others = [m for m in openable(models) if m.has_gaussian_latent and m.path != entry.path]
     paths = ["", *(m.path for m in others)]
     # Prefer the same dataset and the same kind (conditional or not): a β = 1 / β = 4 pair, say.
     ranked = sorted(range(len(others)), key=lambda i: (others[i].dataset != entry.dataset,
                                                        bool(others[i].num_classes) != bool(entry.num_classes)))
     default = ranked[0] + 1 if ranked and others[ranked[0]].dataset == entry.dataset else 0
+    keep_valid("trav_compare", paths, paths[default], shown=entry.path)  # each model starts from its own default
     chosen = column.selectbox(
-        t("traversal_compare"), paths, index=default, key=f"trav_compare::{entry.path}", help=t("traversal_compare_help"),
+        t("traversal_compare"), paths, key="trav_compare", help=t("traversal_compare_help"),
         format_func=lambda p: model_label(others[paths.index(p) - 1]) if p else t("traversal_compare_none"))
     return others[paths.index(chosen) - 1] if chosen else None
 
@@ -191,8 +164,8 @@ class Panel:
 def comparison_panel(first: ModelEntry, other: ModelEntry, image, label, y) -> Panel:
     """The second model starts from the same image when it reads the same pictures, else its prior mean."""
     other_y = (y if y is not None else label if label is not None else 0) if other.num_classes else None
-    dims = describe_dims(other, load_test_images(other) is not None)
-    if image is not None and other.dataset == first.dataset and other.model["image_shape"] == first.model["image_shape"]:
+    dims = describe_dims(other, data_or_warning(other) is not None)
+    if image is not None and other.dataset == first.dataset and other.model.image_shape == first.model.image_shape:
         return Panel(other, encode_one(model_for(other), image, label), other_y, dims, False)
     note = t("traversal_compare_prior") if image is not None else None
     return Panel(other, torch.zeros(other.latent_dim), other_y, dims, True, note)
@@ -254,17 +227,9 @@ def draw_mi(entry: ModelEntry, dims: Dims) -> None:
     st.plotly_chart(mi_figure(share, rows, factors, hover), key=f"trav_mi::{entry.path}", config=CHART_CONFIG)
 
 
-models = list_models()
-entry = sidebar(models)
-st.title(t("traversal_title"))
-st.markdown(t("traversal_intro"))
-if entry is None:
-    st.stop()
-if not entry.is_gaussian:
-    suggest_models(models, lambda m: m.is_gaussian, "traversal_not_gaussian")
-    st.stop()
-
-data = load_test_images(entry)
+opened = open_page("traversal_title", "traversal_intro", fits=lambda m: m.has_gaussian_latent,
+                   reason_key="traversal_not_gaussian", data_optional=True)
+models, entry, data = opened.models, opened.entry, opened.data
 if data is None:
     st.caption(t("traversal_stats_missing"))
 dims = describe_dims(entry, data is not None)
@@ -272,7 +237,7 @@ start_image, start_label, y = pick_start(entry, data)
 base = (encode_one(model_for(entry), start_image, start_label) if start_image is not None
         else torch.zeros(entry.latent_dim))
 # A new start point (or model) moves every slider to it; otherwise they keep where the user left them.
-signature = (entry.path, entry.stamp, tuple(round(v, 4) for v in base.tolist()))
+signature = (entry, tuple(round(v, 4) for v in base.tolist()))
 if st.session_state.get("trav_base") != signature or any(f"z{d}" not in st.session_state for d in range(len(base))):
     set_code(base.tolist())
     live.bump(CODE_STATE, "server")

@@ -23,9 +23,6 @@ STRINGS = {
         "**Click a cell** of the grid to pick it for editing below.",
         "左:一张测试图片。中:编码器为每个格子选的编号,按编号上色,相同编号的格子颜色相同。"
         "右:解码器只凭这些编号画出的图片。**点击网格中的一个格子**,即可在下方编辑它。"),
-    "codes_picture_class": ("Class of the picture", "图片的类别"),
-    "codes_random_picture": ("Random picture", "随机图片"),
-    "codes_no_pictures": ("The test set has no pictures of this class.", "测试集中没有这个类别的图片。"),
     "codes_grid_caption": ("Code grid ({rows}×{columns} cells, {k} codes)", "编码网格({rows}×{columns} 个格子,{k} 个编码)"),
     "codes_row": ("Row", "行"),
     "codes_column": ("Column", "列"),

@@ -42,9 +42,6 @@ STRINGS = {
         "the decoder then draws that z as every class. The column of its own class is its reconstruction.",
         "选择一张测试图片。编码器在得知其真实类别后,把它变成描述风格的编码 z;解码器再把这个 z 画成每一个类别。"
         "属于它自己类别的那一列就是它的重建。"),
-    "cond_picture_class": ("Class of the picture", "图片的类别"),
-    "cond_random_picture": ("Random picture", "随机图片"),
-    "cond_no_pictures": ("The test set has no pictures of this class.", "测试集中没有这个类别的图片。"),
     "cond_restyled_caption": ("Test picture {index} of class “{name}”, drawn as every class",
                               "类别“{name}”的第 {index} 张测试图片,画成每一个类别"),
 }

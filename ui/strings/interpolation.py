@@ -12,7 +12,6 @@ STRINGS = {
     "interp_pair_title": ("Two pictures", "两张图片"),
     "interp_a": ("Start (A)", "起点(A)"),
     "interp_b": ("End (B)", "终点(B)"),
-    "interp_which": ("Which one ({count} in this set)", "第几张(共 {count} 张)"),
     "interp_random_pair": ("Random pair", "随机一对"),
     "interp_steps": ("Steps", "步数"),
     "interp_steps_help": ("How many pictures each strip shows, both ends included.",

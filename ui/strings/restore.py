@@ -13,8 +13,6 @@ STRINGS = {
     "restore_source": ("Picture", "图片来源"),
     "restore_source_test": ("From the test set", "测试集中的图片"),
     "restore_source_upload": ("Upload your own", "上传自己的图片"),
-    "restore_random_picture": ("Random picture", "随机图片"),
-    "restore_no_pictures": ("The test set has no pictures of this class.", "测试集中没有这个类别的图片。"),
     "restore_upload": ("A PNG or JPEG picture (up to {mb} MB)", "PNG 或 JPEG 图片(不超过 {mb} MB)"),
     "restore_upload_help": (
         "It is padded to a square with its border colour, shrunk to {width}×{height} pixels and its contrast "

@@ -25,8 +25,6 @@ STRINGS = {
     "traversal_start_help": (
         "The code the sliders start from: the centre of the prior, or the code the encoder gives a test picture.",
         "滑块的起始编码:先验的中心,或者编码器为某张测试图片给出的编码。"),
-    "traversal_any_class": ("Any", "任意"),
-    "traversal_index_help": ("Which image of the chosen class ({count} of them).", "所选类别中的第几张图片(共 {count} 张)。"),
     "traversal_start_caption": ("The start image", "起始图片"),
     "traversal_condition": ("Draw as class", "按此类别绘制"),
     "traversal_condition_help": (

@@ -1,12 +1,17 @@
-"""One entry point for every dataset: `load_dataset(name, split, ...)` and `list_datasets()`."""
+"""One entry point for every dataset: `load_dataset(name, split, ...)`, a run's own split
+(`load_split(train_config, split)`) and `list_datasets()`."""
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from . import digits, folder, idx, shapes
 from .base import DatasetStatus, DatasetUnavailable, ImageData
 from .transforms import check_options, reshape, select
+
+if TYPE_CHECKING:
+    from vae.config import TrainConfig
 
 DATASET_NAMES: tuple[str, ...] = ("digits", "shapes", "fashion-mnist", "mnist", "folder")
 
@@ -49,6 +54,25 @@ def load_dataset(name: str, split: str = "train", *, root: str | None = None,
     else:
         data = idx.load_idx(name, split, root=root, download=download)
     return reshape(select(data, exclude, limit), image_size, channels)
+
+
+def split_config(config: "TrainConfig", split: str) -> "TrainConfig":
+    """The settings that decide which pictures a split of the run's data holds, the others at their
+    defaults: two runs that read the same pictures get equal (hashable) configs, so caches share one copy.
+    The limit, held-out classes and train size shape the training split only."""
+    keep = dict(dataset=config.dataset, data_root=config.data_root, image_size=config.image_size,
+                channels=config.channels, seed=config.seed, download=config.download)
+    if split == "train":
+        keep.update(limit=config.limit, exclude_classes=config.exclude_classes, train_size=config.train_size)
+    return type(config)(**keep)
+
+
+def load_split(config: "TrainConfig", split: str) -> ImageData:
+    """One split of the run's dataset with the run's size, channel and class settings."""
+    c = split_config(config, split)
+    return load_dataset(c.dataset, split, root=c.data_root, image_size=c.image_size, channels=c.channels,
+                        limit=c.limit, seed=c.seed, exclude_classes=c.exclude_classes, download=c.download,
+                        train_size=c.train_size)
 
 
 def _idx_status(name: str, root: str | None) -> DatasetStatus:

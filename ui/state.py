@@ -1,0 +1,28 @@
+"""Session-state rules every page shares: a remembered choice stays one the current model offers, and a
+"new samples" button moves its seed on."""
+
+from __future__ import annotations
+
+from collections.abc import Container, Hashable
+
+import streamlit as st
+
+
+def keep_valid(key: str, options: Container, default, shown: Hashable | None = None) -> None:
+    """Before the widget is drawn: a choice remembered from another model (a 10th class, a test index past
+    this model's count), or none yet, becomes default; its widget then takes no default of its own.
+
+    shown: how the options look (their labels, e.g. the model's class names). When it differs from the
+    last run's, the choice starts over at default too: a value set here is sent to the browser, which
+    would otherwise keep showing the previous model's label until the value changes."""
+    marker = f"{key}__shown"
+    if shown is not None and st.session_state.get(marker) != shown:
+        st.session_state[marker] = shown
+        st.session_state[key] = default
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
+def next_seed(key: str) -> None:
+    """Button callback: the next seed, so the same settings draw new randomness."""
+    st.session_state[key] = int(st.session_state.get(key, 0)) + 1
