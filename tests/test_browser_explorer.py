@@ -150,7 +150,7 @@ def test_latent_map_click_shows_point(page: Page, streamlit_server):  # noqa: F8
     expect(position).to_contain_text(re.compile(r"\(-?\d+\.\d\d, -?\d+\.\d\d\)"), timeout=STEP_MS)
     x, y = map(float, re.findall(r"\((-?\d+\.\d\d), (-?\d+\.\d\d)\)", position.inner_text())[0])
     assert (x, y) == pytest.approx((dot["x"], dot["y"]), abs=0.006)  # the very dot that was clicked
-    expect(main.get_by_role("table")).to_contain_text("z1", timeout=STEP_MS)  # its latent code
+    expect(main.get_by_role("table")).to_contain_text("z0", timeout=STEP_MS)  # its latent code
     wait_idle(page)
     expect_no_error(page)
 

@@ -19,7 +19,7 @@ from vae.latent import factor_mutual_information
 from vae.train import train
 
 PAGE = "views/disentanglement.py"
-FACTOR_WORDS = {lang: [pair[i] for key, pair in table().items() if key.startswith("traversal_factor_")]
+FACTOR_WORDS = {lang: [pair[i] for key, pair in table().items() if key.startswith("factor_")]
                 for i, lang in enumerate(("en", "zh"))}
 
 

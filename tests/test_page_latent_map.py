@@ -169,7 +169,7 @@ def test_selection_on_a_real_figure_maps_back_to_its_image(runs):
 def test_manifold_widgets_change_the_picture(runs):
     at = page("tiny-2d")
     (manifold,) = [s for s in charts(at) if s["layout"].get("images")]
-    assert manifold["layout"]["xaxis"]["title"]["text"] == "z1" and manifold["layout"]["yaxis"]["title"]["text"] == "z2"
+    assert manifold["layout"]["xaxis"]["title"]["text"] == "z0" and manifold["layout"]["yaxis"]["title"]["text"] == "z1"
     assert any(d["type"] == "scattergl" for d in manifold["data"])
     at.slider(key="map_manifold_steps").set_value(10).run()
     at.toggle(key="map_manifold_points").set_value(False).run()

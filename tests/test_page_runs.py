@@ -208,4 +208,4 @@ def test_strip_and_thinning():
 
 def test_heatmap_has_a_row_per_latent_dimension(runs):
     heat = run_charts.kl_heatmap(run_view.read_facts(runs / "beta1"))
-    assert len(heat.data[0].z) == 4 and list(heat.data[0].y) == ["z1", "z2", "z3", "z4"]
+    assert len(heat.data[0].z) == 4 and list(heat.data[0].y) == ["z0", "z1", "z2", "z3"]  # one numbering: the traversal's z0 …

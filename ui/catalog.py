@@ -10,6 +10,7 @@ import streamlit as st
 import torch
 
 from ui.i18n import t
+from ui.names import class_label
 from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, load_model
 from vae.config import FamilyTraits, ModelConfig, TrainConfig
 from vae.data import ImageData, load_split, split_config
@@ -57,6 +58,11 @@ class ModelEntry(FamilyTraits):
     @property
     def dataset(self) -> str:
         return self.train.dataset
+
+    @property
+    def class_labels(self) -> tuple[str, ...]:
+        """The class names as the reader sees them (translated where the table knows them)."""
+        return tuple(class_label(name) for name in self.class_names)
 
     @property
     def num_classes(self) -> int:

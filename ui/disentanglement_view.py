@@ -17,7 +17,8 @@ from plotly.subplots import make_subplots
 from ui.catalog import ModelEntry, model_for, openable, runs_dir
 from ui.i18n import t
 from ui.images import gif_bytes, png_bytes, to_pil
-from ui.traversal_view import MIN_FACTOR_SHARE, describe_dims, factor_label, mosaic
+from ui.names import dim_name, factor_name
+from ui.traversal_view import MIN_FACTOR_SHARE, describe_dims, mosaic
 from vae import disentanglement
 from vae.disentanglement_run import GROUND_TRUTH, SCORES_NAME, read_scores, score_run, write_scores
 from vae.latent import dimension_order, dominant_factor, traverse
@@ -112,7 +113,7 @@ def describe(entry: ModelEntry, scores: dict | None) -> Rung:
     share = np.clip(np.array(scores["mi"]) / np.maximum(np.array(scores["entropy"]), 1e-8)[None, :], 0, 1)
     order, collapsed = dimension_order(torch.tensor(scores["kl_per_dim"]))
     factors = dominant_factor(share, min_share=MIN_FACTOR_SHARE)
-    labels = {d: f"z{d} · {factor_label(entry.factor_names[factors[d]])}" if factors[d] is not None else f"z{d}"
+    labels = {d: f"{dim_name(d)} · {factor_name(entry.factor_names[factors[d]])}" if factors[d] is not None else dim_name(d)
               for d in order}
     return Rung(entry, scores, [d for d, c in zip(order, collapsed) if not c], labels, share)
 

@@ -46,7 +46,7 @@ STEPS = (
     Step("beta", "views/disentanglement.py", "shapes-beta8"),
     Step("conditional", "views/conditional.py", "digits-cvae"),
     Step("restore", "views/restore.py", "fashion-vae", {"pic": "2", "corruption": "mask", "mask": "bottom"}),
-    Step("anomaly", "views/anomaly.py", "fashion-vae-no-ankle-boot", {"mode": "classes", "score": "complexity"}),
+    Step("anomaly", "views/anomaly.py", "fashion-vae-no-ankle-boot", {"score": "complexity"}),
     Step("codes", "views/codes.py", "digits-vqvae"),
     Step("train", "views/train.py", "fashion-vae", {"preset": "lesson"}),
 )

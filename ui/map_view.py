@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 from threadpoolctl import threadpool_limits
 
 from ui.catalog import ModelEntry
+from ui.names import dim_name
 from vae.grids import image_grid
 from vae.latent import encode_dataset, project_2d
 
@@ -207,7 +208,7 @@ def prior_histograms(values: np.ndarray, dims: list[int], kl: np.ndarray, text: 
     """One panel per latent dimension: a density histogram of the codes against the N(0, 1) curve."""
     cols = min(cols, len(dims))
     rows = math.ceil(len(dims) / cols)
-    titles = [f"z{d + 1} · KL {kl[d]:.2f}" for d in dims]
+    titles = [f"{dim_name(d)} · KL {kl[d]:.2f}" for d in dims]
     figure = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.06,
                            vertical_spacing=0.16 if rows > 1 else 0.1)
     grid = np.linspace(-4, 4, 161)
@@ -252,7 +253,7 @@ def prior_scatter(points: np.ndarray, dims: tuple[int, int], labels: np.ndarray 
     reach = float(np.clip(np.percentile(np.abs(points), 99.5) * 1.1, 3.2, 12)) if len(points) else 3.2
     axis = dict(range=[-reach, reach], zeroline=True, zerolinecolor="#ccc")
     figure.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
-                         xaxis=dict(title=dict(text=f"z{dims[0] + 1}"), **axis),
-                         yaxis=dict(title=dict(text=f"z{dims[1] + 1}"), scaleanchor="x", **axis),
+                         xaxis=dict(title=dict(text=dim_name(dims[0])), **axis),
+                         yaxis=dict(title=dict(text=dim_name(dims[1])), scaleanchor="x", **axis),
                          legend=dict(itemsizing="constant"))
     return figure

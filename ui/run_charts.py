@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 from PIL import Image
 
 from ui.i18n import t
+from ui.names import dim_name
 
 if TYPE_CHECKING:  # ui.run_view imports this module
     from ui.run_view import RunFacts
@@ -78,7 +79,7 @@ def kl_heatmap(facts: RunFacts) -> go.Figure | None:
     events = thin([e for e in events if len(e["kl_per_dim"]) == dims], 300)
     z = [[e["kl_per_dim"][d] for e in events] for d in range(dims)]  # (D, T)
     fig = go.Figure(go.Heatmap(
-        z=z, x=[e["step"] for e in events], y=[f"z{d + 1}" for d in range(dims)], colorscale="Viridis", zmin=0,
+        z=z, x=[e["step"] for e in events], y=[dim_name(d) for d in range(dims)], colorscale="Viridis", zmin=0,
         colorbar=dict(title=t("run_axis_nats"), thickness=12),
         hovertemplate=t("run_heat_hover") + "<extra></extra>"))
     fig.update_yaxes(autorange="reversed", title_text=t("run_axis_dim"), type="category")

@@ -18,8 +18,9 @@ import torch
 from PIL import Image
 
 from ui.catalog import ModelEntry, data_for, model_for
-from ui.i18n import t, table
+from ui.i18n import t
 from ui.images import rgb_uint8
+from ui.names import dim_name, factor_name
 from vae import latent
 
 CELL_MIN_SIDE = 48  # grid cells are enlarged (nearest neighbour) to at least this many pixels
@@ -196,12 +197,6 @@ def latent_stats(entry: ModelEntry) -> dict:
     return stats
 
 
-def factor_label(name: str) -> str:
-    """A factor's name in the reader's language (shapes' factors are translated; others stay as named)."""
-    key = f"traversal_factor_{name}"
-    return t(key) if key in table() else name
-
-
 def describe_dims(entry: ModelEntry, has_data: bool) -> Dims:
     """Order the dimensions by KL and label them (collapsed, or the factor they move most)."""
     stats = latent_stats(entry) if has_data else None
@@ -214,8 +209,8 @@ def describe_dims(entry: ModelEntry, has_data: bool) -> Dims:
     labels = {}
     for d, is_collapsed in zip(order, collapsed):
         tag = t("traversal_collapsed") if is_collapsed else (
-            factor_label(entry.factor_names[factors[d]]) if factors[d] is not None else None)
-        labels[d] = f"z{d} · {tag}" if tag else f"z{d}"
+            factor_name(entry.factor_names[factors[d]]) if factors[d] is not None else None)
+        labels[d] = f"{dim_name(d)} · {tag}" if tag else dim_name(d)
     return Dims(order, labels, stats["kl"] if stats else None, share, stats["mu"] if stats else None,
                 stats["labels"] if stats else None)
 

@@ -44,16 +44,24 @@ def incoming(name: str) -> str | None:
     return raw
 
 
-def restore(name: str, key: str, parse: Callable[[str], Any]) -> bool:
-    """Put the URL's value for `name` (parsed; BadValue/ValueError when it is not one this page offers)
-    into st.session_state[key], before the widget with that key is drawn. True when a value was applied."""
+def take(name: str, parse: Callable[[str], Any]) -> Any | None:
+    """The URL's value for `name` when it came from outside, parsed (parse raises BadValue/ValueError for a
+    value this page does not offer: then the notice, and None); None when there is nothing new."""
     raw = incoming(name)
     if raw is None:
-        return False
+        return None
     try:
-        value = parse(raw)
+        return parse(raw)
     except ValueError:
         refuse(name, raw)
+        return None
+
+
+def restore(name: str, key: str, parse: Callable[[str], Any]) -> bool:
+    """Put the URL's new value for `name` (see take) into st.session_state[key], before the widget with
+    that key is drawn. True when a value was applied."""
+    value = take(name, parse)
+    if value is None:
         return False
     st.session_state[key] = value
     return True

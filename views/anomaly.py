@@ -11,6 +11,7 @@ import torch
 from ui.anomaly_data import (TIME_BUDGET_S, background_for, baseline_scores, cached_other_set, estimated_seconds,
                              own_test_set, rows_digest, stored_scores, task_scores)
 from ui.anomaly_view import histogram_figure, roc_figure, start_threshold
+from ui import url_state
 from ui.catalog import ModelEntry, data_for
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
@@ -87,9 +88,11 @@ def controls(entry: ModelEntry, model, max_components: int, has_background: bool
     options = [s for s in available_scores(model) if s != "ratio" or has_background]
     if st.session_state.get("anom_score") not in options:
         st.session_state["anom_score"] = options[0]
+    url_state.restore("score", "anom_score", url_state.choice({s: s for s in options}))
     score = st.segmented_control(t("anom_score"), options, format_func=lambda s: t(f"anom_score_{s}"),
                                  key="anom_score", required=True,
                                  help=t("anom_score_help", samples=ScoreSettings.samples))
+    url_state.keep("score", score)
     k_box, steps_box, pca_box = st.columns(3, vertical_alignment="bottom")
     k = k_box.select_slider(t("anom_k"), K_CHOICES, value=ScoreSettings.k, key="anom_k", help=t("anom_k_help"),
                             disabled=score != "iwae")
@@ -139,8 +142,11 @@ def threshold_slider(scores: np.ndarray, is_anomaly: np.ndarray, key: tuple) -> 
             low <= st.session_state.get("anom_threshold", low - 1) <= high):
         st.session_state["anom_threshold_for"] = key
         st.session_state["anom_threshold"] = min(max(start_threshold(scores, is_anomaly), low), high)
-    return st.slider(t("anom_threshold"), low, max(high, low + 1e-6), step=max(high - low, 1e-6) / 500,
-                     format="%.1f", key="anom_threshold", help=t("anom_threshold_help"))
+    url_state.restore("threshold", "anom_threshold", url_state.number(low, high))
+    threshold = st.slider(t("anom_threshold"), low, max(high, low + 1e-6), step=max(high - low, 1e-6) / 500,
+                          format="%.1f", key="anom_threshold", help=t("anom_threshold_help"))
+    url_state.keep("threshold", threshold, text=lambda v: f"{v:.6g}")
+    return threshold
 
 
 def draw_threshold(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float, mode: str) -> tuple[float, float]:
@@ -194,8 +200,11 @@ def scores_csv(captions: list[str], is_anomaly: np.ndarray, scores: np.ndarray, 
 
 opened = open_page("anom_title", "anom_intro", needs_data=False)
 entry, model = opened.entry, opened.model
+st.session_state.setdefault("anom_mode", "held_out")
+url_state.restore("mode", "anom_mode", url_state.choice({m: m for m in MODES}))
 mode = st.segmented_control(t("anom_mode"), MODES, format_func=lambda m: t(f"anom_mode_{m}"), key="anom_mode",
-                            default="held_out", required=True, help=t("anom_mode_help"))
+                            required=True, help=t("anom_mode_help"))
+url_state.keep("mode", mode, default="held_out")
 held_out = entry.train.exclude_classes
 if mode == "held_out" and not held_out:
     suggest_models(opened.models, lambda m: bool(m.train.exclude_classes), "anom_needs_heldout")
@@ -223,7 +232,7 @@ except ConfigError:
     st.stop()
 
 labels = task.normal.labels
-names = list(entry.class_names) or [str(c) for c in range(int(labels.max()) + 1 if labels is not None else 0)]
+names = list(entry.class_labels) or [str(c) for c in range(int(labels.max()) + 1 if labels is not None else 0)]
 if mode == "held_out":
     anomaly_name = ", ".join(names[c] for c in held_out if c < len(names))
     legend = (t("anom_normal"), t("anom_heldout", name=anomaly_name))

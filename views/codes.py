@@ -144,7 +144,7 @@ if data is not None and len(data) > 0:
     st.header(t("codes_picture_header"))
     st.markdown(t("codes_picture_help"))
     grids = view.test_grids(entry, model, data)
-    index = pick_picture("codes_pic", entry, data, class_label=t("picture_class"))
+    index = pick_picture("codes_pic", entry, data, class_label=t("picture_class"), param="pic")
     if index is not None:
         picture_area = st.container()  # drawn after the edit widgets, which it needs, but shown above them
         st.header(t("codes_edit_header"))

@@ -72,7 +72,7 @@ def draw_samples(entry: ModelEntry, model, names: list[str]) -> tuple[float, int
     st.markdown(t("cond_sample_help"))
     st.session_state.setdefault("cond_seed", 0)
     pick, temp, seed_box, button = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
-    label = pick_class("cond_class", names, t("cond_class_picker"), place=pick, persist_state="session")
+    label = pick_class("cond_class", names, t("cond_class_picker"), place=pick, persist_state="session", param="class")
     temperature = temp.slider(t("cond_temperature"), 0.1, 2.0, 1.0, 0.1, key="cond_temperature",
                               help=t("cond_temperature_help"), persist_state="session")
     seed = int(seed_box.number_input(t("seed"), min_value=0, max_value=2**31 - 1, step=1, key="cond_seed",
@@ -114,7 +114,7 @@ def draw_restyle(entry: ModelEntry, model, data, names: list[str]) -> None:
 opened = open_page("cond_title", "cond_intro", fits=lambda m: m.is_conditional, reason_key="cond_needs_classes",
                    data_optional=True)
 entry, model = opened.entry, opened.model
-names = list(entry.class_names) if len(entry.class_names) == entry.num_classes else [
+names = list(entry.class_labels) if len(entry.class_names) == entry.num_classes else [
     str(k) for k in range(entry.num_classes)]
 temperature, seed = draw_samples(entry, model, names)
 draw_style_swap(entry, model, names, temperature, seed)

@@ -11,7 +11,8 @@ from ui.disentanglement_view import (Rung, beta_figure, compute_scores, describe
                                      scores_for, short_label, sweeps)
 from ui.i18n import t
 from ui.page import open_page
-from ui.traversal_view import factor_label, mi_figure
+from ui.names import dim_name, factor_name
+from ui.traversal_view import mi_figure
 from vae import disentanglement
 from vae.disentanglement import METRIC_KEYS
 
@@ -92,8 +93,8 @@ def mi_matrices(rungs: list[Rung]) -> None:
     for start in range(0, len(shown), per_row):
         for column, rung in zip(st.columns(per_row, gap="large"), shown[start:start + per_row]):
             dims = rung.active or list(range(rung.entry.latent_dim))
-            factors = [factor_label(name) for name in rung.entry.factor_names]
-            rows = [rung.labels.get(d, f"z{d}") for d in dims]
+            factors = [factor_name(name) for name in rung.entry.factor_names]
+            rows = [rung.labels.get(d, dim_name(d)) for d in dims]
             share = rung.share[dims]
             hover = [[t("traversal_mi_hover", dim=rows[i], factor=f, share=float(share[i, j]))
                       for j, f in enumerate(factors)] for i in range(len(dims))]

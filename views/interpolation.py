@@ -7,12 +7,12 @@ import streamlit as st
 import torch
 
 from ui import interp_view as view
-from ui import live
+from ui import live, url_state
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
 from ui.map_view import encoded_test_set
 from ui.page import open_page
-from ui.pickers import class_members, class_names, pick_class, pick_picture
+from ui.pickers import class_names, pick_class, pick_picture, show_picture
 from ui.state import keep_valid
 from vae.latent import class_means, decode_every_class, decode_path, pixel_blend
 
@@ -22,7 +22,7 @@ T_STATE = "interp_live_rev"  # (revision, origin) of t: see ui.live.bump
 
 
 def class_name(entry, k: int) -> str:
-    return entry.class_names[k] if k < len(entry.class_names) else str(k)
+    return entry.class_labels[k] if k < len(entry.class_names) else str(k)
 
 
 def pick_image(entry, data, side: str, column, default_class: int) -> int | None:
@@ -30,19 +30,14 @@ def pick_image(entry, data, side: str, column, default_class: int) -> int | None
     with column:
         st.markdown(f"**{t('interp_' + side)}**")
         return pick_picture(f"interp_{side}", entry, data, default_class=default_class, thumbnail=160,
-                            random_button=False, stacked=True)
+                            random_button=False, stacked=True, param=side)
 
 
 def set_random_pair(labels, n: int) -> None:
     """Button callback: draw a pair from the seed, show it in the pickers, and move the seed on."""
     seed = int(st.session_state.get("interp_seed", 0))
     for side, index in zip("ab", view.random_pair(labels, n, seed)):
-        if labels is not None:
-            k = int(labels[index])
-            st.session_state[f"interp_{side}_class"] = k
-            st.session_state[f"interp_{side}_index"] = int(list(class_members(labels, k, n)).index(index))
-        else:
-            st.session_state[f"interp_{side}_index"] = index
+        show_picture(f"interp_{side}", labels, index)
     st.session_state["interp_seed"] = seed + 1
 
 
@@ -86,12 +81,15 @@ def live_path(entry, decoder, data, a: int, b: int, z: torch.Tensor, y: int | No
         st.session_state["interp_live_pair"] = pair
         st.session_state[T_KEY] = 0.5
         live.bump(T_STATE, "server")
+    if url_state.restore("t", T_KEY, url_state.number(0.0, 1.0)):  # a link's t, after the pair's reset
+        live.bump(T_STATE, "server")
     live.load(decoder, "interp_live")
     live.path(decoder, f"interp_live_path::{entry.path}", z0=z[0].tolist(), z1=z[1].tolist(), y=y,
               t=st.session_state[T_KEY], ends=[live.data_uri(to_pil(data.images[i], 160)) for i in (a, b)],
               state_key=T_STATE, on_release=_keep_t,
               text={"a": f"#{a}", "b": f"#{b}", "lerp": t("interp_live_lerp"), "slerp": t("interp_live_slerp"),
                     "t": t("interp_live_t")})
+    url_state.keep("t", round(float(st.session_state[T_KEY]), 2), default=0.5)
 
 
 def interpolation_strips(entry, model, data, a: int, b: int, steps: int, codes) -> None:

@@ -9,9 +9,10 @@ import streamlit as st
 import torch
 from PIL import Image
 
-from ui import live, map_view
+from ui import live, map_view, url_state
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
+from ui.names import dim_name, factor_name
 from ui.page import open_page
 from ui.pickers import pick_class
 from ui.state import keep_valid
@@ -27,7 +28,7 @@ PAD_STATE = "map_pad_rev"  # (revision, origin) of the pad's kept point: see ui.
 
 
 def class_name(entry, label) -> str:
-    return entry.class_names[int(label)] if label is not None and int(label) < len(entry.class_names) else "–"
+    return entry.class_labels[int(label)] if label is not None and int(label) < len(entry.class_names) else "–"
 
 
 def controls(entry, codes: map_view.Codes) -> tuple[str, int, str | None]:
@@ -35,6 +36,7 @@ def controls(entry, codes: map_view.Codes) -> tuple[str, int, str | None]:
     method_col, points_col, colour_col = st.columns([1, 2, 1], gap="large")
     method = "pca"
     if codes.mu.shape[1] > 2:
+        url_state.restore("method", "map_method", url_state.choice({m: m for m in METHODS}))
         with method_col:
             method = st.segmented_control(t("map_method"), list(METHODS), format_func=lambda m: t(METHODS[m]),
                                           key="map_method", default="pca", required=True, persist_state="session",
@@ -53,9 +55,10 @@ def controls(entry, codes: map_view.Codes) -> tuple[str, int, str | None]:
         keep_valid("map_colour", colours, colours[0])
         with colour_col:
             colour = st.selectbox(t("map_colour"), colours, key="map_colour", persist_state="session",
-                                  format_func=lambda c: t("class") if c == "class" else c)
+                                  format_func=lambda c: t("class") if c == "class" else factor_name(c))
     elif colours:
         colour = colours[0]
+    url_state.keep("method", method if codes.mu.shape[1] > 2 else None, default="pca")
     return method, int(n), colour
 
 
@@ -74,15 +77,19 @@ def map_section(entry, model, data, codes: map_view.Codes) -> None:
     factor = None
     if colour not in (None, "class"):
         factor = codes.factors[:n, list(entry.factor_names).index(colour)]
+    linked = url_state.take("pic", url_state.integer(0, len(codes.mu) - 1))
+    if linked is not None:
+        st.session_state["map_picked"] = (entry.path, linked)
     picked = st.session_state.get("map_picked")
     picked = picked[1] if picked and picked[0] == entry.path and picked[1] < len(codes.mu) else None
+    url_state.keep("pic", picked)
 
     left, right = st.columns([2, 1], gap="large")
     with left:
         text = {"image": t("map_test_image"), "class": t("class"), "picked": t("map_picked"), "legend": t("class")}
         figure = map_view.map_figure(xy, index, labels=None if codes.labels is None else codes.labels[:n],
-                                     class_names=entry.class_names, factor=factor, factor_name=colour or "",
-                                     axes=("z1", "z2") if axis == "z" else (f"{axis} 1", f"{axis} 2"),
+                                     class_names=entry.class_labels, factor=factor, factor_name=factor_name(colour) if colour else "",
+                                     axes=(dim_name(0), dim_name(1)) if axis == "z" else (f"{axis} 1", f"{axis} 2"),
                                      text=text, picked=picked)
         event = st.plotly_chart(figure, key="map_chart", on_select="rerun", selection_mode="points",
                                 width="stretch", alt=t("map_chart_alt"))
@@ -112,13 +119,13 @@ def details(entry, model, data, codes: map_view.Codes, index: int, position, axi
         facts.append(f"**{t('class')}**: {class_name(entry, codes.labels[index])}")
     if codes.factors is not None:  # the ground-truth factors, except one that is just the class again
         shown = set(map_view.colour_options(codes, entry.factor_names))
-        facts += [f"**{name}**: {int(v)}" for name, v in zip(entry.factor_names, codes.factors[index]) if name in shown]
+        facts += [f"**{factor_name(name)}**: {int(v)}" for name, v in zip(entry.factor_names, codes.factors[index]) if name in shown]
     if position is not None:
         facts.append(t("map_position", axis=axis, x=f"{position[0]:.2f}", y=f"{position[1]:.2f}"))
     st.markdown("  \n".join(facts))
     shown = min(8, codes.mu.shape[1])
     key = "map_code_values" if entry.has_gaussian_latent else "map_code_values_vq"
-    rows = "\n".join(f"| z{d + 1} | {codes.mu[index, d]:+.2f} |" for d in range(shown))
+    rows = "\n".join(f"| {dim_name(d)} | {codes.mu[index, d]:+.2f} |" for d in range(shown))
     header = f"| {t('map_code_number')} | {t('map_code_value')} |\n|---|---:|\n"
     st.markdown(t(key, shown=shown, total=codes.mu.shape[1]) + "\n\n" + header + rows)
 
@@ -151,7 +158,7 @@ def manifold_section(entry, model, codes: map_view.Codes) -> None:
             manifold_pad(entry, model, decoder, images, span, points if show_points else None, labels, y)
     with grid_place:
         figure = map_view.manifold_figure(picture, span, steps, points if show_points else None, labels,
-                                          entry.class_names, {"codes": t("map_codes"), "legend": t("class")})
+                                          entry.class_labels, {"codes": t("map_codes"), "legend": t("class")})
         st.plotly_chart(figure, key="map_manifold_chart", width="stretch", alt=t("map_manifold_alt"))
         st.download_button(t("download_png"), png_bytes(picture), file_name=f"{entry.name}-manifold.png",
                            mime="image/png", key="map_manifold_png", on_click="ignore")
@@ -182,7 +189,7 @@ def manifold_pad(entry, model, decoder, images: torch.Tensor, span: float, point
     background = live.data_uri(Image.fromarray(mosaic(images, scale=scale, gap=0)))
     live.load(decoder, "map_live")
     live.pad(decoder, f"map_live_pad::{entry.path}", z=z, y=y, dims=(0, 1), extent=[[-reach, reach], [-reach, reach]],
-             axes=["z1", "z2"], state_key=PAD_STATE, points=dots, palette=map_view.palette(max(len(entry.class_names), 1)),
+             axes=[dim_name(0), dim_name(1)], state_key=PAD_STATE, points=dots, palette=map_view.palette(max(len(entry.class_names), 1)),
              background=background,
              text={"pad": t("map_pad_tab"), "hint": t("map_pad_hint"), "caption": t("map_pad_caption")},
              on_release=functools.partial(_keep_pad_point, path=entry.path))
@@ -216,16 +223,15 @@ def prior_section(entry, codes: map_view.Codes) -> None:
     if len(order) < 2:
         return
     st.subheader(t("map_prior_pair_title"))
-    names = lambda d: f"z{d + 1}"  # noqa: E731
     pick_a, pick_b, _ = st.columns([1, 1, 2])
     # Another model starts from its own two most active numbers.
     keep_valid("map_prior_dim_a", order, order[0], shown=entry.path)
     keep_valid("map_prior_dim_b", order, order[1], shown=entry.path)
-    dim_a = pick_a.selectbox(t("map_prior_dim_a"), order, key="map_prior_dim_a", format_func=names)
-    dim_b = pick_b.selectbox(t("map_prior_dim_b"), order, key="map_prior_dim_b", format_func=names)
+    dim_a = pick_a.selectbox(t("map_prior_dim_a"), order, key="map_prior_dim_a", format_func=dim_name)
+    dim_b = pick_b.selectbox(t("map_prior_dim_b"), order, key="map_prior_dim_b", format_func=dim_name)
     pair = values[:, [dim_a, dim_b]]
     chart, numbers = st.columns([2, 1], gap="large")
-    chart.plotly_chart(map_view.prior_scatter(pair, (dim_a, dim_b), codes.labels, entry.class_names, text),
+    chart.plotly_chart(map_view.prior_scatter(pair, (dim_a, dim_b), codes.labels, entry.class_labels, text),
                        key="map_prior_scatter", width="stretch")
     inside = fraction_within(torch.from_numpy(pair), list(map_view.PRIOR_RADII))
     expected = prior_fraction_within(list(map_view.PRIOR_RADII), 2)

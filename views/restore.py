@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from ui import url_state
 from ui.catalog import ModelEntry
 from ui.i18n import t
 from ui.images import gif_bytes, to_pil
@@ -41,7 +42,7 @@ def restoration(entry: ModelEntry, clean: np.ndarray, label: int | None, spec: C
 
 def pick_test_picture(entry: ModelEntry, data) -> tuple[torch.Tensor, int | None] | None:
     """The picker -> the clean picture (C, H, W) and its class (None if unlabelled), or None."""
-    index = pick_picture("restore", entry, data)
+    index = pick_picture("restore", entry, data, param="pic")
     if index is None:
         return None
     return data.images[index], None if data.labels is None else int(data.labels[index])
@@ -88,8 +89,13 @@ def _with_reseed(button_key: str) -> st.delta_generator.DeltaGenerator:
 
 def pick_corruption(height: int, width: int) -> tuple[Corruption, int]:
     """The corruption widgets -> the Corruption and the number of completion rounds."""
+    st.session_state.setdefault("restore_kind", "noise")
+    url_state.restore("corruption", "restore_kind", url_state.choice({k: k for k in KINDS}))
     kind = st.segmented_control(t("restore_kind"), KINDS, format_func=lambda k: t(f"restore_kind_{k}"),
-                                key="restore_kind", default="noise", required=True, persist_state="session")
+                                key="restore_kind", required=True, persist_state="session")
+    url_state.keep("corruption", kind, default="noise")
+    if kind != "mask":
+        url_state.keep("mask", None)  # a link's mask belongs to the mask corruption only
     st.session_state.setdefault("restore_seed", 0)
     seed = int(st.session_state["restore_seed"])
     if kind == "noise":
@@ -100,8 +106,11 @@ def pick_corruption(height: int, width: int) -> tuple[Corruption, int]:
         rate = _with_reseed("restore_new_noise").slider(t("restore_rate"), 0.0, 0.5, 0.1, 0.01, key="restore_rate",
                                                         help=t("restore_rate_help"), persist_state="session")
         return Corruption("salt_pepper", rate=rate, seed=seed), 0
+    st.session_state.setdefault("restore_mask", "bottom")
+    url_state.restore("mask", "restore_mask", url_state.choice({m: m for m in MASKS}))
     mask = st.segmented_control(t("restore_mask"), MASKS, format_func=lambda m: t(f"restore_mask_{m}"), wrap=True,
-                                key="restore_mask", default="bottom", required=True, persist_state="session")
+                                key="restore_mask", required=True, persist_state="session")
+    url_state.keep("mask", mask, default="bottom")
     rows, cols, block = (0, 1), (0, 1), 0.5
     if mask == "rectangle":  # keyed by size: a range from another model's pictures may not fit
         rows = st.slider(t("restore_rows"), 0, height, (height // 4, 3 * height // 4), key=f"restore_rows_{height}")

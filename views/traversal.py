@@ -7,15 +7,17 @@ factors the factor each dimension moves.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import streamlit as st
 import torch
 
-from ui import live
+from ui import live, url_state
 from ui.catalog import ModelEntry, model_for, openable
 from ui.i18n import t
+from ui.names import dim_name, factor_name
 from ui.images import gif_bytes, grid_pil, png_bytes, to_pil
 from ui.page import data_or_warning, open_page
 from ui.pickers import pick_class, pick_picture
@@ -23,7 +25,7 @@ from ui.sidebar import model_label
 from ui.state import keep_valid
 from ui.traversal_live import (CODE_STATE, SLIDER_STEP, SPAN, live_sliders, pad_section, reset_code, server_moved,
                                set_code, slider_columns, slider_help)
-from ui.traversal_view import (Dims, describe_dims, factor_label, frames_figure, grid_figure, grid_layout, hover_text,
+from ui.traversal_view import (Dims, describe_dims, frames_figure, grid_figure, grid_layout, hover_text,
                                label_width, mi_figure)
 from vae.data import ImageData
 from vae.latent import decode_path, traverse
@@ -44,25 +46,36 @@ def encode_one(model, x: torch.Tensor, label: int | None) -> torch.Tensor:
 def pick_start(entry: ModelEntry, data: ImageData | None) -> tuple[torch.Tensor | None, int | None, int | None]:
     """Start point widgets -> the start image (C, H, W) or None (prior mean), its label, the decoder's class."""
     options = ["prior", "image"] if data is not None else ["prior"]
-    keep_valid("trav_start", options, "prior")
+    default = options[-1]  # a real test picture when there is one: a first screen that shows something
+    keep_valid("trav_start", options, default)
+    url_state.restore("start", "trav_start", url_state.choice({o: o for o in options}))
     start_col, condition_col = st.columns([2, 1], vertical_alignment="bottom")
     start = start_col.segmented_control(
         t("traversal_start"), options, required=True, key="trav_start", help=t("traversal_start_help"),
         format_func=lambda o: t("traversal_start_prior") if o == "prior" else t("traversal_start_image"))
+    url_state.keep("start", start, default=default)
     image = label = None
     if start == "image":
-        i = pick_picture("trav", entry, data, any_class=True)
+        i = pick_picture("trav", entry, data, any_class=True, param="pic")
         if i is not None:
             image = data.images[i]
             label = int(data.labels[i]) if data.labels is not None else None
     return image, label, pick_condition(entry, label, condition_col)
 
 
+def code_in_reach(base: list[float], raw: str) -> list[float]:
+    """A link's `z` -> the code, when it has one number per dimension, each within SPAN of the start point."""
+    z = url_state.numbers(len(base), -1e6, 1e6)(raw)
+    if any(abs(v - b) > SPAN + 0.005 for v, b in zip(z, base)):
+        raise url_state.BadValue(raw)
+    return z
+
+
 def pick_condition(entry: ModelEntry, label: int | None, column) -> int | None:
     """A conditional VAE draws a class: which one (the start image's own by default)."""
     if not entry.num_classes:
         return None
-    names = entry.class_names or tuple(str(k) for k in range(entry.num_classes))
+    names = entry.class_labels or tuple(str(k) for k in range(entry.num_classes))
     if label is None:
         return pick_class("trav_y_prior", names, t("traversal_condition"), place=column,
                           help=t("traversal_condition_help"))
@@ -92,6 +105,7 @@ def slider_panel(entry: ModelEntry, base: list[float], y: int | None, dims: Dims
             server_sliders(entry, base, y, dims, start_image)
     z = torch.tensor([float(st.session_state[f"z{d}"]) for d in range(len(base))])
     scrubber(entry, z, y, dims, is_live=decoder is not None)
+    url_state.keep("z", url_state.code_text(z.tolist()), default=url_state.code_text(base))
 
 
 def server_sliders(entry: ModelEntry, base: list[float], y: int | None, dims: Dims, start_image) -> None:
@@ -127,7 +141,7 @@ def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims, is_l
     offsets = torch.linspace(-SPAN, SPAN, SCRUB_STEPS)
     frames = traverse(model_for(entry), z, [dim], offsets, y)[0]  # (S, C, H, W)
     values = (z[dim] + offsets).tolist()
-    figure = frames_figure(frames, values, prefix=f"z{dim} = ", play=t("traversal_play"), pause=t("traversal_pause"))
+    figure = frames_figure(frames, values, prefix=f"{dim_name(dim)} = ", play=t("traversal_play"), pause=t("traversal_pause"))
     figure_col.plotly_chart(figure, key="trav_scrub_chart", config=CHART_CONFIG)
     side_col.download_button(t("download_gif"), lambda: gif_bytes([to_pil(f, 256) for f in frames]),
                              file_name=f"{entry.name}-z{dim}.gif", mime="image/gif", key="trav_gif",
@@ -220,7 +234,7 @@ def grid_section(models: list[ModelEntry], first: Panel, image, label) -> None:
 def draw_mi(entry: ModelEntry, dims: Dims) -> None:
     """How much of each factor each dimension pins down, rows in KL order."""
     share = dims.share[dims.order]  # rows in KL order
-    factors = [factor_label(name) for name in entry.factor_names]
+    factors = [factor_name(name) for name in entry.factor_names]
     rows = [dims.labels[d] for d in dims.order]
     hover = [[t("traversal_mi_hover", dim=rows[r], factor=f, share=float(share[r, c])) for c, f in enumerate(factors)]
              for r in range(len(rows))]
@@ -242,6 +256,11 @@ if st.session_state.get("trav_base") != signature or any(f"z{d}" not in st.sessi
     set_code(base.tolist())
     live.bump(CODE_STATE, "server")
     st.session_state["trav_base"] = signature
+# A link's code (absolute values within the sliders' reach of the start point), after the start's reset.
+linked = url_state.take("z", functools.partial(code_in_reach, base.tolist()))
+if linked is not None:
+    set_code(linked)
+    live.bump(CODE_STATE, "server")
 st.divider()
 slider_panel(entry, base.tolist(), y, dims, start_image)
 st.divider()

@@ -55,4 +55,15 @@ STRINGS = {
     "present_more": ("More settings", "更多设置"),
     "copy_link": ("Copy link", "复制链接"),
     "copy_link_done": ("Link copied", "链接已复制"),
+    # Fashion-MNIST's classes (ui.names.class_label; a name not listed here is shown as it is)
+    "classname_T-shirt/top": ("T-shirt/top", "T 恤/上衣"),
+    "classname_Trouser": ("Trouser", "裤子"),
+    "classname_Pullover": ("Pullover", "套头衫"),
+    "classname_Dress": ("Dress", "连衣裙"),
+    "classname_Coat": ("Coat", "外套"),
+    "classname_Sandal": ("Sandal", "凉鞋"),
+    "classname_Shirt": ("Shirt", "衬衫"),
+    "classname_Sneaker": ("Sneaker", "运动鞋"),
+    "classname_Bag": ("Bag", "包"),
+    "classname_Ankle boot": ("Ankle boot", "短靴"),
 }

@@ -50,10 +50,10 @@ STRINGS = {
     "map_codes": ("test codes", "测试编码"),
     "map_manifold_title": ("The decoded manifold", "解码流形"),
     "map_manifold_intro": (
-        "This model's code has just two numbers, z1 and z2, so we can draw the whole latent plane: each tile is "
+        "This model's code has just two numbers, z0 and z1, so we can draw the whole latent plane: each tile is "
         "the picture the decoder draws at that point of a grid. The dots are test pictures placed by their codes; "
         "notice how the drawn pictures change smoothly from one region to the next.",
-        "这个模型的编码只有 z1 和 z2 两个数字,所以可以画出整个潜平面:每个小格是解码器在网格上该点画出的图片。"
+        "这个模型的编码只有 z0 和 z1 两个数字,所以可以画出整个潜平面:每个小格是解码器在网格上该点画出的图片。"
         "圆点是按编码放置的测试图片;注意画出的图片如何从一个区域平滑地过渡到另一个区域。"),
     "map_pad_tab": ("Move the pointer over the plane", "在平面上移动指针"),
     "map_grid_tab": ("Decoded grid", "解码网格"),
