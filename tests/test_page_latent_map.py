@@ -121,12 +121,12 @@ def test_number_of_points_changes_the_map(runs):
 def test_colour_by_a_ground_truth_factor(runs):
     at = page("tiny-shapes", map_points=100)
     options = at.selectbox(key="map_colour").options
-    assert options[0] == "Class" and "scale" in options and "shape" not in options  # shape is the class
+    assert options[0] == "Class" and "size" in options and "shape" not in options  # shape is the class; names translated
     classes = charts(at)[0]["data"]
     assert [d["name"] for d in classes] == ["square", "ellipse", "heart"]
     at.selectbox(key="map_colour").set_value("scale").run()
     (trace,) = charts(at)[0]["data"]
-    assert trace["marker"]["colorbar"]["title"]["text"] == "scale" and len(array(trace["marker"]["color"])) == 100
+    assert trace["marker"]["colorbar"]["title"]["text"] == "size" and len(array(trace["marker"]["color"])) == 100
 
 
 def test_picked_point_shows_picture_reconstruction_and_code(runs):

@@ -54,10 +54,12 @@ def entry_named(name: str):
     return next(m for m in list_models() if m.name == name)
 
 
-def page(name: str, lang: str = "en") -> AppTest:
+def page(name: str, lang: str = "en", start: str = "prior") -> AppTest:
+    """The page from the prior mean (the page itself opens on a test picture: tests/test_url_pages.py)."""
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["model_path"] = entry_named(name).path
     at.session_state["lang"] = lang
+    at.session_state["trav_start"] = start
     return at.run()
 
 

@@ -174,7 +174,7 @@ def manifold_extent(width_px: int, steps: int, span: float) -> tuple[float, floa
 def manifold_figure(picture: Image.Image, span: float, steps: int, points: np.ndarray | None,
                     labels: np.ndarray | None, class_names: tuple[str, ...], text: dict[str, str],
                     height: int = 760) -> go.Figure:
-    """The decoded grid as the background of the (z1, z2) plane, encoded test points on top."""
+    """The decoded grid as the background of the (z0, z1) plane, encoded test points on top."""
     low, high = manifold_extent(picture.width, steps, span)
     figure = go.Figure()
     figure.add_layout_image(dict(source=picture, xref="x", yref="y", x=low, y=high, sizex=high - low,
@@ -187,14 +187,14 @@ def manifold_figure(picture: Image.Image, span: float, steps: int, points: np.nd
             figure.add_trace(go.Scattergl(
                 x=points[members, 0], y=points[members, 1], mode="markers", name=name,
                 marker=dict(size=6, color=colours[k or 0], opacity=0.8, line=dict(width=1, color="white")),
-                hovertemplate=f"{name}<br>z1 = %{{x:.2f}}, z2 = %{{y:.2f}}<extra></extra>"))
+                hovertemplate=f"{name}<br>{dim_name(0)} = %{{x:.2f}}, {dim_name(1)} = %{{y:.2f}}<extra></extra>"))
     else:  # an invisible trace gives the axes their range and hover coordinates
         figure.add_trace(go.Scatter(x=[-span, span], y=[-span, span], mode="markers", showlegend=False,
                                     marker=dict(opacity=0), hoverinfo="skip"))
     axis = dict(range=[low, high], zeroline=False, showgrid=False, constrain="domain")
     figure.update_layout(
         height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="rgba(0,0,0,0)",
-        xaxis=dict(title=dict(text="z1"), **axis), yaxis=dict(title=dict(text="z2"), scaleanchor="x", **axis),
+        xaxis=dict(title=dict(text=dim_name(0)), **axis), yaxis=dict(title=dict(text=dim_name(1)), scaleanchor="x", **axis),
         legend=dict(title=dict(text=text["legend"]), itemsizing="constant"))
     return figure
 

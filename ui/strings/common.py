@@ -66,4 +66,10 @@ STRINGS = {
     "classname_Sneaker": ("Sneaker", "运动鞋"),
     "classname_Bag": ("Bag", "包"),
     "classname_Ankle boot": ("Ankle boot", "短靴"),
+    # the shapes' ground-truth factors (ui.names.factor_name)
+    "factor_shape": ("shape", "形状"),
+    "factor_scale": ("size", "大小"),
+    "factor_orientation": ("rotation", "旋转"),
+    "factor_pos_x": ("x position", "横向位置"),
+    "factor_pos_y": ("y position", "纵向位置"),
 }

@@ -108,9 +108,4 @@ STRINGS = {
         "1 表示仅凭这个数字就能确定该因素,0 表示它与该因素无关。每个数字都标上了它最能确定的因素;"
         "已坍缩的数字在编码器中可能仍微弱地反映某个因素,但解码器会忽略它。"),
     "traversal_mi_hover": ("{dim} · {factor}: {share:.2f} of its information", "{dim} · {factor}:占其信息量的 {share:.2f}"),
-    "factor_shape": ("shape", "形状"),
-    "factor_scale": ("size", "大小"),
-    "factor_orientation": ("rotation", "旋转"),
-    "factor_pos_x": ("x position", "横向位置"),
-    "factor_pos_y": ("y position", "纵向位置"),
 }
