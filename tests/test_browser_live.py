@@ -128,6 +128,8 @@ def test_traversal_sliders_follow_the_hand_and_report_on_release(page: Page, str
 
     handle = page.get_by_test_id("stMain").locator("input.vl-range").first
     d = int(handle.get_attribute("data-dim"))
+    wait_idle(page)
+    expect(server_slider(page, d)).to_have_count(1, timeout=STEP_MS)  # a model switch's stale elements are gone
     server_before = server_slider(page, d).get_attribute("aria-valuetext")
     server_src = page.get_by_test_id("stImage").filter(has_text="Decoded picture").locator("img").get_attribute("src")
     box = handle.bounding_box()
