@@ -3,17 +3,13 @@ decoded picture change, and click a dot of the latent map to see that test pictu
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_server import ROOT, _free_port, _healthy
 from browser_server import browser_type_launch_args, streamlit_server  # noqa: F401  (pytest fixtures)
+from ui.app_server import ServerDidNotStart, serve_app
 
 FIRST_LOAD_MS = 120_000  # the server's first script run imports torch and loads models
 STEP_MS = 60_000  # one rerun of a page, on a busy machine
@@ -162,24 +158,11 @@ def test_latent_map_click_shows_point(page: Page, streamlit_server):  # noqa: F8
 @pytest.fixture
 def fresh_server(tmp_path):
     """A second `streamlit run app.py` that no browser has visited yet (the shared one is warm)."""
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    log_path = tmp_path / "server.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-               str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "VAE_RUNS_DIR": str(tmp_path)},
-                                   stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start: {log_path.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.kill()  # our own server, which started nothing: no need to wait for its script to stop
-        process.wait()
+        with serve_app(tmp_path, tmp_path / "server.log") as server:
+            yield server.url
+    except ServerDidNotStart as error:
+        pytest.fail(str(error))
 
 
 @pytest.mark.browser
