@@ -65,6 +65,13 @@ def test_text_report_is_seeded(tiny, capsys):
     assert main(["disentanglement", str(run), *POINTS, "--seed", "5", "--quiet"]) == 0
     again = json.loads((run / SCORES_NAME).read_text())
     assert {k: first[k] for k in METRIC_KEYS} == {k: again[k] for k in METRIC_KEYS}
+    assert main(["disentanglement", str(run), *POINTS, "--seed", "5", "--quiet", "--workers", "1"]) == 0
+    one = json.loads((run / SCORES_NAME).read_text())  # the default is a worker per core: the same scores
+    assert {k: first[k] for k in METRIC_KEYS} == {k: one[k] for k in METRIC_KEYS}
+    capsys.readouterr()
+    assert main(["disentanglement", str(run), *POINTS, "--workers", "0"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: --workers 0") and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("which, words", [("digits", "no ground-truth factors"), ("vq", "VQ-VAE"),
