@@ -17,21 +17,12 @@ Browser tests skip when /usr/bin/chromium is missing.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-START_TIMEOUT_S = 90
+from ui.app_server import CHROMIUM, CHROMIUM_ARGS, ServerDidNotStart, serve_app
 
 
 @dataclass(frozen=True)
@@ -45,20 +36,6 @@ class StreamlitServer:
         return f"{self.url}/{name}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright launches Debian's Chromium (never a downloaded browser)."""
@@ -69,34 +46,18 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def streamlit_server(tmp_path_factory) -> StreamlitServer:
-    """`streamlit run app.py` on a free port, ready (health check answers ok) before the first test."""
+    """`streamlit run app.py` on a free port (ui.app_server), ready before the first test."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"browser tests need {CHROMIUM} (apt-get install chromium)")
     base = tmp_path_factory.mktemp("streamlit-server")
     runs, log_path = base / "runs", base / "server.log"
     runs.mkdir()
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "VAE_RUNS_DIR": str(runs)},
-                                   stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start: {log_path.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.5)
-        yield StreamlitServer(url, runs, log_path)
+        with serve_app(runs, log_path) as server:
+            yield StreamlitServer(server.url, runs, log_path)
+    except ServerDidNotStart as error:
+        pytest.fail(str(error))
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         _stop_trainers(runs)
 
 
@@ -116,21 +77,8 @@ def _stop_trainers(runs: Path) -> None:
 @pytest.fixture
 def fresh_server(tmp_path):
     """A second `streamlit run app.py` that no browser has visited yet (the shared one is warm)."""
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    log_path = tmp_path / "server.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-               str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "VAE_RUNS_DIR": str(tmp_path)},
-                                   stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start: {log_path.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.kill()  # our own server, which started nothing: no need to wait for its script to stop
-        process.wait()
+        with serve_app(tmp_path, tmp_path / "server.log") as server:
+            yield server.url
+    except ServerDidNotStart as error:
+        pytest.fail(str(error))

@@ -65,6 +65,13 @@ def test_text_report_is_seeded(tiny, capsys):
     assert main(["disentanglement", str(run), *POINTS, "--seed", "5", "--quiet"]) == 0
     again = json.loads((run / SCORES_NAME).read_text())
     assert {k: first[k] for k in METRIC_KEYS} == {k: again[k] for k in METRIC_KEYS}
+    assert main(["disentanglement", str(run), *POINTS, "--seed", "5", "--quiet", "--workers", "1"]) == 0
+    one = json.loads((run / SCORES_NAME).read_text())  # the default is a worker per core: the same scores
+    assert {k: first[k] for k in METRIC_KEYS} == {k: one[k] for k in METRIC_KEYS}
+    capsys.readouterr()
+    assert main(["disentanglement", str(run), *POINTS, "--workers", "0"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: --workers 0") and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("which, words", [("digits", "no ground-truth factors"), ("vq", "VQ-VAE"),
@@ -105,3 +112,29 @@ def test_real_process(tiny):
     refused = subprocess.run([sys.executable, "-m", "vae", "disentanglement", str(tiny / "digits")], cwd=REPO,
                              env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and refused.stderr.startswith("error: ") and refused.stderr.count("\n") == 1
+
+
+
+@pytest.mark.parametrize("name, shape", [("vae-conv", (1, 16, 16)), ("cvae-conv", (1, 16, 16)), ("vae-mlp", (3, 8, 8))])
+def test_the_frozen_encoder_gives_the_models_own_means(name, shape):
+    """encoder_means traces and freezes a private copy for speed: model.encode's means at any batch size,
+    and the model itself is left as it was."""
+    import torch
+    from conftest import tiny_config
+
+    from vae.disentanglement_run import _frozen, _Means, encoder_means
+    from vae.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model(tiny_config(name, image_shape=shape)).eval()
+    example = (torch.rand(2, *shape),) + ((torch.zeros(2, dtype=torch.int64),) if model.num_classes else ())
+    assert isinstance(_frozen(_Means(model), example), torch.jit.ScriptModule)  # really traced, not the fallback
+    means = encoder_means(model)
+    for n in (1, 37, 300):  # below, at and across ENCODE_BATCH
+        x = torch.rand(n, *shape)
+        y = torch.randint(0, 10, (n,)) if model.num_classes else None
+        with torch.no_grad():
+            expected = model.encode(x, y)[0].numpy()
+        got = means(x, y)
+        assert got.shape == expected.shape and abs(got - expected).max() < 1e-5
+    assert not isinstance(model.encoder, torch.jit.ScriptModule)

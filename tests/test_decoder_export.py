@@ -10,8 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-from vae.decoder_export import (CHECK_ATOL, MAGIC, UnsupportedDecoder, export_decoder, pack, reference_decode,
-                                unpack)
+from vae import decoder_export
+from vae.decoder_export import (CHECK_ATOL, HALF_ATOL, MAGIC, UnsupportedDecoder, export_decoder, export_within, pack,
+                                reference_decode, unpack)
 from vae.models import build_model
 from vae.nets import MLPDecoder
 
@@ -117,9 +118,54 @@ def test_a_decoder_that_does_more_than_its_layers_is_refused(tiny):
     assert CHECK_ATOL < 1 / 255
 
 
-def test_pretrained_exports_fit_the_budget_or_fall_back():
-    """What the app does with each pretrained Gaussian model: run it in the browser when its float32
-    weights fit ui.live.MAX_BYTES, otherwise keep the server's sliders (fashion-vae's 3.4 MB conv decoder)."""
+@pytest.mark.parametrize("family", ["vae-mlp", "cvae-conv"])
+def test_float16_halves_the_bytes_and_moves_the_pictures_less_than_half_a_grey_level(tiny, family):
+    torch.manual_seed(0)
+    model = build_model(tiny(family, image_shape=(3, 16, 8), likelihood="gaussian")).eval()
+    full, half = export_decoder(model), export_decoder(model, "float16")
+    assert half.dtype == "float16" and half.weights.dtype == np.float16 and half.nbytes * 2 == full.nbytes
+    assert half.layers == full.layers and half.model_id != full.model_id
+    assert np.array_equal(half.weights, full.weights.astype(np.float16))  # rounded to nearest, nothing else
+    z, y = codes(model, n=64)
+    with torch.no_grad():
+        expected = model.decode(z, y).numpy()
+    got = reference_decode(half, z.numpy(), None if y is None else y.numpy())
+    gap = np.abs(got - expected).max()
+    assert 0 < gap <= HALF_ATOL  # rounded weights change the pictures, by less than the bound
+    blob = pack(half)
+    header, weights = unpack(blob)
+    assert header["dtype"] == "float16" and weights.dtype == np.float16 and np.array_equal(weights, half.weights)
+    assert len(blob) - len(pack(full)) == -half.nbytes  # the same header length, half the weight bytes
+    with pytest.raises(ValueError, match="truncated"):
+        unpack(blob[:-2])
+    with pytest.raises(ValueError):
+        export_decoder(model, "bfloat16")
+
+
+def test_the_float16_rounding_is_checked_against_pytorch(tiny, monkeypatch):
+    """The float16 export passes only while its pictures stay within HALF_ATOL of model.decode's."""
+    torch.manual_seed(0)
+    model = build_model(tiny("vae-mlp", likelihood="gaussian")).eval()
+    export_decoder(model, "float16")
+    monkeypatch.setattr(decoder_export, "HALF_ATOL", 1e-7)  # below float16's rounding: refused
+    with pytest.raises(UnsupportedDecoder, match="float16 decoder differs"):
+        export_decoder(model, "float16")
+    export_decoder(model)  # float32 is still within its own CHECK_ATOL
+
+
+def test_export_within_prefers_float32_and_falls_back_to_float16(tiny):
+    torch.manual_seed(0)
+    model = build_model(tiny("vae-mlp")).eval()
+    size = export_decoder(model).nbytes
+    assert export_within(model, size).dtype == "float32"  # fits as it is: exact
+    assert export_within(model, size - 1).dtype == "float16"  # only half the bytes fit
+    assert export_within(model, size // 2).dtype == "float16"
+    assert export_within(model, size // 2 - 1) is None  # nothing fits
+
+
+def test_every_pretrained_gaussian_model_runs_in_the_browser_within_the_budget():
+    """What the app does with each pretrained Gaussian model: float32 weights when they fit ui.live.MAX_BYTES,
+    float16 when only those do (fashion-vae's 3.4 MB conv decoder ships as 1.7 MB)."""
     from ui import live
     from ui.catalog import list_models
 
@@ -130,9 +176,10 @@ def test_pretrained_exports_fit_the_budget_or_fall_back():
         if not entry.has_gaussian_latent:
             assert decoded is None
             continue
-        export = export_decoder(live.model_for(entry))
-        assert (decoded is not None) == (export.nbytes <= live.MAX_BYTES), entry.name
-        if decoded is not None:
-            header, _ = unpack(decoded.packed)
-            assert header["id"] == decoded.model_id == export.model_id
-            assert json.loads(json.dumps(header)) == header
+        full = export_decoder(live.model_for(entry))
+        assert decoded is not None and decoded.nbytes <= live.MAX_BYTES, entry.name
+        assert decoded.dtype == ("float32" if full.nbytes <= live.MAX_BYTES else "float16"), entry.name
+        header, weights = unpack(decoded.packed)
+        assert header["id"] == decoded.model_id and header["dtype"] == decoded.dtype == weights.dtype.name
+        assert json.loads(json.dumps(header)) == header
+        assert (entry.name == "fashion-vae") == (decoded.dtype == "float16")  # the one over 2 MB in float32

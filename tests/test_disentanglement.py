@@ -175,3 +175,22 @@ def test_code_cache_encodes_each_cell_once(small):
     assert len(seen) == len(set(seen)) == len(np.unique(SMALL.flat(factors)))
     np.testing.assert_allclose(first, small.perfect(factors), rtol=1e-6)
     np.testing.assert_array_equal(again, first[::-1])
+
+
+def test_workers_change_no_score(small, small_scores):
+    """Two workers encode the cache's chunks in threads and fit DCI's trees at once: every score is the same."""
+    seen = []
+
+    def counting(factors):
+        seen.extend(SMALL.flat(factors).tolist())
+        return small.entangled(factors)
+
+    cache = dis.CodeCache(counting, SMALL, workers=2)
+    cache.CHUNK = 256  # several chunks per call, so the threads really share the work
+    factors = SMALL.sample(3000, np.random.default_rng(0))
+    np.testing.assert_allclose(cache(factors), small.entangled(factors), rtol=1e-6)
+    assert len(seen) == len(set(seen)) == len(np.unique(SMALL.flat(factors)))  # still once per cell
+    two = dis.score(small.perfect, SMALL, points=POINTS, seed=0, workers=2)
+    for key in (*METRIC_KEYS, "sap_discrete", "factor_vae_train"):
+        assert two[key] == small_scores["perfect"][key], key
+    assert two["dci_importance"] == small_scores["perfect"]["dci_importance"]

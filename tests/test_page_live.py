@@ -54,7 +54,22 @@ def test_traversal_mounts_live_views_exactly_when_the_browser_can_run_the_model(
     assert len(components(at, "trav_live_weights")) == fits
     assert len(at.tabs) == (2 if fits else 0)
     assert sorted(s.key for s in at.slider if s.key.startswith("z")) == sorted(f"z{d}" for d in range(entry.latent_dim))
-    assert fits == (name != "fashion-vae")  # the one pretrained decoder over 2 MB of float32 weights
+    assert fits  # every pretrained Gaussian decoder, fashion-vae's in float16 (3.4 MB of float32 weights)
+
+
+def test_a_model_over_the_budget_even_in_float16_keeps_the_server_sliders(monkeypatch):
+    """A decoder the browser should not download (here: a budget below digits-vae's 0.1 MB of float16 weights)
+    falls back to the server's sliders and picture, with no error and no tabs."""
+    entry = PRETRAINED["digits-vae"]
+    monkeypatch.setattr(live, "MAX_BYTES", live.live_model(entry).nbytes // 2 - 1)
+    assert live.live_model(entry) is None
+    at = page("digits-vae", "traversal.py")
+    assert not at.exception and not at.error
+    assert not components(at, "trav_live") and len(at.tabs) == 0
+    assert sorted(s.key for s in at.slider if s.key.startswith("z")) == [f"z{d}" for d in range(8)]
+    picture = at.image[0].proto.SerializeToString()
+    at.slider(key="z0").set_value(1.5).run()
+    assert not at.exception and at.image[0].proto.SerializeToString() != picture  # the server draws instead
 
 
 @pytest.mark.parametrize("name", ["digits-vae-2d", "digits-cvae", "fashion-vae", "digits-vqvae"])

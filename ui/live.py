@@ -20,9 +20,9 @@ import streamlit as st
 from PIL import Image
 
 from ui.catalog import ModelEntry, model_for
-from vae.decoder_export import UnsupportedDecoder, export_decoder, pack
+from vae.decoder_export import UnsupportedDecoder, export_within, pack
 
-MAX_BYTES = 2_000_000  # float32 weights per model: what a classroom's browsers download once
+MAX_BYTES = 2_000_000  # weights per model (float32, or float16 when only those fit): what each browser downloads once
 ASSETS = Path(__file__).with_name("live_assets")
 WIDTH_TOLERANCE = 24  # pixels a column must change by before the probe reports it again
 
@@ -42,29 +42,32 @@ class LiveModel:
     """A decoder the browser can run."""
 
     model_id: str  # digest of the exported decoder (the registry's key in the page)
-    packed: bytes  # vae.decoder_export.pack: header + float32 weights
+    packed: bytes  # vae.decoder_export.pack: header + weights
     nbytes: int  # the weights alone
+    dtype: str  # the weights' dtype on the wire: "float32", or "float16" when float32 would exceed MAX_BYTES
     latent_dim: int
     num_classes: int
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _live_model(entry: ModelEntry) -> LiveModel | None:
+def _live_model(entry: ModelEntry, max_bytes: int) -> LiveModel | None:
     try:
-        export = export_decoder(model_for(entry))
+        export = export_within(model_for(entry), max_bytes)
     except UnsupportedDecoder:
         return None
-    if export.nbytes > MAX_BYTES:
+    if export is None:
         return None
-    return LiveModel(export.model_id, pack(export), export.nbytes, export.latent_dim, export.num_classes)
+    return LiveModel(export.model_id, pack(export), export.nbytes, export.dtype, export.latent_dim,
+                     export.num_classes)
 
 
 def live_model(entry: ModelEntry) -> LiveModel | None:
     """The model's decoder for the browser, or None: a VQ-VAE (its live code would need the codebook),
-    a layer the browser does not run, or weights over MAX_BYTES."""
+    a layer the browser does not run, or weights over MAX_BYTES even in float16 (float32 when they fit:
+    exact; float16 otherwise: pictures within vae.decoder_export.HALF_ATOL)."""
     if not entry.has_gaussian_latent:
         return None
-    return _live_model(entry)
+    return _live_model(entry, MAX_BYTES)
 
 
 def load(live: LiveModel, key: str) -> None:

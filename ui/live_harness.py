@@ -16,9 +16,6 @@ import numpy as np
 from ui.live import ASSETS, VIEW_FILES
 from vae.decoder_export import DecoderExport, pack
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 # A scripted drag: `input` events on a range input every 4 ms (a 250 Hz mouse) sweeping its range back and
 # forth for `seconds`, then the frames the page drew meanwhile (the registry records each one). fps counts

@@ -277,8 +277,15 @@ def _command_disentanglement(args) -> int:
             shown.append(stage)
             print(f"  {fraction:4.0%}  {stage}", file=sys.stderr, flush=True)
 
+    if args.workers < 1:
+        print(f"error: --workers {args.workers}: give at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        import torch
+
+        torch.set_num_threads(1)  # the workers are the parallelism: one intra-op thread each, no pools fighting
     report = score_run(args.run_dir, points=args.points, seed=args.seed, device=resolve_device(args.device),
-                       progress=None if args.json or args.quiet else progress)
+                       progress=None if args.json or args.quiet else progress, workers=args.workers)
     path = write_scores(args.run_dir, report)
     if args.json:
         print(json.dumps(report))
@@ -309,6 +316,9 @@ def _add_disentanglement_parser(commands) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="threads that render, encode and fit at once (default: one per CPU core); the scores "
+                        "are the same for any count")
     parser.set_defaults(handler=_command_disentanglement)
 
 

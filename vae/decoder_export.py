@@ -1,17 +1,20 @@
-"""A model's decoder as a flat layer list and one float32 weight buffer, for decoders written in
-other languages (the browser's live decoding runs it in JavaScript: ui/live/decoder.js).
+"""A model's decoder as a flat layer list and one weight buffer (float32, or float16 at half the bytes),
+for decoders written in other languages (the browser's live decoding runs it in JavaScript:
+ui/live_assets/decoder.js).
 
 `export_decoder(model)` walks the decoder (Linear, activations, Conv2d, ConvTranspose2d and the
 reshapes between them; a conditional VAE's one-hot class enters next to z), `pack` writes it as
 bytes, and `reference_decode` is the same interpreter in NumPy, the specification the JavaScript
-follows. An export is only returned once it has reproduced PyTorch's own decodes; anything else
-raises UnsupportedDecoder, so a caller can fall back to decoding in PyTorch.
+follows. An export is only returned once it has reproduced PyTorch's own decodes (a float16 export: within
+HALF_ATOL of them, float32's own check passed first); anything else raises UnsupportedDecoder, so a
+caller can fall back to decoding in PyTorch. `export_within(model, max_bytes)` picks the dtype.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import dataclasses
 import math
 import struct
 from dataclasses import dataclass, field
@@ -23,9 +26,13 @@ from torch import nn
 from vae.nets import ConvDecoder, MLPDecoder
 
 MAGIC = b"VAEL"  # first four bytes of a packed export
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the header names the weights' dtype
 CHECK_CODES = 8  # random codes on which an export must match PyTorch before it is trusted
 CHECK_ATOL = 1e-4  # largest allowed pixel difference (in [0, 1]) on those codes; float32 noise is ~1e-6
+# float16 rounds each weight by up to 2^-11 of itself; on the pretrained decoders that moved pictures by
+# 0.08-0.37 of a grey level (100 codes). Half a level leaves the browser's 1/255 parity target a margin.
+HALF_ATOL = 0.5 / 255
+DTYPES = {"float32": "<f4", "float16": "<f2"}  # the header's name -> little-endian NumPy dtype
 ACTIVATIONS = {nn.ReLU: "relu", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
 
 
@@ -41,8 +48,12 @@ class DecoderExport:
     num_classes: int  # K > 0: a one-hot class of length K follows z in the input
     output_shape: tuple[int, int, int]  # (C, H, W) of the picture
     output: str  # "sigmoid" (Bernoulli logits) or "clamp" (Gaussian means clamped to [0, 1])
-    layers: list[dict]  # {"op": ..., sizes, "w"/"b": float offsets into weights}
-    weights: np.ndarray = field(repr=False)  # (N,) float32, every tensor flattened in PyTorch's order
+    layers: list[dict]  # {"op": ..., sizes, "w"/"b": element offsets into weights}
+    weights: np.ndarray = field(repr=False)  # (N,) float32 or float16, every tensor flattened in PyTorch's order
+
+    @property
+    def dtype(self) -> str:
+        return self.weights.dtype.name  # "float32" or "float16"
 
     @property
     def nbytes(self) -> int:
@@ -58,7 +69,7 @@ class DecoderExport:
     def header(self) -> dict:
         return {"version": FORMAT_VERSION, "latent_dim": self.latent_dim, "num_classes": self.num_classes,
                 "output_shape": list(self.output_shape), "output": self.output, "layers": self.layers,
-                "floats": int(self.weights.size)}
+                "dtype": self.dtype, "floats": int(self.weights.size)}
 
 
 class _Writer:
@@ -163,50 +174,81 @@ def _walk(model) -> _Writer:
 
 
 @torch.no_grad()
-def export_decoder(model, check_codes: int = CHECK_CODES, seed: int = 0) -> DecoderExport:
-    """The model's decoder as a DecoderExport, checked against model.decode on a few random codes.
+def export_decoder(model, dtype: str = "float32", check_codes: int = CHECK_CODES, seed: int = 0) -> DecoderExport:
+    """The model's decoder as a DecoderExport with weights in `dtype` ("float32" or "float16"), checked
+    against model.decode on a few random codes.
 
-    Raises UnsupportedDecoder when a layer has no exported version or the export does not reproduce
-    PyTorch's pictures within CHECK_ATOL."""
+    Raises UnsupportedDecoder when a layer has no exported version, the float32 export does not reproduce
+    PyTorch's pictures within CHECK_ATOL (the interpreter's own error), or float16's rounding moves them by
+    more than HALF_ATOL (an overflow to inf included)."""
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {sorted(DTYPES)}, not {dtype!r}")
     writer = _walk(model)
     weights = np.concatenate(writer.chunks).astype(np.float32) if writer.chunks else np.zeros(0, np.float32)
     export = DecoderExport(int(model.latent_dim), int(model.num_classes), tuple(model.config.image_shape),
                            "sigmoid" if model.config.likelihood == "bernoulli" else "clamp", writer.layers, weights)
     if check_codes:
-        generator = torch.Generator().manual_seed(seed)
-        z = torch.randn(check_codes, export.latent_dim, generator=generator) * 1.5
-        y = torch.arange(check_codes) % export.num_classes if export.num_classes else None
-        expected = model.decode(z.to(model.device), None if y is None else y.to(model.device)).float().cpu().numpy()
-        got = reference_decode(export, z.numpy(), None if y is None else y.numpy())
-        gap = float(np.abs(got - expected).max())
-        if not gap <= CHECK_ATOL:  # also catches NaN
-            raise UnsupportedDecoder(f"the exported decoder differs from PyTorch's by {gap:.2g}")
+        _check(model, export, check_codes, seed, CHECK_ATOL)
+    if dtype == "float16":
+        with np.errstate(over="ignore"):  # a weight beyond float16's range becomes inf: the check refuses it
+            export = dataclasses.replace(export, weights=weights.astype(np.float16))
+        if check_codes:
+            _check(model, export, check_codes, seed, HALF_ATOL)
     return export
+
+
+def export_within(model, max_bytes: int) -> DecoderExport | None:
+    """float32 weights when they fit max_bytes (as exact as PyTorch), else float16 when those fit (half the
+    bytes, pictures within HALF_ATOL), else None. Raises UnsupportedDecoder as export_decoder does."""
+    export = export_decoder(model)
+    if export.nbytes <= max_bytes:
+        return export
+    if export.nbytes // 2 <= max_bytes:
+        return export_decoder(model, "float16")
+    return None
+
+
+def _check(model, export: DecoderExport, n: int, seed: int, atol: float) -> None:
+    """Raise UnsupportedDecoder unless the export draws model.decode's pictures within atol on n codes."""
+    generator = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, export.latent_dim, generator=generator) * 1.5
+    y = torch.arange(n) % export.num_classes if export.num_classes else None
+    expected = model.decode(z.to(model.device), None if y is None else y.to(model.device)).float().cpu().numpy()
+    got = reference_decode(export, z.numpy(), None if y is None else y.numpy())
+    gap = float(np.abs(got - expected).max())
+    if not gap <= atol:  # also catches NaN
+        raise UnsupportedDecoder(f"the exported {export.dtype} decoder differs from PyTorch's by {gap:.2g}")
 
 
 def pack(export: DecoderExport) -> bytes:
     """MAGIC, the header's length (uint32 little-endian), the header as UTF-8 JSON (with the model id),
-    zero padding to a multiple of 4 bytes, then the weights as float32 little-endian."""
+    zero padding to a multiple of 4 bytes, then the weights little-endian in the header's dtype (float32 or
+    float16: IEEE 754 binary32 / binary16)."""
     header = json.dumps({**export.header(), "id": export.model_id}, separators=(",", ":")).encode()
     head = MAGIC + struct.pack("<I", len(header)) + header
     head += b"\0" * (-len(head) % 4)
-    return head + export.weights.astype("<f4").tobytes()
+    return head + export.weights.astype(DTYPES[export.dtype]).tobytes()
 
 
 def unpack(blob: bytes) -> tuple[dict, np.ndarray]:
-    """pack's inverse: (header, weights (N,) float32). Raises ValueError on anything else."""
+    """pack's inverse: (header, weights (N,) in the header's dtype). Raises ValueError on anything else."""
     if len(blob) < 8 or blob[:4] != MAGIC:
         raise ValueError("not a packed decoder (bad magic)")
     (length,) = struct.unpack("<I", blob[4:8])
     header = json.loads(blob[8:8 + length].decode())
     start = 8 + length + (-(8 + length) % 4)
-    weights = np.frombuffer(blob, dtype="<f4", offset=start)
-    if header.get("version") != FORMAT_VERSION or weights.size != header.get("floats"):
-        raise ValueError("packed decoder has another version or a truncated weight buffer")
+    dtype = DTYPES.get(header.get("dtype"))
+    if header.get("version") != FORMAT_VERSION or dtype is None:
+        raise ValueError("packed decoder has another version or an unknown weight dtype")
+    if (len(blob) - start) % np.dtype(dtype).itemsize:
+        raise ValueError("packed decoder has a truncated weight buffer")
+    weights = np.frombuffer(blob, dtype=dtype, offset=start)
+    if weights.size != header.get("floats"):
+        raise ValueError("packed decoder has a truncated weight buffer")
     return header, weights
 
 
-# --- The interpreter, in NumPy: what ui/live/decoder.js does, line for line -----------------------
+# --- The interpreter, in NumPy: what ui/live_assets/decoder.js does, line for line -----------------------
 
 def _conv_transpose2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, layer: dict) -> np.ndarray:
     """Scatter form: every input pixel adds its kernel, scaled, into the output. x (Ci, H, W)."""

@@ -12,6 +12,7 @@ disentanglement_lib's metrics draw the same points for each of them too.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -63,19 +64,29 @@ class CodeCache:
     CHUNK = 4096  # cells per call of the wrapped function
     MAX_CELLS = 1 << 23  # a larger grid is not remembered: its (cells, D) table would not fit in memory
 
-    def __init__(self, represent: Represent, space: FactorSpace):
-        self.represent, self.space = represent, space
+    def __init__(self, represent: Represent, space: FactorSpace, workers: int = 1):
+        """workers > 1: that many chunks are encoded at once, in threads (torch releases the GIL in its ops;
+        give torch one intra-op thread then, or the workers' thread pools fight over the cores)."""
+        self.represent, self.space, self.workers = represent, space, max(1, int(workers))
         self.table: np.ndarray | None = None  # (cells, D) float32, allocated at the first call
         self.known = np.zeros(space.cells if space.cells <= self.MAX_CELLS else 0, dtype=bool)
+
+    def _encode(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return cells, np.asarray(self.represent(np.stack(np.unravel_index(cells, self.space.sizes), 1)), np.float32)
 
     def __call__(self, factors: np.ndarray) -> np.ndarray:
         if self.space.cells > self.MAX_CELLS:
             return np.asarray(self.represent(np.asarray(factors)), np.float32)
         flat = self.space.flat(factors)
         missing = np.unique(flat[~self.known[flat]])
-        for start in range(0, len(missing), self.CHUNK):
-            cells = missing[start:start + self.CHUNK]
-            codes = np.asarray(self.represent(np.stack(np.unravel_index(cells, self.space.sizes), 1)), np.float32)
+        chunks = [missing[start:start + self.CHUNK] for start in range(0, len(missing), self.CHUNK)]
+        if self.workers > 1 and len(chunks) > 1:
+            # The same chunks as one worker encodes, so every code is the same whatever the count.
+            with ThreadPoolExecutor(min(self.workers, len(chunks))) as pool:
+                encoded = list(pool.map(self._encode, chunks))
+        else:
+            encoded = map(self._encode, chunks)
+        for cells, codes in encoded:
             if self.table is None:
                 self.table = np.zeros((self.space.cells, codes.shape[1]), dtype=np.float32)
             self.table[cells] = codes
@@ -139,7 +150,7 @@ def _entropy_score(p: np.ndarray, axis: int) -> np.ndarray:
 
 
 def dci(codes: np.ndarray, factors: np.ndarray, codes_test: np.ndarray, factors_test: np.ndarray,
-        seed: int = 0, classifier: Callable[[int], object] | None = None) -> dict:
+        seed: int = 0, classifier: Callable[[int], object] | None = None, n_jobs: int = 1) -> dict:
     """Disentanglement, completeness, informativeness (Eastwood & Williams 2018).
 
     One classifier per factor predicts it from all D dims; its impurity importances form R (D, F).
@@ -154,11 +165,13 @@ def dci(codes: np.ndarray, factors: np.ndarray, codes_test: np.ndarray, factors_
     importance over noise dims. On the three shapes assets' codes (2,000 points) it lands within 0.04
     of the boosted trees' D, C and I and ranks the models alike, ~100× quicker (`python -m
     benchmarks.disentanglement --dci-reference` sets the two side by side). classifier(seed) -> an unfitted sklearn classifier
-    with feature_importances_ replaces the forest.
+    with feature_importances_ replaces the forest. n_jobs: the forest's trees fitted at once (the same
+    forest whatever the count: each tree's seed is drawn from random_state first).
     """
     from sklearn.ensemble import RandomForestClassifier
 
-    classifier = classifier or (lambda seed: RandomForestClassifier(**DCI_FOREST, random_state=seed, n_jobs=1))
+    classifier = classifier or (lambda seed: RandomForestClassifier(**DCI_FOREST, random_state=seed,
+                                                                         n_jobs=n_jobs))
     importance = np.zeros((codes.shape[1], factors.shape[1]))
     accuracy = []
     for j in range(factors.shape[1]):
@@ -269,17 +282,19 @@ def factor_vae(represent: Represent, space: FactorSpace, rng: np.random.Generato
 # --- All of them --------------------------------------------------------------------------------
 
 def score(represent: Represent, space: FactorSpace, points: int = POINTS, seed: int = 0,
-          progress: Progress | None = None) -> dict:
+          progress: Progress | None = None, workers: int = 1) -> dict:
     """Every metric of one representation: the METRIC_KEYS, plus `sap_discrete`,
     `factor_vae_train`, `factor_vae_active_dims`, `mi` (D, F) nats, `entropy` (F,) nats,
     `modularity_per_dim` (D,), `dci_importance` (D, F), and `seconds` and `cpu_seconds` per stage
     (arrays as lists).
 
     points: training points (10,000 in the protocol); test sets and evaluation votes are half.
-    Codes are shared between metrics through a CodeCache, so each grid cell is encoded once.
+    Codes are shared between metrics through a CodeCache, so each grid cell is encoded once. workers:
+    chunks of cells encoded at once and DCI's trees fitted at once (see CodeCache); the scores do not
+    depend on it.
     """
     progress = progress or (lambda fraction, stage: None)
-    cached = CodeCache(represent, space)
+    cached = CodeCache(represent, space, workers)
     data_rng, vote_rng = (np.random.default_rng([seed, stream]) for stream in (0, 1))
     seconds: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}  # all threads together: on one thread, the wall time of an idle core
@@ -309,7 +324,7 @@ def score(represent: Represent, space: FactorSpace, points: int = POINTS, seed: 
     out.update(factor_vae=fvae["score"], factor_vae_train=fvae["train_accuracy"],
                factor_vae_active_dims=fvae["active_dims"])
     lap("factor_vae", 0.9, "dci")
-    result = dci(codes, factors, codes_test, factors_test, seed)
+    result = dci(codes, factors, codes_test, factors_test, seed, n_jobs=workers)
     out.update(dci_disentanglement=result["disentanglement"], dci_completeness=result["completeness"],
                dci_informativeness=result["informativeness"])
     lap("dci", 0.97, "sap")

@@ -3,22 +3,37 @@
    specification; tests/test_browser_live.py checks both against PyTorch.
 
    Activations live in Float64Array buffers (JavaScript computes in doubles anyway, and storing
-   doubles avoids a rounding per value); weights stay float32 as exported. */
+   doubles avoids a rounding per value); weights are float32, widened once at load when they were
+   shipped as float16 (every float16 value is exactly a float32 one). */
+
+/** IEEE 754 binary16 bits -> its value (exact in a double, and in a float32). */
+function vaeHalfToFloat(bits) {
+  const sign = bits & 0x8000 ? -1 : 1, exponent = (bits >> 10) & 0x1f, fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;  // zero and the subnormals: fraction × 2^-14 / 1024
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * (1024 + fraction) * 2 ** (exponent - 25);  // (1 + fraction / 1024) × 2^(exponent - 15)
+}
 
 /** Packed bytes (Uint8Array, any byte offset) -> {header, weights: Float32Array}. */
 function vaeParsePacked(bytes) {
   if (bytes.byteLength < 8 || String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "VAEL") {
     throw new Error("not a packed decoder");
   }
-  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(4, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
   const start = 8 + length + ((4 - ((8 + length) % 4)) % 4);
-  if (header.version !== 1 || bytes.byteLength - start !== 4 * header.floats) {
-    throw new Error("packed decoder has another version or a truncated weight buffer");
+  const itemSize = { float32: 4, float16: 2 }[header.dtype];
+  if (header.version !== 2 || !itemSize || bytes.byteLength - start !== itemSize * header.floats) {
+    throw new Error("packed decoder has another version, an unknown dtype or a truncated weight buffer");
   }
-  // A copy: the message's bytes may start at an offset a Float32Array cannot view.
   const weights = new Float32Array(header.floats);
-  new Uint8Array(weights.buffer).set(bytes.subarray(start, start + 4 * header.floats));
+  if (itemSize === 4) {
+    // A copy: the message's bytes may start at an offset a Float32Array cannot view.
+    new Uint8Array(weights.buffer).set(bytes.subarray(start, start + 4 * header.floats));
+  } else {
+    for (let i = 0; i < header.floats; i++) weights[i] = vaeHalfToFloat(view.getUint16(start + 2 * i, true));
+  }
   return { header, weights };
 }
 

@@ -1,0 +1,78 @@
+"""This checkout's app under `streamlit run` on a free port, and Debian's Chromium to open it: the one
+home of both for the browser tests (tests/browser_server.py) and the benchmarks that drive the app
+(benchmarks/live_decode.py, benchmarks/classroom.py). Recipe: /work/shared/TESTING.md.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps trying to reach the internet.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+START_TIMEOUT_S = 120  # the first start imports torch, streamlit and plotly: slow on a loaded machine
+
+
+class ServerDidNotStart(RuntimeError):
+    """The server exited or never answered its health check; the message ends with its log."""
+
+
+@dataclass(frozen=True)
+class AppServer:
+    url: str  # http://localhost:PORT
+    process: subprocess.Popen  # the server's own handle: its pid, to measure or stop exactly it
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    """The server at url answers its health check with "ok"."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+@contextmanager
+def serve_app(runs_dir: str | Path, log: str | Path | None = None,
+              timeout_s: float = START_TIMEOUT_S) -> Iterator[AppServer]:
+    """`streamlit run app.py` with VAE_RUNS_DIR=runs_dir, its output to `log` (discarded when None), ready
+    once its health check answers; stopped (terminate, then kill) when the block ends."""
+    port = free_port()
+    url = f"http://localhost:{port}"
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+               str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with open(log, "wb") if log is not None else open(os.devnull, "wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "VAE_RUNS_DIR": str(runs_dir)},
+                                   stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = Path(log).read_text(errors="replace")[-2000:] if log is not None else "(no log kept)"
+                raise ServerDidNotStart(f"streamlit did not start: {tail}")
+            time.sleep(0.3)
+        yield AppServer(url, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
