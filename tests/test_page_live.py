@@ -19,9 +19,11 @@ PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
 
 
 def page(name: str, file: str, lang: str = "en", **state) -> AppTest:
+    """The page with that model; the traversal from the prior mean (it opens on a test picture otherwise)."""
     at = AppTest.from_file(str(VIEWS / file), default_timeout=120)
     at.session_state["model_path"] = PRETRAINED[name].path
     at.session_state["lang"] = lang
+    at.session_state["trav_start"] = "prior"
     for key, value in state.items():
         at.session_state[key] = value
     return at.run()

@@ -22,8 +22,9 @@ def learned_prior(entry, model):
 
 opened = open_page("home_title", "home_intro", data_optional=True, stop=False)
 st.markdown(t("home_objective"))
-st.latex(r"\mathcal{L}(x) = \underbrace{\mathbb{E}_{q(z\mid x)}\big[\log p(x\mid z)\big]}_{\text{reconstruction}}"
-         r" \;-\; \beta\,\underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\text{stay near } \mathcal{N}(0,I)}")
+st.latex(r"\mathcal{L}(x) = \underbrace{\mathbb{E}_{q(z\mid x)}\big[\log p(x\mid z)\big]}_{\text{%s}}"
+         r" \;-\; \beta\,\underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\text{%s } \mathcal{N}(0,I)}"
+         % (t("home_formula_recon"), t("home_formula_prior")))
 
 if opened is not None:
     entry, model, data = opened.entry, opened.model, opened.data

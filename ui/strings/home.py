@@ -43,4 +43,7 @@ STRINGS = {
         "**接下来:** *潜变量遍历* 一次只改变一个数字;*潜空间地图* 显示每张测试图片落在哪里;*插值* 从一张图片走到另一张;"
         "*条件采样* 画出指定类别。*去噪与补全* 清理并补全受损的图片;*异常检测* 找出与模型见过的都不一样的图片;"
         "*离散编码* 打开 VQ-VAE 看看里面。*训练* 让你训练自己的模型并观看它学习。"),
+    # the labels under the objective's two terms (KaTeX \text{}: plain words, no markup)
+    "home_formula_recon": ("reconstruction", "重建"),
+    "home_formula_prior": ("stay near", "靠近"),
 }
