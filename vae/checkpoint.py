@@ -42,6 +42,13 @@ class Checkpoint:
         return {k[len(MODEL_PREFIX):]: v for k, v in self.tensors.items() if k.startswith(MODEL_PREFIX)}
 
 
+def first_non_finite(tensors: dict[str, torch.Tensor]) -> str | None:
+    """The name of the first floating-point tensor holding a NaN or an infinity, None when all are finite.
+    A trainer never saves a broken step, so such a file was damaged after it was written."""
+    return next((key for key, value in tensors.items()
+                 if value.is_floating_point() and not bool(torch.isfinite(value).all())), None)
+
+
 def resolve_checkpoint(path: str | Path) -> Path:
     """A run directory or a checkpoint file -> the checkpoint file."""
     path = Path(path)
@@ -76,6 +83,8 @@ def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
         raise CheckpointError(f"{path} is not a valid checkpoint ({str(error).splitlines()[0][:120]})") from None
     if header.get("format") != FORMAT:
         raise CheckpointError(f"{path} is a safetensors file but not a VAE Explorer checkpoint (no config in it)")
+    if (broken := first_non_finite(tensors)) is not None:
+        raise CheckpointError(f"{path} is damaged: {broken} holds NaN or infinite values; train the run again")
     try:
         config = ModelConfig.from_dict(json.loads(header["config"]))
         meta = json.loads(header.get("meta", "{}"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +23,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from vae.atomic import atomic_write
+from vae.checkpoint import first_non_finite
 from vae.config import ConfigError
 
 PRIOR_NAME = "prior.safetensors"
@@ -47,6 +48,10 @@ class PriorConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        for f in fields(self):  # a prior's header is untrusted: its config is checked like a user's
+            value, whole = getattr(self, f.name), f.type == "int"
+            if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not math.isfinite(value):
+                raise ConfigError(f"prior {f.name} must be a {'whole' if whole else 'finite'} number, got {value!r}")
         if self.width <= 0 or self.layers <= 0 or self.heads <= 0 or self.width % self.heads:
             raise ConfigError(f"prior width {self.width} must be a positive multiple of heads {self.heads}")
         if self.epochs <= 0 or self.batch_size <= 0 or self.lr <= 0:
@@ -256,6 +261,9 @@ def _read(path: Path, tensors: bool = True):
             state = {key: handle.get_tensor(key) for key in handle.keys()} if tensors else {}
         if header.get("format") != FORMAT:
             raise PriorError(f"{path} is not a code prior")
+        if (broken := first_non_finite(state)) is not None:
+            raise PriorError(f"{path} is damaged: {broken} holds NaN or infinite values; retrain it with "
+                             f"python -m vae prior {path.parent}")
         config = PriorConfig(**json.loads(header["config"]))
         shape = tuple(json.loads(header["grid_shape"]))
         return (int(header["codebook_size"]), shape, config), json.loads(header.get("metrics", "{}")), state

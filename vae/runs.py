@@ -73,6 +73,24 @@ def clear_outputs(run_dir: str | Path) -> None:
                     image.unlink()
 
 
+def real_run_folder(run_dir: str | Path) -> Path:
+    """run_dir, refused in one line when it is a link: a command that writes into a run never writes through
+    one (a copied or downloaded run folder may point anywhere)."""
+    run_dir = Path(run_dir)
+    if run_dir.is_symlink():
+        raise ConfigError(f"{run_dir} is a link to a folder, not a run folder: give the folder itself")
+    return run_dir
+
+
+def grids_folder(run_dir: str | Path, which: str) -> Path:
+    """run_dir/which (samples/ or recons/) as a real folder to write grids into: a link there is removed
+    (the link only), never written through."""
+    folder = Path(run_dir) / which
+    if folder.is_symlink():
+        folder.unlink()
+    return folder
+
+
 def pid_alive(pid: int | None) -> bool:
     """Whether a process with this id still runs (and is not a zombie) on this machine."""
     if not pid:
@@ -225,6 +243,8 @@ def thin_epoch_images(run_dir: str | Path, keep: int) -> int:
     recons/, delete the rest; returns how many files went. For shipping a run, e.g. in assets/."""
     removed = 0
     for which in (SAMPLES_DIR, RECONS_DIR):
+        if (Path(run_dir) / which).is_symlink():  # never delete through a link (see grids_folder)
+            continue
         images = epoch_images(run_dir, which)
         if len(images) <= keep:
             continue
