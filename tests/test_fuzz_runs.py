@@ -151,3 +151,40 @@ def test_every_command_refuses_damaged_runs_in_one_line(base_runs, tmp_path, cap
           f"{outcomes['ok']} succeeded, {outcomes['refused']} refused in one line, {len(failures)} broke the rule")
     assert n >= 5, "the time budget allowed too few cases to mean anything: raise VAE_FUZZ_SECONDS"
     assert not failures, "\n".join(failures[:40])
+
+
+PAGES = ["views/home.py", "views/traversal.py", "views/latent_map.py", "views/interpolation.py",
+         "views/conditional.py", "views/restore.py", "views/anomaly.py", "views/codes.py", "views/train.py",
+         "views/runs.py", "views/disentanglement.py"]
+PAGES_PER_CASE = 2  # a page visit costs about a second: a few pages per case keeps many cases in the budget
+
+
+def test_every_page_renders_with_a_damaged_run_chosen(base_runs, tmp_path, open_page, monkeypatch):
+    seed, budget = fuzz_seed(), fuzz_seconds(20)
+    streams = [cases(run, seed + 100 + i) for i, run in enumerate(base_runs)]
+    pick = random.Random(seed + 100)
+    failures, visits, started = [], 0, time.monotonic()
+    for n in itertools.count():
+        if time.monotonic() - started > budget:
+            break
+        which = pick.randrange(len(base_runs))
+        case = next(streams[which])
+        # A folder per case: the app caches models by path and checkpoint mtime, and copies keep mtimes.
+        runs, outside, _ = _workspace(tmp_path / f"case{n}")
+        shutil.copytree(base_runs[which], runs / "good", symlinks=True)
+        run = runs / base_runs[which].name
+        shutil.copytree(base_runs[which], run, symlinks=True)
+        case.damage(run, outside)
+        before = _fingerprint(outside)
+        monkeypatch.setenv("VAE_RUNS_DIR", str(runs))
+        for page in pick.sample(PAGES, PAGES_PER_CASE):
+            at = open_page(page, run, runs_detail=str(run))
+            visits += 1
+            if at.exception:
+                failures.append(f"[{base_runs[which].name}] {case.name} | {page}: {at.exception[0].message}")
+        if _fingerprint(outside) != before:
+            failures.append(f"[{base_runs[which].name}] {case.name}: changed a file outside the runs folder")
+    print(f"\nfuzz seed {seed}: {n} damaged runs, {visits} page visits in {time.monotonic() - started:.0f} s, "
+          f"{len(failures)} broke a page")
+    assert n >= 3, "the time budget allowed too few cases to mean anything: raise VAE_FUZZ_SECONDS"
+    assert not failures, "\n".join(failures[:40])

@@ -73,6 +73,21 @@ def clear_outputs(run_dir: str | Path) -> None:
                     image.unlink()
 
 
+def remove_stale_temps(run_dir: str | Path) -> int:
+    """Delete the temporary files of the trainer's own atomic writes that a killed trainer left behind
+    (.checkpoint.safetensors.XXXX.tmp, ...); returns how many. Only plain files, never a link; only called
+    by the one process that owns the run. The real files were never touched by those writes."""
+    run_dir = Path(run_dir)
+    found = [p for name in (CONFIG_NAME, *OUTPUT_FILES) for p in run_dir.glob(f".{name}.*.tmp")]
+    for which in OUTPUT_DIRS:
+        if (run_dir / which).is_dir() and not (run_dir / which).is_symlink():
+            found += (run_dir / which).glob(".epoch_*.png.*.tmp")
+    stale = [p for p in found if p.is_file() and not p.is_symlink()]
+    for path in stale:
+        path.unlink()
+    return len(stale)
+
+
 def real_run_folder(run_dir: str | Path) -> Path:
     """run_dir, refused in one line when it is a link: a command that writes into a run never writes through
     one (a copied or downloaded run folder may point anywhere)."""

@@ -35,7 +35,8 @@ from vae.grids import interleave_rows, save_grid
 from vae.models import build_model
 from vae.optim_state import optimizer_from_tensors, optimizer_to_tensors
 from vae.runs import (CONFIG_NAME, METRICS_NAME, RECONS_DIR, SAMPLES_DIR, clear_outputs, grids_folder,
-                      has_checkpoint, read_metrics, read_run, real_run_folder, write_status)
+                      has_checkpoint, read_metrics, read_run, real_run_folder, remove_stale_temps,
+                      write_status)
 
 Callback = Callable[[dict], "bool | None"]  # return False to stop the run cleanly
 # A run's first checkpoint is written this many seconds into its first epoch, at a log event, so a run
@@ -263,6 +264,8 @@ class _Loop:
                      started=self.events[0]["time"] if self.events else self.started)
 
     def run(self) -> RunResult:
+        if self.comm.is_main:  # what a trainer killed mid-write left: this process owns the folder now
+            remove_stale_temps(self.run_dir)
         self._status("running")
         try:
             with _StopRequest() as stop:
