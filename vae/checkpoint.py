@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +57,22 @@ def resolve_checkpoint(path: str | Path) -> Path:
     return path / CHECKPOINT_NAME if path.is_dir() else path
 
 
+def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
+    """save_file, atomically; its failure to write (a full disk: SafetensorError "I/O error: ... (os error 28)")
+    raised as the OSError it is, so callers and the CLI treat it like any other failed write."""
+    def write(tmp: str) -> None:
+        try:
+            save_file(tensors, tmp, metadata=metadata)
+        except SafetensorError as error:
+            found = re.search(r"os error (\d+)", str(error))
+            if found is None:
+                raise
+            code = int(found.group(1))
+            raise OSError(code, os.strerror(code), str(path)) from None
+
+    atomic_write(path, write)
+
+
 def save_checkpoint(path: str | Path, model: torch.nn.Module, meta: dict,
                     extra: dict[str, torch.Tensor] | None = None) -> None:
     """Write model weights, config and meta (plus extra tensors, e.g. optimizer state) atomically."""
@@ -67,7 +85,7 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, meta: dict,
         "config": json.dumps(model.config.to_dict()),
         "meta": json.dumps(meta),
     }
-    atomic_write(resolve_checkpoint(path), lambda tmp: save_file(tensors, tmp, metadata=header))
+    write_safetensors(resolve_checkpoint(path), tensors, header)
 
 
 def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:

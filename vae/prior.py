@@ -19,11 +19,9 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 from torch import nn
 
-from vae.atomic import atomic_write
-from vae.checkpoint import first_non_finite
+from vae.checkpoint import first_non_finite, write_safetensors
 from vae.config import ConfigError
 
 PRIOR_NAME = "prior.safetensors"
@@ -242,7 +240,7 @@ def save_prior(run_dir: str | Path, prior: CodePrior, metrics: dict) -> Path:
     header = {"format": FORMAT, "library_version": __version__, "codebook_size": str(prior.codebook_size),
               "grid_shape": json.dumps(list(prior.grid_shape)), "config": json.dumps(asdict(prior.config)),
               "metrics": json.dumps(metrics)}
-    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
+    write_safetensors(path, tensors, header)
     return path
 
 

@@ -266,8 +266,8 @@ class _Loop:
     def run(self) -> RunResult:
         if self.comm.is_main:  # what a trainer killed mid-write left: this process owns the folder now
             remove_stale_temps(self.run_dir)
-        self._status("running")
         try:
+            self._status("running")  # inside: a full disk here is recorded as a failure once it lets a write through
             with _StopRequest() as stop:
                 reason = self._epochs(stop)
         except TrainingDiverged as error:
