@@ -44,6 +44,29 @@ def run_files(run: Path) -> list[str]:
     return sorted(str(p.relative_to(run)) for p in run.rglob("*") if p.is_file())
 
 
+TINY = dict(dataset="digits", limit=64, hidden=(16,), latent_dim=2, batch_size=32, epochs=1, device="cpu",
+            log_every=1, grid_images=4)
+
+
+def make_base_runs(root: Path) -> list[Path]:
+    """Two finished tiny digits runs holding every file a run folder can: a VAE with class 9 held out
+    (anomaly scores read more of it), launch.json and train.log as the app's launcher writes them; a VQ-VAE
+    with a learned code prior (prior.safetensors). A few seconds."""
+    from vae.cli import main
+    from vae.train import train_settings
+
+    vae = root / "vae"
+    train_settings({**TINY, "exclude_classes": (9,)}, vae)
+    (vae / "launch.json").write_text('{"pid": 4194311, "started": 1.0, "action": "start"}\n')
+    (vae / "train.log").write_text("finished: runs/vae after 1 epochs, test loss 44.10 nats/image\n")
+    vq = root / "vqvae"
+    train_settings({**TINY, "family": "vqvae", "arch": "conv", "hidden": (8, 8), "latent_dim": 4,
+                    "codebook_size": 8, "image_size": 16}, vq)
+    assert main(["prior", str(vq), "--epochs", "1", "--width", "16", "--layers", "1", "--heads", "2",
+                 "--quiet"]) == 0
+    return [vae, vq]
+
+
 # ---------------------------------------------------------------- JSON values
 
 def _paths(value, prefix=()) -> list[tuple]:
@@ -82,12 +105,12 @@ def _swap_json(rng: random.Random, text: str, pool: list) -> tuple[str, str] | N
 
 # ---------------------------------------------------------------- safetensors headers
 
-def _read_header(data: bytes) -> tuple[dict, bytes]:
+def read_header(data: bytes) -> tuple[dict, bytes]:
     (size,) = struct.unpack("<Q", data[:8])
     return json.loads(data[8:8 + size]), data[8 + size:]
 
 
-def _write_header(header: dict, body: bytes) -> bytes:
+def write_header(header: dict, body: bytes) -> bytes:
     raw = json.dumps(header).encode()
     raw += b" " * (-len(raw) % 8)  # safetensors pads its header to 8 bytes
     return struct.pack("<Q", len(raw)) + raw + body
@@ -96,7 +119,7 @@ def _write_header(header: dict, body: bytes) -> bytes:
 def _damage_safetensors_meta(rng: random.Random, data: bytes) -> tuple[bytes, str] | None:
     """A field inside the JSON strings of the header's __metadata__ (config, meta), or a tensor's
     shape/dtype/offsets, swapped for a wrong value."""
-    header, body = _read_header(data)
+    header, body = read_header(data)
     meta = header.get("__metadata__", {})
     nested = [k for k, v in meta.items() if isinstance(v, str) and v.startswith("{")]
     if nested and rng.random() < 0.7:
@@ -105,19 +128,19 @@ def _damage_safetensors_meta(rng: random.Random, data: bytes) -> tuple[bytes, st
         if swapped is None:
             return None
         meta[key], what = swapped
-        return _write_header(header, body), f"__metadata__.{key}: {what}"
+        return write_header(header, body), f"__metadata__.{key}: {what}"
     tensors = [k for k in header if k != "__metadata__"]
     if rng.random() < 0.5 or not tensors:
         key = rng.choice(sorted(meta) or ["format"])
         new = rng.choice(["", "x", "{", "[]", "null", "1e308"])
         header.setdefault("__metadata__", {})[key] = new
-        return _write_header(header, body), f"__metadata__.{key} = {new!r}"
+        return write_header(header, body), f"__metadata__.{key} = {new!r}"
     name = rng.choice(tensors)
     field = rng.choice(["shape", "dtype", "data_offsets"])
     new = {"shape": [[2 ** 40], [], [0], [-1]], "dtype": ["F64", "BOOL", "X"],
            "data_offsets": [[0, 2 ** 40], [8, 4], [0, 0]]}[field]
     header[name][field] = rng.choice(new)
-    return _write_header(header, body), f"{name}.{field} = {header[name][field]!r}"
+    return write_header(header, body), f"{name}.{field} = {header[name][field]!r}"
 
 
 # ---------------------------------------------------------------- cases

@@ -78,10 +78,9 @@ def test_a_full_disk_stops_training_in_one_line_and_the_run_resumes(max_bytes, w
     if where == "checkpoint.safetensors":  # the events were all written: the write that failed was the checkpoint
         assert any(e["kind"] == "step" for e in read_metrics(run_dir))
     assert json.loads((run_dir / STATUS_NAME).read_text())["state"] in ("failed", "running")
-    # Room again: the run restarts from step 0 (it has no checkpoint) and finishes.
-    resumed = subprocess.run([sys.executable, "-m", "vae", "train", "--resume", str(run_dir), "--quiet"], env=ENV,
-                             capture_output=True, text=True, timeout=300)
-    assert resumed.returncode == 0, resumed.stderr
+    # Room again: the run restarts from step 0 (it has no checkpoint) and finishes (in this process: the
+    # trainer that failed has exited, which is all a resume needs).
+    assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
     assert json.loads((run_dir / STATUS_NAME).read_text())["state"] == "finished"
     _nothing_half_written(run_dir)
 
@@ -175,10 +174,8 @@ def test_sample_out_into_a_read_only_folder_is_one_line(read_only, finished_run,
     assert list(folder.iterdir()) == []
 
 
-def test_a_read_only_run_still_evaluates_and_refuses_to_resume_in_one_line(read_only, finished_run):
+def test_resuming_a_read_only_run_is_one_line(read_only, finished_run):
     before = {p: p.stat().st_mtime_ns for p in finished_run.rglob("*")}
-    done = read_only(finished_run, [sys.executable, "-m", "vae", "eval", str(finished_run), "--k", "2", "--json"])
-    assert done.returncode == 0, done.stderr
     done = read_only(finished_run, [sys.executable, "-m", "vae", "train", "--resume", str(finished_run),
                                     "--epochs", "3", "--quiet"])
     _one_error_line(done.returncode, done.stderr)

@@ -21,12 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzz_runs import cases, fuzz_seconds, fuzz_seed
+from tests.fuzz_runs import cases, fuzz_seconds, fuzz_seed, make_base_runs
 from vae.cli import main
-from vae.train import train_settings
 
-TINY = dict(dataset="digits", limit=64, hidden=(16,), latent_dim=2, batch_size=32, epochs=1, device="cpu",
-            log_every=1, grid_images=4)
 CASE_TIMEOUT_S = 60  # a damaged file must never make a command hang (a link loop, a huge size in a header)
 # Every subcommand that reads a run, with arguments that keep each one to a fraction of a second.
 COMMANDS = [
@@ -43,21 +40,7 @@ COMMANDS = [
 
 @pytest.fixture(scope="module")
 def base_runs(tmp_path_factory) -> list[Path]:
-    """Two finished tiny digits runs with every file a run folder can hold: a VAE with class 9 held out
-    (anomaly scores read more of it), launch.json and train.log as the app's launcher writes them; a VQ-VAE
-    with a learned code prior (prior.safetensors)."""
-    root = tmp_path_factory.mktemp("fuzz-base")
-    vae = root / "vae"
-    train_settings({**TINY, "exclude_classes": (9,)}, vae)
-    (vae / "launch.json").write_text('{"pid": 4194311, "started": 1.0, "action": "start"}\n')
-    (vae / "train.log").write_text("finished: runs/vae after 1 epochs, test loss 44.10 nats/image\n")
-    vq = root / "vqvae"
-    train_settings({**TINY, "family": "vqvae", "arch": "conv", "hidden": (8, 8), "latent_dim": 4,
-                    "codebook_size": 8, "image_size": 16}, vq)
-    assert main(["prior", str(vq), "--epochs", "1", "--width", "16", "--layers", "1", "--heads", "2",
-                 "--quiet"]) == 0
-    assert (vq / "prior.safetensors").is_file()
-    return [vae, vq]
+    return make_base_runs(tmp_path_factory.mktemp("fuzz-base"))
 
 
 def _fingerprint(folder: Path) -> dict:
@@ -122,7 +105,7 @@ def _run_command(argv: list[str], capsys) -> tuple[object, str]:
 
 
 def test_every_command_refuses_damaged_runs_in_one_line(base_runs, tmp_path, capsys):
-    seed, budget = fuzz_seed(), fuzz_seconds(20)
+    seed, budget = fuzz_seed(), fuzz_seconds(15)
     streams = [cases(run, seed + i) for i, run in enumerate(base_runs)]
     pick = random.Random(seed)
     failures, outcomes, started = [], {"ok": 0, "refused": 0}, time.monotonic()
@@ -160,7 +143,7 @@ PAGES_PER_CASE = 2  # a page visit costs about a second: a few pages per case ke
 
 
 def test_every_page_renders_with_a_damaged_run_chosen(base_runs, tmp_path, open_page, monkeypatch):
-    seed, budget = fuzz_seed(), fuzz_seconds(20)
+    seed, budget = fuzz_seed(), fuzz_seconds(15)
     streams = [cases(run, seed + 100 + i) for i, run in enumerate(base_runs)]
     pick = random.Random(seed + 100)
     failures, visits, started = [], 0, time.monotonic()
