@@ -12,7 +12,6 @@ from safetensors.torch import load_file, save_file
 
 from tests.fuzz_runs import make_base_runs, read_header, write_header
 from vae.cli import main
-from vae.runs import remove_stale_temps
 
 
 @pytest.fixture(scope="module")
@@ -138,4 +137,6 @@ def test_a_trainer_removes_the_temporary_files_a_killed_one_left(copy):
     assert main(["train", "--resume", str(run), "--epochs", "2", "--quiet"]) == 0
     assert not any(path.exists() for path in stale)
     assert (run / ".launch.json.k2.tmp").exists()
+    from vae.runs import remove_stale_temps
+
     assert remove_stale_temps(run) == 0
