@@ -140,3 +140,31 @@ def test_a_trainer_removes_the_temporary_files_a_killed_one_left(copy):
     from vae.runs import remove_stale_temps
 
     assert remove_stale_temps(run) == 0
+
+
+def _blow_up(path: Path) -> None:
+    """Scale every weight of a safetensors file by 1e30: finite, but softmax over such logits is NaN."""
+    header, _ = read_header(path.read_bytes())
+    tensors = {k: v * 1e30 if v.is_floating_point() else v for k, v in load_file(path).items()}
+    save_file(tensors, path, metadata=header.get("__metadata__"))
+
+
+def test_a_prior_with_huge_weights_is_refused_by_sample(copy, tmp_path, capsys):
+    # Found (seed 8): a few changed bytes left finite but huge prior weights; `sample` stopped with torch's
+    # "probability tensor contains either inf, nan or element < 0", exit 1.
+    run = copy("vqvae")
+    _blow_up(run / "prior.safetensors")
+    _refused(["sample", run, "--out", tmp_path / "s.png"], capsys, "NaN or infinite", "retrain")
+    assert not (tmp_path / "s.png").exists()
+
+
+@pytest.mark.parametrize("page", ["views/home.py", "views/codes.py"])
+def test_pages_fall_back_from_a_prior_that_cannot_sample(page, copy, open_page, monkeypatch):
+    run = copy("vqvae")
+    _blow_up(run / "prior.safetensors")
+    monkeypatch.setenv("VAE_RUNS_DIR", str(run.parent))
+    at = open_page(page, run)
+    assert not at.exception, at.exception
+    assert at.image, "the codebook's own samples are still drawn"
+    if page == "views/codes.py":
+        assert any("The learned prior cannot be used" in w.value for w in at.warning)

@@ -98,6 +98,9 @@ class CodePrior(nn.Module):
             # Later cells are still 0 but cannot influence cell t through the causal mask.
             logits = self.logits(grid.view(n, *self.grid_shape))[:, t].float().cpu()
             probs = torch.softmax(logits / max(temperature, 1e-3), dim=-1)
+            if not bool(torch.isfinite(probs).all()):  # finite but huge weights (a damaged file) overflow here
+                raise PriorError("the prior's probabilities are NaN or infinite: its file is damaged; retrain it "
+                                 "with python -m vae prior RUN")
             grid[:, t] = torch.multinomial(probs, 1, generator=generator).squeeze(1).to(grid.device)
         return grid.view(n, *self.grid_shape)
 
