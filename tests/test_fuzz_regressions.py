@@ -168,3 +168,50 @@ def test_pages_fall_back_from_a_prior_that_cannot_sample(page, copy, open_page, 
     assert at.image, "the codebook's own samples are still drawn"
     if page == "views/codes.py":
         assert any("The learned prior cannot be used" in w.value for w in at.warning)
+
+
+def test_disentanglement_refuses_a_damaged_config(copy, capsys):
+    # Found (seed 9): config.json's model as -1: AttributeError "'int' object has no attribute 'get'".
+    run = copy("vae")
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "model": -1}))
+    _refused(["disentanglement", run, "--points", "100"], capsys, "is damaged")
+
+
+def test_resume_skips_a_metrics_line_with_a_wrong_type(copy, capsys):
+    # Found (seed 9): a metrics.jsonl line with "step": "text": TypeError in `train --resume`.
+    run = copy("vae")
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    lines[1] = json.dumps({**json.loads(lines[1]), "step": "text"})
+    (run / "metrics.jsonl").write_text("\n".join(lines) + "\n")
+    assert main(["train", "--resume", str(run), "--epochs", "2", "--quiet"]) == 0
+    events = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [e["epoch"] for e in events if e["kind"] == "epoch"] == [1, 2]
+
+
+def _damage_png(run: Path) -> None:
+    (run / "samples" / "epoch_0001.png").write_bytes(b"\x89PNG not really")
+
+
+def _loop_launch(run: Path) -> None:
+    (run / "launch.json").unlink()
+    (run / "launch.json").symlink_to(run / "launch.json.loop")
+    (run / "launch.json.loop").symlink_to(run / "launch.json")
+
+
+def _dangling_recons(run: Path) -> None:
+    (run / "recons" / "epoch_0001.png").unlink()
+    (run / "recons" / "epoch_0001.png").symlink_to(run / "no-such-file")
+
+
+@pytest.mark.parametrize("damage", [_damage_png, _loop_launch, _dangling_recons])
+def test_the_runs_page_shows_a_run_with_unreadable_files(damage, copy, open_page, monkeypatch):
+    # Found (seed 9): the Runs page raised on a grid PNG of random bytes (PIL's "cannot identify image file"),
+    # on launch.json as a link loop (ELOOP) and on a grid that is a dangling link (FileNotFoundError).
+    run = copy("vae")
+    damage(run)
+    monkeypatch.setenv("VAE_RUNS_DIR", str(run.parent))
+    at = open_page("views/runs.py", run, runs_detail=str(run))
+    assert not at.exception, at.exception
+    if damage is _damage_png:
+        assert any("epoch_0001.png cannot be read as a picture" in w.value for w in at.warning)

@@ -105,7 +105,9 @@ def score_run(run_dir: str | Path, points: int = POINTS, seed: int = 0, device: 
     run = read_run(run_dir)
     if run is None or "model" not in run.config or "train" not in run.config:
         raise ConfigError(f"{run_dir} holds no run (no config.json): give a run directory")
-    family = run.config["model"].get("family")
+    if run.problem or run.model is None:  # checked by read_run; nothing below trusts config.json unchecked
+        raise ConfigError(f"{run_dir} is damaged: {run.problem or 'it has not been trained yet'}")
+    family = run.model.family
     if family == "vqvae":
         raise ConfigError(f"{run_dir} is a VQ-VAE: disentanglement scores need a Gaussian latent code "
                           "(a VAE, β-VAE or β-TCVAE)")

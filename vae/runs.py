@@ -238,15 +238,21 @@ def write_status(run_dir: str | Path, **fields) -> None:
 
 
 def read_metrics(run_dir: str | Path, kind: str | None = None) -> list[dict]:
-    """metrics.jsonl events, optionally only those of one kind ("step" or "epoch")."""
-    events = read_jsonl(Path(run_dir) / METRICS_NAME)
+    """metrics.jsonl events, optionally only those of one kind ("step" or "epoch"). An event whose kind, epoch
+    or step has the wrong type (a damaged line) is skipped, like a torn one."""
+    events = [e for e in read_jsonl(Path(run_dir) / METRICS_NAME) if _checked_event(e)]
     return [e for e in events if kind is None or e.get("kind") == kind]
+
+
+def _checked_event(event: dict) -> bool:
+    return isinstance(event.get("kind"), str) and all(
+        isinstance(event.get(key, 0), int) and not isinstance(event.get(key), bool) for key in ("epoch", "step"))
 
 
 def epoch_images(run_dir: str | Path, which: str = SAMPLES_DIR) -> list[Path]:
     """The per-epoch grid PNGs of a run, oldest first."""
     folder = Path(run_dir) / which
-    return sorted(folder.glob("epoch_*.png")) if folder.is_dir() else []
+    return sorted(p for p in folder.glob("epoch_*.png") if p.is_file()) if folder.is_dir() else []
 
 
 def has_checkpoint(run_dir: str | Path) -> bool:
