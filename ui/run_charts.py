@@ -127,8 +127,21 @@ def crisp(path: str, mtime_ns: int, side: int = 640) -> bytes:
     return buffer.getvalue()
 
 
-def picture(path: Path, side: int = 640) -> bytes:
-    return crisp(str(path), path.stat().st_mtime_ns, side)
+def picture(path: Path, side: int = 640) -> bytes | None:
+    """crisp() of a run's grid; None when the file is no readable picture (a damaged or hostile run folder)."""
+    try:
+        return crisp(str(path), path.stat().st_mtime_ns, side)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def show_picture(place, path: Path, side: int = 640, **image_args) -> None:
+    """A run's grid in place (st or a column), or one line saying it cannot be read."""
+    png = picture(path, side)
+    if png is None:
+        place.warning(t("run_picture_unreadable", name=path.name))
+    else:
+        place.image(png, **image_args)
 
 
 def strip_epochs(paths: list[Path], count: int = 8) -> list[Path]:

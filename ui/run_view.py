@@ -13,7 +13,7 @@ import streamlit as st
 
 from ui.catalog import runs_dir
 from ui.i18n import language, t
-from ui.run_charts import epoch_number, kl_heatmap, loss_figure, picture, strip_epochs
+from ui.run_charts import epoch_number, kl_heatmap, loss_figure, show_picture, strip_epochs
 from ui.sidebar import family_label
 from vae import launch
 from vae.atomic import read_json, read_jsonl
@@ -363,17 +363,17 @@ def _pictures(facts: RunFacts) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown(f"**{t('run_samples', epoch=epoch_number(samples[-1]))}**")
-        st.image(picture(samples[-1]), width="stretch")
+        show_picture(st, samples[-1], width="stretch")
         caption = ("run_samples_cvae" if facts.is_conditional else "run_samples_vq" if facts.is_vector_quantized
                    else "run_samples_help")
         st.caption(t(caption))
     if recons:
         with right:
             st.markdown(f"**{t('run_recons', epoch=epoch_number(recons[-1]))}**")
-            st.image(picture(recons[-1]), width="stretch")
+            show_picture(st, recons[-1], width="stretch")
             st.caption(t("run_recons_help"))
     if len(samples) > 1:
         st.markdown(f"**{t('run_strip')}**")
         chosen = strip_epochs(samples)
         for column, path in zip(st.columns(len(chosen)), chosen):
-            column.image(picture(path, 320), caption=t("run_epoch", epoch=epoch_number(path)), width="stretch")
+            show_picture(column, path, 320, caption=t("run_epoch", epoch=epoch_number(path)), width="stretch")

@@ -44,10 +44,12 @@ def open_run(run_dir: str | Path, device="cpu", background: str | Path | None = 
     run = read_run(run_dir)
     if run is None or "model" not in run.config:
         raise ConfigError(f"{run_dir} holds no run (no config.json): give a run directory")
+    if run.problem or run.model is None:  # checked by read_run; nothing below trusts config.json unchecked
+        raise ConfigError(f"{run_dir} is damaged: {run.problem or 'it has not been trained yet'}")
     model = load_model(run_dir, device).eval()
-    train = TrainConfig.from_dict(run.config["train"])
+    train = run.train
     held_out = held_out_classes(run.config["train"])
-    names = tuple((run.config.get("dataset_info") or {}).get("class_names") or ())
+    names = run.class_names
     classes = tuple(c for c in range(model.num_classes) if c not in held_out)
     background_dir = Path(background) if background else find_background(run_dir)
     background_model = None

@@ -56,7 +56,7 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
     records = []
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
+    except OSError:  # missing, a folder, a link loop, unreadable: no records (the file may be a hostile copy)
         return records
     for line in text.splitlines():
         try:
@@ -69,8 +69,8 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
 
 
 def read_json(path: str | os.PathLike, default=None):
-    """A JSON file's content, or default when it is missing or unreadable."""
+    """A JSON file's content, or default when it is missing or unreadable (a folder, a link loop, not JSON)."""
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
         return default

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +44,33 @@ class Checkpoint:
         return {k[len(MODEL_PREFIX):]: v for k, v in self.tensors.items() if k.startswith(MODEL_PREFIX)}
 
 
+def first_non_finite(tensors: dict[str, torch.Tensor]) -> str | None:
+    """The name of the first floating-point tensor holding a NaN or an infinity, None when all are finite.
+    A trainer never saves a broken step, so such a file was damaged after it was written."""
+    return next((key for key, value in tensors.items()
+                 if value.is_floating_point() and not bool(torch.isfinite(value).all())), None)
+
+
 def resolve_checkpoint(path: str | Path) -> Path:
     """A run directory or a checkpoint file -> the checkpoint file."""
     path = Path(path)
     return path / CHECKPOINT_NAME if path.is_dir() else path
+
+
+def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
+    """save_file, atomically; its failure to write (a full disk: SafetensorError "I/O error: ... (os error 28)")
+    raised as the OSError it is, so callers and the CLI treat it like any other failed write."""
+    def write(tmp: str) -> None:
+        try:
+            save_file(tensors, tmp, metadata=metadata)
+        except SafetensorError as error:
+            found = re.search(r"os error (\d+)", str(error))
+            if found is None:
+                raise
+            code = int(found.group(1))
+            raise OSError(code, os.strerror(code), str(path)) from None
+
+    atomic_write(path, write)
 
 
 def save_checkpoint(path: str | Path, model: torch.nn.Module, meta: dict,
@@ -60,7 +85,7 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, meta: dict,
         "config": json.dumps(model.config.to_dict()),
         "meta": json.dumps(meta),
     }
-    atomic_write(resolve_checkpoint(path), lambda tmp: save_file(tensors, tmp, metadata=header))
+    write_safetensors(resolve_checkpoint(path), tensors, header)
 
 
 def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
@@ -76,6 +101,8 @@ def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
         raise CheckpointError(f"{path} is not a valid checkpoint ({str(error).splitlines()[0][:120]})") from None
     if header.get("format") != FORMAT:
         raise CheckpointError(f"{path} is a safetensors file but not a VAE Explorer checkpoint (no config in it)")
+    if (broken := first_non_finite(tensors)) is not None:
+        raise CheckpointError(f"{path} is damaged: {broken} holds NaN or infinite values; train the run again")
     try:
         config = ModelConfig.from_dict(json.loads(header["config"]))
         meta = json.loads(header.get("meta", "{}"))

@@ -19,7 +19,7 @@ from vae.checkpoint import CheckpointError
 from vae.config import (FAMILIES, ConfigError, ModelConfig, TrainConfig, base_type, setting_field, settings_of,
                         type_hints)
 from vae.data import DATASET_NAMES, DatasetUnavailable
-from vae.runs import CONFIG_NAME, RUNS_ENV, default_run_name, default_runs_dir
+from vae.runs import CONFIG_NAME, RUNS_ENV, default_run_name, default_runs_dir, real_run_folder
 
 
 class _Parser(argparse.ArgumentParser):
@@ -197,7 +197,7 @@ def _command_slim(args) -> int:
     from vae.checkpoint import slim_checkpoint
     from vae.runs import thin_epoch_images
 
-    before, after = slim_checkpoint(args.run_dir)
+    before, after = slim_checkpoint(real_run_folder(args.run_dir))
     print(f"{args.run_dir}: checkpoint {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB (weights only; no longer resumable)")
     if args.keep_grids is not None:
         removed = thin_epoch_images(args.run_dir, args.keep_grids)
@@ -242,7 +242,7 @@ def _command_prior(args) -> int:
     from vae.prior import PriorConfig, fit_prior, save_prior
     from vae.data import load_split
 
-    run = _readable_run(args.run_dir)
+    run = _readable_run(real_run_folder(args.run_dir))  # the prior is written into the run
     if not run.model.is_vector_quantized:
         raise ConfigError(f"{args.run_dir} is a {run.model.family} run: a code prior needs a "
                           "VQ-VAE (train one with --family vqvae)")
@@ -284,8 +284,9 @@ def _command_disentanglement(args) -> int:
         import torch
 
         torch.set_num_threads(1)  # the workers are the parallelism: one intra-op thread each, no pools fighting
-    report = score_run(args.run_dir, points=args.points, seed=args.seed, device=resolve_device(args.device),
-                       progress=None if args.json or args.quiet else progress, workers=args.workers)
+    report = score_run(real_run_folder(args.run_dir), points=args.points, seed=args.seed,
+                       device=resolve_device(args.device), progress=None if args.json or args.quiet else progress,
+                       workers=args.workers)
     path = write_scores(args.run_dir, report)
     if args.json:
         print(json.dumps(report))
@@ -332,6 +333,8 @@ def _command_anomaly(args) -> int:
     if args.limit is not None and args.limit < 1:
         raise ConfigError("--limit must be at least 1 picture")
     settings = ScoreSettings(k=args.k, regret_steps=args.regret_steps)
+    if args.precompute:  # the scores are written into the run
+        real_run_folder(args.run_dir)
     run = open_run(args.run_dir, resolve_device(args.device), args.background)
     if args.precompute:
         path = precompute(run, settings, args.data_root)

@@ -21,7 +21,7 @@ from torch import nn
 from vae import __version__
 from vae.atomic import atomic_write_json, read_json
 from vae.checkpoint import checkpoint_digest, load_model
-from vae.config import QUANTIZED_FAMILIES, ConfigError, TrainConfig
+from vae.config import ConfigError, TrainConfig
 from vae.data import shapes
 from vae.data.transforms import convert_channels
 from vae.disentanglement import METRIC_KEYS, POINTS, FactorSpace, Progress, Represent, score
@@ -139,8 +139,9 @@ def score_run(run_dir: str | Path, points: int = POINTS, seed: int = 0, device: 
     run = read_run(run_dir)
     if run is None or "model" not in run.config or "train" not in run.config:
         raise ConfigError(f"{run_dir} holds no run (no config.json): give a run directory")
-    family = run.config["model"].get("family")
-    if family in QUANTIZED_FAMILIES:
+    if run.problem or run.model is None:  # checked by read_run; nothing below trusts config.json unchecked
+        raise ConfigError(f"{run_dir} is damaged: {run.problem or 'it has not been trained yet'}")
+    if run.model.is_vector_quantized:
         raise ConfigError(f"{run_dir} is a VQ-VAE: disentanglement scores need a Gaussian latent code "
                           "(a VAE, β-VAE or β-TCVAE)")
     train_config = TrainConfig.from_dict(run.config["train"])
@@ -149,7 +150,7 @@ def score_run(run_dir: str | Path, points: int = POINTS, seed: int = 0, device: 
     started = time.perf_counter()
     scores = score(model_representation(model, render), space, points, seed, progress, workers)
     return {
-        "version": SCORES_VERSION, "run": Path(run_dir).name, "family": family,
+        "version": SCORES_VERSION, "run": Path(run_dir).name, "family": run.model.family,
         "beta": float(model.config.beta), "latent_dim": model.latent_dim, "dataset": train_config.dataset,
         "factor_names": list(space.names), **scores, **fit_facts(model, train_config),
         "total_seconds": time.perf_counter() - started, "protocol": PROTOCOL,

@@ -12,17 +12,16 @@ from __future__ import annotations
 import copy
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 from torch import nn
 
-from vae.atomic import atomic_write
+from vae.checkpoint import first_non_finite, write_safetensors
 from vae.config import ConfigError
 
 PRIOR_NAME = "prior.safetensors"
@@ -47,6 +46,10 @@ class PriorConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        for f in fields(self):  # a prior's header is untrusted: its config is checked like a user's
+            value, whole = getattr(self, f.name), f.type == "int"
+            if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not math.isfinite(value):
+                raise ConfigError(f"prior {f.name} must be a {'whole' if whole else 'finite'} number, got {value!r}")
         if self.width <= 0 or self.layers <= 0 or self.heads <= 0 or self.width % self.heads:
             raise ConfigError(f"prior width {self.width} must be a positive multiple of heads {self.heads}")
         if self.epochs <= 0 or self.batch_size <= 0 or self.lr <= 0:
@@ -95,6 +98,9 @@ class CodePrior(nn.Module):
             # Later cells are still 0 but cannot influence cell t through the causal mask.
             logits = self.logits(grid.view(n, *self.grid_shape))[:, t].float().cpu()
             probs = torch.softmax(logits / max(temperature, 1e-3), dim=-1)
+            if not bool(torch.isfinite(probs).all()):  # finite but huge weights (a damaged file) overflow here
+                raise PriorError("the prior's probabilities are NaN or infinite: its file is damaged; retrain it "
+                                 "with python -m vae prior RUN")
             grid[:, t] = torch.multinomial(probs, 1, generator=generator).squeeze(1).to(grid.device)
         return grid.view(n, *self.grid_shape)
 
@@ -237,7 +243,7 @@ def save_prior(run_dir: str | Path, prior: CodePrior, metrics: dict) -> Path:
     header = {"format": FORMAT, "library_version": __version__, "codebook_size": str(prior.codebook_size),
               "grid_shape": json.dumps(list(prior.grid_shape)), "config": json.dumps(asdict(prior.config)),
               "metrics": json.dumps(metrics)}
-    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=header))
+    write_safetensors(path, tensors, header)
     return path
 
 
@@ -256,6 +262,9 @@ def _read(path: Path, tensors: bool = True):
             state = {key: handle.get_tensor(key) for key in handle.keys()} if tensors else {}
         if header.get("format") != FORMAT:
             raise PriorError(f"{path} is not a code prior")
+        if (broken := first_non_finite(state)) is not None:
+            raise PriorError(f"{path} is damaged: {broken} holds NaN or infinite values; retrain it with "
+                             f"python -m vae prior {path.parent}")
         config = PriorConfig(**json.loads(header["config"]))
         shape = tuple(json.loads(header["grid_shape"]))
         return (int(header["codebook_size"]), shape, config), json.loads(header.get("metrics", "{}")), state

@@ -73,6 +73,39 @@ def clear_outputs(run_dir: str | Path) -> None:
                     image.unlink()
 
 
+def remove_stale_temps(run_dir: str | Path) -> int:
+    """Delete the temporary files of the trainer's own atomic writes that a killed trainer left behind
+    (.checkpoint.safetensors.XXXX.tmp, ...); returns how many. Only plain files, never a link; only called
+    by the one process that owns the run. The real files were never touched by those writes."""
+    run_dir = Path(run_dir)
+    found = [p for name in (CONFIG_NAME, *OUTPUT_FILES) for p in run_dir.glob(f".{name}.*.tmp")]
+    for which in OUTPUT_DIRS:
+        if (run_dir / which).is_dir() and not (run_dir / which).is_symlink():
+            found += (run_dir / which).glob(".epoch_*.png.*.tmp")
+    stale = [p for p in found if p.is_file() and not p.is_symlink()]
+    for path in stale:
+        path.unlink()
+    return len(stale)
+
+
+def real_run_folder(run_dir: str | Path) -> Path:
+    """run_dir, refused in one line when it is a link: a command that writes into a run never writes through
+    one (a copied or downloaded run folder may point anywhere)."""
+    run_dir = Path(run_dir)
+    if run_dir.is_symlink():
+        raise ConfigError(f"{run_dir} is a link to a folder, not a run folder: give the folder itself")
+    return run_dir
+
+
+def grids_folder(run_dir: str | Path, which: str) -> Path:
+    """run_dir/which (samples/ or recons/) as a real folder to write grids into: a link there is removed
+    (the link only), never written through."""
+    folder = Path(run_dir) / which
+    if folder.is_symlink():
+        folder.unlink()
+    return folder
+
+
 def pid_alive(pid: int | None) -> bool:
     """Whether a process with this id still runs (and is not a zombie) on this machine."""
     if not pid:
@@ -205,15 +238,21 @@ def write_status(run_dir: str | Path, **fields) -> None:
 
 
 def read_metrics(run_dir: str | Path, kind: str | None = None) -> list[dict]:
-    """metrics.jsonl events, optionally only those of one kind ("step" or "epoch")."""
-    events = read_jsonl(Path(run_dir) / METRICS_NAME)
+    """metrics.jsonl events, optionally only those of one kind ("step" or "epoch"). An event whose kind, epoch
+    or step has the wrong type (a damaged line) is skipped, like a torn one."""
+    events = [e for e in read_jsonl(Path(run_dir) / METRICS_NAME) if _checked_event(e)]
     return [e for e in events if kind is None or e.get("kind") == kind]
+
+
+def _checked_event(event: dict) -> bool:
+    return isinstance(event.get("kind"), str) and all(
+        isinstance(event.get(key, 0), int) and not isinstance(event.get(key), bool) for key in ("epoch", "step"))
 
 
 def epoch_images(run_dir: str | Path, which: str = SAMPLES_DIR) -> list[Path]:
     """The per-epoch grid PNGs of a run, oldest first."""
     folder = Path(run_dir) / which
-    return sorted(folder.glob("epoch_*.png")) if folder.is_dir() else []
+    return sorted(p for p in folder.glob("epoch_*.png") if p.is_file()) if folder.is_dir() else []
 
 
 def has_checkpoint(run_dir: str | Path) -> bool:
@@ -225,6 +264,8 @@ def thin_epoch_images(run_dir: str | Path, keep: int) -> int:
     recons/, delete the rest; returns how many files went. For shipping a run, e.g. in assets/."""
     removed = 0
     for which in (SAMPLES_DIR, RECONS_DIR):
+        if (Path(run_dir) / which).is_symlink():  # never delete through a link (see grids_folder)
+            continue
         images = epoch_images(run_dir, which)
         if len(images) <= keep:
             continue

@@ -34,8 +34,9 @@ from vae.evaluate import batched_losses
 from vae.grids import interleave_rows, save_grid
 from vae.models import build_model
 from vae.optim_state import optimizer_from_tensors, optimizer_to_tensors
-from vae.runs import (CONFIG_NAME, METRICS_NAME, RECONS_DIR, SAMPLES_DIR, clear_outputs, has_checkpoint,
-                      read_metrics, read_run, write_status)
+from vae.runs import (CONFIG_NAME, METRICS_NAME, RECONS_DIR, SAMPLES_DIR, clear_outputs, grids_folder,
+                      has_checkpoint, read_metrics, read_run, real_run_folder, remove_stale_temps,
+                      write_status)
 
 Callback = Callable[[dict], "bool | None"]  # return False to stop the run cleanly
 # A run's first checkpoint is written this many seconds into its first epoch, at a log event, so a run
@@ -124,8 +125,7 @@ def readable_run(run_dir: str | Path, what: str = "run"):
     run = read_run(run_dir)
     if run is None:
         raise ConfigError(f"{run_dir} holds no {what} (no config.json): start one with `python -m vae train`")
-    if Path(run_dir).is_symlink():
-        raise ConfigError(f"{run_dir} is a link to a folder, not a run folder: give the folder itself")
+    real_run_folder(run_dir)
     if run.problem:
         raise ConfigError(f"{run_dir} is damaged: {run.problem}")
     return run
@@ -256,8 +256,10 @@ class _Loop:
                      started=self.events[0]["time"] if self.events else self.started)
 
     def run(self) -> RunResult:
-        self._status("running")
+        if self.comm.is_main:  # what a trainer killed mid-write left: this process owns the folder now
+            remove_stale_temps(self.run_dir)
         try:
+            self._status("running")  # inside: a full disk here is recorded as a failure once it lets a write through
             with _StopRequest() as stop:
                 reason = self._epochs(stop)
         except TrainingDiverged as error:
@@ -412,9 +414,9 @@ class _Loop:
             originals = self.test.images[:32].to(self.device)
             labels = self.test.labels[:32].to(self.device) if self.needs_labels else None
             recons = self.model.reconstruct(originals, labels)
-        save_grid(samples, self.run_dir / SAMPLES_DIR / f"epoch_{epoch:04d}.png",
+        save_grid(samples, grids_folder(self.run_dir, SAMPLES_DIR) / f"epoch_{epoch:04d}.png",
                   nrow=self.model.num_classes if self.needs_labels else 8)
-        save_grid(interleave_rows(originals, recons), self.run_dir / RECONS_DIR / f"epoch_{epoch:04d}.png")
+        save_grid(interleave_rows(originals, recons), grids_folder(self.run_dir, RECONS_DIR) / f"epoch_{epoch:04d}.png")
         test_terms = {f"test_{k}": torch.as_tensor(v) for k, v in test.items()}
         return self._log("epoch", {**terms, **test_terms})
 

@@ -118,7 +118,12 @@ def draw_generation(entry: ModelEntry, model, models: list[ModelEntry]) -> None:
                                   help=t("codes_temperature_help"))
     seed = int(seed_box.number_input(t("seed"), 0, 2**31 - 1, step=1, key="codes_seed"))
     button.button(t("codes_new_samples"), key="codes_new", on_click=next_seed, args=("codes_seed",))
-    pngs = view.generation_pngs(entry, stamp, temperature, seed, model, prior)
+    try:
+        pngs = view.generation_pngs(entry, stamp, temperature, seed, model, prior)
+    except PriorError as error:  # a damaged prior that loaded but cannot sample
+        st.warning(t("codes_prior_problem", message=error))
+        prior = None
+        pngs = view.generation_pngs(entry, stamp, temperature, seed, model, None)
     panels = st.columns(3)
     if "learned" in pngs:
         panels[0].image(pngs["learned"], output_format="PNG", width="stretch", caption=t("codes_learned_caption"))

@@ -38,8 +38,11 @@ if opened is not None:
         y = torch.arange(n) // 8 % entry.num_classes if entry.num_classes else None
         prior = learned_prior(entry, model) if entry.is_vector_quantized else None
         if prior is not None:  # a VQ-VAE's codes drawn by its learned prior, which knows how codes fit together
-            samples = sample_images(model, prior, n, 1.0, generator)
-        else:
+            try:
+                samples = sample_images(model, prior, n, 1.0, generator)
+            except PriorError:  # a damaged prior: the codebook's own samples instead
+                prior = None
+        if prior is None:
             samples = model.sample(n, y=y, generator=generator)
         st.image(grid_pil(samples, nrow=8), width="stretch", output_format="PNG")
         if entry.is_vector_quantized:

@@ -125,6 +125,8 @@ STRINGS = {
                     "it really uses) is in the chart on the left.",
                     "VQ-VAE 没有逐维 KL:它从码本中挑选码。它的困惑度(实际使用了多少个码)见左侧图表。"),
     "run_samples": ("Samples after epoch {epoch}", "第 {epoch} 轮后的样本"),
+    "run_picture_unreadable": ("{name} cannot be read as a picture: the file is damaged.",
+                               "无法把 {name} 读成图片:文件已损坏。"),
     "run_samples_help": ("The same random codes decoded after every epoch, so you can see them sharpen.",
                          "每一轮后解码同一组随机编码,可以看到它们逐渐变清晰。"),
     "run_samples_cvae": ("Each column asks for one class: the model draws that class from random codes.",
