@@ -90,3 +90,13 @@ def test_anomaly_restores_score_and_threshold():
     assert at.segmented_control(key="anom_score").value == "recon"
     assert at.slider(key="anom_threshold").value == pytest.approx(20, abs=0.5)
     assert at.query_params["score"] == "recon"
+
+
+def test_presenter_mode_folds_the_fine_tuning_away():
+    plain = open_with("views/interpolation.py", model="digits-vae")
+    presenting = open_with("views/interpolation.py", model="digits-vae", present="1")
+    assert not presenting.exception
+    assert "More settings" not in [e.label for e in plain.expander]
+    assert "More settings" in [e.label for e in presenting.expander]
+    assert any("font-size" in h.proto.body for h in presenting.get("html"))  # the larger text
+    assert not any("font-size" in h.proto.body for h in plain.get("html"))

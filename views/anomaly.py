@@ -11,7 +11,7 @@ import torch
 from ui.anomaly_data import (TIME_BUDGET_S, background_for, baseline_scores, cached_other_set, estimated_seconds,
                              own_test_set, rows_digest, stored_scores, task_scores)
 from ui.anomaly_view import histogram_figure, roc_figure, start_threshold
-from ui import url_state
+from ui import present, url_state
 from ui.catalog import ModelEntry, data_for
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
@@ -93,7 +93,8 @@ def controls(entry: ModelEntry, model, max_components: int, has_background: bool
                                  key="anom_score", required=True,
                                  help=t("anom_score_help", samples=ScoreSettings.samples))
     url_state.keep("score", score)
-    k_box, steps_box, pca_box = st.columns(3, vertical_alignment="bottom")
+    with present.advanced():
+        k_box, steps_box, pca_box = st.columns(3, vertical_alignment="bottom")
     k = k_box.select_slider(t("anom_k"), K_CHOICES, value=ScoreSettings.k, key="anom_k", help=t("anom_k_help"),
                             disabled=score != "iwae")
     steps = steps_box.select_slider(t("anom_steps"), STEP_CHOICES, value=ScoreSettings.regret_steps, key="anom_steps",

@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 
 from ui import interp_view as view
-from ui import live, url_state
+from ui import live, present, url_state
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
 from ui.map_view import encoded_test_set
@@ -179,7 +179,8 @@ with st.spinner(t("interp_encoding")):
 a, b = endpoints(entry, data)
 if a is None or b is None:  # a class without test pictures: the picker said so
     st.stop()
-steps = st.slider(t("interp_steps"), 3, 20, 10, key="interp_steps", persist_state="session",
-                  help=t("interp_steps_help"))
+with present.advanced():
+    steps = st.slider(t("interp_steps"), 3, 20, 10, key="interp_steps", persist_state="session",
+                      help=t("interp_steps_help"))
 interpolation_strips(entry, model, data, a, b, steps, codes)
 arithmetic(entry, model, data, steps, codes)

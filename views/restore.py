@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui import url_state
+from ui import present, url_state
 from ui.catalog import ModelEntry
 from ui.i18n import t
 from ui.images import gif_bytes, to_pil
@@ -119,8 +119,9 @@ def pick_corruption(height: int, width: int) -> tuple[Corruption, int]:
     elif mask == "random":
         block = _with_reseed("restore_new_block").slider(t("restore_block"), 0.2, 0.8, 0.5, 0.05, key="restore_block",
                                                          persist_state="session")
-    iterations = st.slider(t("restore_iterations"), 1, 100, 20, key="restore_iterations",
-                           help=t("restore_iterations_help"), persist_state="session")
+    with present.advanced():
+        iterations = st.slider(t("restore_iterations"), 1, 100, 20, key="restore_iterations",
+                               help=t("restore_iterations_help"), persist_state="session")
     return Corruption("mask", mask=mask, rows=rows, cols=cols, block=block, seed=seed), iterations
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from ui import live, url_state
+from ui import live, present, url_state
 from ui.catalog import ModelEntry, model_for, openable
 from ui.i18n import t
 from ui.names import dim_name, factor_name
@@ -206,7 +206,8 @@ def grid_section(models: list[ModelEntry], first: Panel, image, label) -> None:
     st.subheader(t("traversal_grid_title"))
     width = live.column_width("trav_grid_width") or GRID_WIDTH
     st.caption(t("traversal_grid_help"))
-    steps_col, span_col, compare_col = st.columns([1, 1, 2], gap="large")
+    with present.advanced():  # a projector needs the grid, not its settings
+        steps_col, span_col, compare_col = st.columns([1, 1, 2], gap="large")
     steps = steps_col.slider(t("traversal_steps"), 3, 21, 11, step=2, key="trav_steps")
     span = span_col.slider(t("traversal_span"), 0.5, 6.0, SPAN, step=0.5, key="trav_span")
     other = pick_comparison(first.entry, models, compare_col)
