@@ -11,6 +11,7 @@ import streamlit as st
 import torch
 
 from ui.i18n import t
+from ui.sidebar import restore_language
 
 # The shipped models are small: one decode per slider move is fastest on one thread, and a
 # second one only spins against the other sessions' reruns (measured in benchmarks/explorer_speed.py).
@@ -39,6 +40,7 @@ PAGES = {
     ],
 }
 
+restore_language()  # the menu below is named in the link's language from the first run
 navigation = st.navigation({
     t(section): [st.Page(path, title=t(title), icon=icon, default=default) for path, title, icon, default in pages]
     for section, pages in PAGES.items()

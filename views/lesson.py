@@ -19,7 +19,7 @@ st.header(t("lesson_steps_header"))
 for n, step in enumerate(STEPS, 1):
     texts = step_texts(step)
     with st.expander(t("lesson_step_label", n=n, total=len(STEPS), title=texts["title"]), expanded=n == 1):
-        st.caption(t("lesson_page", page=step.url_path, model=step.model))
+        st.caption(t("lesson_page", page=t(step.nav_key), model=step.model))
         st.markdown(step_markdown(texts))
         st.code(view_link(step, n, origin), language=None)
         if st.button(t("lesson_open_step"), key=f"lesson_open_{n}", icon=":material/open_in_new:"):

@@ -66,6 +66,10 @@ STRINGS = {
     "classname_Sneaker": ("Sneaker", "运动鞋"),
     "classname_Bag": ("Bag", "包"),
     "classname_Ankle boot": ("Ankle boot", "短靴"),
+    # the shapes' classes (their shape factor)
+    "classname_square": ("square", "正方形"),
+    "classname_ellipse": ("ellipse", "椭圆"),
+    "classname_heart": ("heart", "心形"),
     # the shapes' ground-truth factors (ui.names.factor_name)
     "factor_shape": ("shape", "形状"),
     "factor_scale": ("size", "大小"),
