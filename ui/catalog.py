@@ -10,7 +10,7 @@ import streamlit as st
 import torch
 
 from ui.i18n import t
-from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, load_model
+from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, checkpoint_digest, load_model
 from vae.config import TrainConfig
 from vae.data import ImageData
 from vae.runs import default_runs_dir, list_runs, read_metrics, read_run
@@ -98,6 +98,12 @@ def model_for(entry: ModelEntry) -> torch.nn.Module:
     except CheckpointError as error:
         st.error(t("model_damaged", name=entry.name, why=str(error)))
         st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def checkpoint_sha(path: str, stamp: float) -> str:
+    """The sha256 of a run's checkpoint, once per checkpoint version: what precomputed views are checked against."""
+    return checkpoint_digest(path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -193,6 +193,14 @@ def _command_datasets(args) -> int:
     return 0
 
 
+def _command_precompute(args) -> int:
+    from vae.page_views import precompute
+
+    for path in precompute(args.run_dir, log=(lambda line: None) if args.quiet else print):
+        print(f"wrote {path}")
+    return 0
+
+
 def _command_slim(args) -> int:
     from vae.checkpoint import slim_checkpoint
     from vae.runs import thin_epoch_images
@@ -493,6 +501,11 @@ def build_parser() -> argparse.ArgumentParser:
     slim.add_argument("--keep-grids", type=_count(1), default=None, metavar="K",
                       help="also keep only K evenly spaced epochs' sample/reconstruction grids (the last included)")
     slim.set_defaults(handler=_command_slim)
+    precompute = commands.add_parser("precompute", help="the latent map's t-SNE and the Restore page's first "
+                                     "restorations of a run, saved beside its checkpoint (to ship it)")
+    precompute.add_argument("run_dir")
+    precompute.add_argument("--quiet", action="store_true", help="no timing lines")
+    precompute.set_defaults(handler=_command_precompute)
     sample = commands.add_parser("sample", help="write a PNG grid of samples from a run")
     sample.add_argument("run_dir")
     sample.add_argument("--n", type=_count(1, 4096), default=64, help="how many samples (1 or more)")

@@ -12,7 +12,7 @@ import torch
 from ui.catalog import ModelEntry, data_for, data_settings, model_for
 from ui.i18n import t
 from ui.images import gif_bytes, to_pil
-from ui.restore_view import cell_png, curve_figure, row_png, shown_rounds, strip_png
+from ui.restore_view import cell_png, curve_figure, row_png, shipped_restoration, shown_rounds, strip_png
 from ui.sidebar import sidebar
 from vae.config import TrainConfig
 from vae.data import DatasetUnavailable, ImageData
@@ -212,7 +212,6 @@ model = model_for(entry)
 components = baseline_components(model)
 try:
     test = data_for(entry, split="test")
-    baseline = pca_baseline(data_settings(entry, "train"), components)
 except DatasetUnavailable as error:
     st.warning(t("data_missing", message=error))
     st.stop()
@@ -231,8 +230,15 @@ if chosen is not None:
         st.subheader(t("restore_corrupt_header"))
         spec, iterations = pick_corruption(shape[1], shape[2])
     label = label if entry.num_classes else None
-    with st.spinner(t("restore_working")):  # code search takes a second or two on a CPU
-        result = restoration(entry.path, entry.stamp, clean.numpy(), label, spec, iterations, model, baseline)
+    result = shipped_restoration(entry, clean, label, spec, iterations, components)  # None unless precomputed
+    if result is None:
+        with st.spinner(t("restore_working")):  # the PCA fit and code search take a few seconds on a CPU
+            try:
+                baseline = pca_baseline(data_settings(entry, "train"), components)
+            except DatasetUnavailable as error:
+                st.warning(t("data_missing", message=error))
+                st.stop()
+            result = restoration(entry.path, entry.stamp, clean.numpy(), label, spec, iterations, model, baseline)
     st.subheader(t("restore_result_header"))
     draw_row(entry, result, spec, iterations, components)
     if spec.kind == "mask":
