@@ -332,10 +332,12 @@ def _command_anomaly(args) -> int:
     settings = ScoreSettings(k=args.k, regret_steps=args.regret_steps)
     run = open_run(args.run_dir, resolve_device(args.device), args.background)
     if args.precompute:
-        path = precompute(run, settings, args.data_root)
+        scores = None if args.score in (None, "all") else parse_scores(args.score, run)
+        datasets = None if args.anomalies is None else (args.anomalies,)
+        path = precompute(run, settings, args.data_root, scores=scores, datasets=datasets)
         print(f"wrote {path}" + (f" (ratio against {run.background_dir.name})" if run.background_dir else ""))
         return 0
-    scores = parse_scores(args.score, run)  # checked before any data is read
+    scores = parse_scores(args.score or "neg_elbo", run)  # checked before any data is read
     task = task_for(run, args.anomalies, args.data_root)
     if args.limit:
         task = task.sample(args.limit)
@@ -371,7 +373,8 @@ def _add_anomaly_parser(commands) -> None:
                          "default: the run's held-out classes")
     anomaly.add_argument("--data-root", default=None,
                          help="where the anomalies' files are (mnist, fashion-mnist, folder)")
-    anomaly.add_argument("--score", default="neg_elbo", help=f"one of {', '.join(SCORES)}, or all")
+    anomaly.add_argument("--score", default=None, help=f"one of {', '.join(SCORES)}, or all (default: neg_elbo; "
+                         "with --precompute, all)")
     anomaly.add_argument("--limit", type=int, default=None, metavar="N",
                          help="score at most N pictures of each kind (a seeded random choice)")
     anomaly.add_argument("--background", metavar="DIR", default=None,
@@ -382,7 +385,8 @@ def _add_anomaly_parser(commands) -> None:
     anomaly.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     anomaly.add_argument("--json", action="store_true", help="print one JSON object per score")
     anomaly.add_argument("--precompute", action="store_true",
-                         help="score every picture set the app offers with every score; save them in RUN (to ship it)")
+                         help="score every picture set the app offers with every score; save them in RUN (to ship "
+                         "it), beside those it holds; --score and --anomalies narrow it to one score or dataset")
     anomaly.add_argument("--quiet", action="store_true", help="no progress bar")
     anomaly.set_defaults(handler=_command_anomaly)
 
