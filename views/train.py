@@ -27,6 +27,10 @@ PRESETS = {
     "train_preset_cvae": {**BASE, "family": "cvae"},
     "train_preset_vqvae": {**BASE, "family": "vqvae", "arch": "conv", "image_size": 16, "hidden": (32, 64),
                            "latent_dim": 16, "codebook_size": 64, "likelihood": "bernoulli"},
+    # For training live in class: Fashion-MNIST clothes, recognisable after ~4 epochs of 10,000 pictures (a few
+    # seconds each on one core, a new sample grid each), sharp by the 12th, inside a minute (README's figures).
+    "train_preset_lesson": {**BASE, "dataset": "fashion-mnist", "latent_dim": 8, "likelihood": "bernoulli",
+                            "limit": 10_000, "epochs": 12, "batch_size": 100, "lr": 2e-3, "log_every": 10},
 }
 
 
