@@ -7,16 +7,23 @@ The pages live in views/, not pages/: Streamlit treats a pages/ folder as its le
 app, and a fresh server then serves a bookmarked /traversal without this router.
 """
 
+import sys
+
 import streamlit as st
-import torch
 
 from ui.i18n import t
+
+st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
+
+# PyTorch takes seconds to import (most of the first visit after a server start): say so on screen meanwhile.
+if "torch" not in sys.modules:
+    with st.spinner(t("app_loading_torch"), show_time=True):
+        import torch
+import torch  # noqa: E402  (bound here too when an earlier session imported it)
 
 # The shipped models are small: one decode per slider move is fastest on one thread, and a
 # second one only spins against the other sessions' reruns (measured in benchmarks/explorer_speed.py).
 torch.set_num_threads(1)
-
-st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
 
 PAGES = {
     "nav_section_explore": [

@@ -128,8 +128,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def startup_once() -> float:
-    """Seconds from spawning `streamlit run app.py` to the home page's two pictures drawn in Chromium."""
+def startup_once(app: str) -> tuple[float, float]:
+    """Seconds from spawning `streamlit run APP` to the first thing drawn in the page (any text, a spinner
+    included) and to the home page's two pictures drawn, in Chromium."""
     from playwright.sync_api import expect, sync_playwright
 
     port = free_port()
@@ -139,7 +140,7 @@ def startup_once() -> float:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         start = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+            [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true", "--server.port",
              str(port), "--browser.gatherUsageStats", "false"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             while True:  # the browser's first request as soon as the port answers
@@ -151,22 +152,29 @@ def startup_once() -> float:
                         log.seek(0)
                         sys.exit(f"the server did not come up:\n{log.read().decode(errors='replace')[-2000:]}")
                     time.sleep(0.05)
+            drawn = page.locator('[data-testid="stSpinner"], [data-testid="stHeading"], [data-testid="stMarkdown"]')
+            drawn.first.wait_for(state="visible", timeout=300_000)
+            first = time.perf_counter() - start
             images = page.get_by_test_id("stMain").get_by_test_id("stImage")
             expect(images).to_have_count(2, timeout=300_000)  # the home page's samples and reconstructions
-            return time.perf_counter() - start
+            return first, time.perf_counter() - start
         finally:
             process.terminate()
             process.wait(timeout=30)
             browser.close()
 
 
-def startup_table(repeats: int) -> None:
-    before = load()
-    times = [startup_once() for _ in range(repeats)]
-    print(f"\n| measurement | median (s) | runs (s) | target | load average (1 min) before → after |")
-    print("|---|---:|---|---|---|")
-    print(f"| server start → home page drawn in Chromium | {statistics.median(times):.2f} | "
-          f"{', '.join(f'{t:.2f}' for t in times)} | ≤ 5 s idle | {before} → {load()} |")
+def startup_table(repeats: int, apps: list[str]) -> None:
+    print("\n| app | server start → first text drawn (s) | → home pictures drawn (s) | runs (first / pictures, s) "
+          "| load average (1 min) before → after |")
+    print("|---|---:|---:|---|---|")
+    for app in apps:
+        before = load()
+        times = [startup_once(app) for _ in range(repeats)]
+        runs = ", ".join(f"{a:.1f}/{b:.1f}" for a, b in times)
+        print(f"| {app} | {statistics.median(a for a, _ in times):.2f} | {statistics.median(b for _, b in times):.2f} "
+              f"| {runs} | {before} → {load()} |", flush=True)
+    print(f"\nmedians of {repeats}; target ≤ 5 s on an idle machine")
 
 
 def main() -> None:
@@ -175,9 +183,11 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES), help=f"comma-separated, of {', '.join(PAGES)}")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--startup", action="store_true", help="time server start → first page drawn instead")
+    parser.add_argument("--app", default="app.py", help="with --startup: comma-separated entry scripts in the "
+                        "checkout to compare (e.g. an older app.py saved as app_before.py)")
     args = parser.parse_args()
     if args.startup:
-        startup_table(args.repeats)
+        startup_table(args.repeats, args.app.split(","))
         return
     pages = [p for p in args.pages.split(",") if p]
     unknown = [p for p in pages if p not in PAGES]

@@ -13,7 +13,7 @@ from ui.i18n import t
 from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, checkpoint_digest, load_model
 from vae.config import TrainConfig
 from vae.data import ImageData
-from vae.runs import default_runs_dir, list_runs, read_metrics, read_run
+from vae.runs import METRICS_NAME, default_runs_dir, list_runs, read_metrics, read_run
 from vae.train import load_split
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,11 +69,27 @@ def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
     if run.problem or run.model is None:
         return ModelEntry(str(run_dir), run_dir.name, pretrained, {"family": "vae", "latent_dim": 0},
                           {"dataset": "?"}, (), (), None, 0.0, run.problem or "config.json is incomplete")
-    epochs = read_metrics(run_dir, "epoch")
-    loss = epochs[-1].get("test_loss") if epochs else None
+    loss = _last_test_loss(str(run_dir), *_file_stamp(run_dir / METRICS_NAME))
     return ModelEntry(str(run_dir), run_dir.name, pretrained, run.model.to_dict(), run.train.to_dict(),
-                      run.class_names, run.factor_names, loss if isinstance(loss, (int, float)) else None,
+                      run.class_names, run.factor_names, loss,
                       checkpoint.stat().st_mtime)
+
+
+def _file_stamp(path: Path) -> tuple[float, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return 0.0, -1
+    return stat.st_mtime, stat.st_size
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _last_test_loss(path: str, mtime: float, size: int) -> float | None:
+    """The last epoch's test loss, parsed once per version of metrics.jsonl: the sidebar lists every run on
+    every rerun, and a long run's metrics file holds thousands of events."""
+    epochs = read_metrics(path, "epoch")
+    loss = epochs[-1].get("test_loss") if epochs else None
+    return float(loss) if isinstance(loss, (int, float)) else None
 
 
 def list_models() -> list[ModelEntry]:
