@@ -7,17 +7,25 @@ The pages live in views/, not pages/: Streamlit treats a pages/ folder as its le
 app, and a fresh server then serves a bookmarked /traversal without this router.
 """
 
+import sys
+
 import streamlit as st
-import torch
 
 from ui.i18n import t
-from ui.sidebar import restore_language
+from ui.url_state import restore_language
+
+st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
+restore_language()  # the loading message and the menu below are in the link's language from the first run
+
+# PyTorch takes seconds to import (most of the first visit after a server start): say so on screen meanwhile.
+if "torch" not in sys.modules:
+    with st.spinner(t("app_loading_torch"), show_time=True):
+        import torch
+import torch  # noqa: E402  (bound here too when an earlier session imported it)
 
 # The shipped models are small: one decode per slider move is fastest on one thread, and a
 # second one only spins against the other sessions' reruns (measured in benchmarks/explorer_speed.py).
 torch.set_num_threads(1)
-
-st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
 
 PAGES = {
     "nav_section_explore": [
@@ -40,7 +48,6 @@ PAGES = {
     ],
 }
 
-restore_language()  # the menu below is named in the link's language from the first run
 navigation = st.navigation({
     t(section): [st.Page(path, title=t(title), icon=icon, default=default) for path, title, icon, default in pages]
     for section, pages in PAGES.items()

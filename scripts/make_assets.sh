@@ -82,8 +82,22 @@ fi
 # split and of every other dataset present here, in assets/<model>/anomaly_scores.safetensors (< 1 MB each).
 for run in assets/*/; do
     case "$run" in *-background/) continue ;; esac  # a background model is only ever the ratio's reference
+    # The page's opening view first (its default dataset, the raw and the default corrected score), then the rest:
+    # an interrupted build still ships what the page opens on.
+    other=shapes; case "$run" in assets/shapes-*) other=digits ;; esac
+    for score in neg_elbo regret; do
+        python -m vae anomaly "$run" --precompute --device cpu --quiet --score "$score" --anomalies "$other" || true
+    done
     echo "== anomaly scores: $run"
     python -m vae anomaly "$run" --precompute --device cpu --quiet
+done
+
+# --- Precomputed page views (issue 11), so the latent map's t-SNE and the Restore page open at once: the t-SNE of
+# every number of points the map offers and the restorations the Restore page opens on, in
+# assets/<model>/latent_map.safetensors and restore_examples.safetensors (keyed by the checkpoint's digest).
+for run in assets/*/; do
+    echo "== page views: $run"
+    python -m vae precompute "$run" --quiet
 done
 
 du -sh assets

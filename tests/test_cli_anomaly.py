@@ -98,6 +98,17 @@ def test_precompute_writes_the_scores_the_app_reads(runs, tmp_path, capsys):
     assert (tmp_path / "tiny-vae-no7" / STORE_NAME).stat().st_size < 1_000_000
 
 
+def test_precompute_in_stages_keeps_what_the_file_holds(runs, tmp_path, capsys):
+    import shutil
+
+    run = shutil.copytree(runs / "tiny-vae-no7", tmp_path / "tiny-vae-no7")
+    assert main(["anomaly", str(run), "--precompute", "--score", "recon", "--anomalies", "shapes", "--quiet"]) == 0
+    assert set(load_scores(run, ScoreSettings())) == {("test", "recon"), ("dataset:shapes", "recon")}
+    assert main(["anomaly", str(run), "--precompute", "--score", "neg_elbo", "--anomalies", "shapes", "--quiet"]) == 0
+    assert set(load_scores(run, ScoreSettings())) == {(k, s) for k in ("test", "dataset:shapes")
+                                                      for s in ("recon", "neg_elbo")}
+
+
 def test_the_real_command_line(runs):
     process = subprocess.run([sys.executable, "-m", "vae", "anomaly", str(runs / "tiny-vae-no7"), "--score", "recon",
                               "--json"], cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True,

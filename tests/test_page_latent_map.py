@@ -234,3 +234,29 @@ def test_strings_have_both_languages_with_the_same_placeholders():
     for key, (english, chinese) in STRINGS.items():
         assert key.startswith("map_") and english and chinese
         assert set(re.findall(r"\{(\w+)\}", english)) == set(re.findall(r"\{(\w+)\}", chinese)), key
+
+
+def test_tsne_is_read_from_the_file_the_run_ships(runs):
+    """A t-SNE stored for these weights is drawn as stored (no 20-second wait); a stale one is computed again."""
+    import shutil
+
+    import streamlit as st
+
+    from vae.page_views import MAP_STORE, map_settings
+    from vae.view_store import save_views
+
+    copy = shutil.copytree(runs / "tiny-shapes", runs / "tiny-shapes-shipped")
+    try:
+        known = torch.stack([torch.arange(100.0), -torch.arange(100.0)], 1)  # a line no t-SNE draws
+        save_views(copy, MAP_STORE, {"tsne|100": known}, map_settings())
+        st.cache_data.clear()
+        at = page("tiny-shapes-shipped", map_points=100, map_method="tsne")
+        xy, index = map_points(charts(at)[0])
+        assert not at.exception and np.allclose(xy, known.numpy()[index])
+        save_views(copy, MAP_STORE, {"tsne|100": known}, {**map_settings(), "seed": 1})  # other settings: stale
+        st.cache_data.clear()
+        at = page("tiny-shapes-shipped", map_points=100, map_method="tsne")
+        xy, index = map_points(charts(at)[0])
+        assert not at.exception and not np.allclose(xy, known.numpy()[index])
+    finally:
+        shutil.rmtree(copy)

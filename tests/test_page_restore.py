@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+import torch
 from PIL import Image, ImageDraw
 
 from ui.catalog import list_models
@@ -112,3 +113,30 @@ def test_an_upload_is_repaired_and_inverted_when_dark_on_light(open_page, runs, 
     assert clean.getpixel((0, 0)) > 200
     at.selectbox(key="restore_upload_class").set_value(1).run()
     assert not at.exception and len(at.image) == 6
+
+
+def test_opens_on_the_restoration_the_run_ships_and_ignores_a_stale_one(open_page, tiny_runs, tmp_path, monkeypatch):
+    """The default view is read from RUN/restore_examples.safetensors when it was written for these weights."""
+    import shutil
+
+    import streamlit as st
+
+    from vae.cli import main
+    from vae.page_views import RESTORE_STORE, restore_settings
+    from vae.view_store import load_views, save_views
+
+    run = shutil.copytree(tiny_runs / "tiny-vae", tmp_path / "runs" / "tiny-vae")
+    monkeypatch.setenv("VAE_RUNS_DIR", str(run.parent))
+    assert main(["precompute", str(run), "--quiet"]) == 0
+    stored = load_views(run, RESTORE_STORE, restore_settings())
+    marked = {k: (torch.full_like(v, 42.0) if k.endswith("|psnr.model") else v) for k, v in stored.items()}
+    save_views(run, RESTORE_STORE, marked, restore_settings())  # a value no repair gives: only the file says it
+    st.cache_data.clear()
+    at = open_page(PAGE, run)
+    assert not at.exception and psnrs(at)[1] == 42.0  # spoiled, then the model's one reconstruction
+    at.segmented_control(key="restore_kind").set_value("mask").run()
+    assert not at.exception and psnrs(at)[1] == 42.0 and at.image[-1].value  # the completion strip too
+    save_views(run, RESTORE_STORE, marked, {"pca_images": -1})  # a file written with other settings: stale
+    st.cache_data.clear()
+    at = open_page(PAGE, run)
+    assert not at.exception and psnrs(at)[1] != 42.0

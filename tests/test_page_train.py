@@ -73,6 +73,25 @@ def test_presets_fill_the_form(open_page):
     assert (at.selectbox(key="train_family").value, at.number_input(key="train_latent_dim").value) == ("cvae", 2)
 
 
+def test_lesson_preset_validates_and_launches(open_page, runs):
+    """The lesson preset is a valid run that starts and trains (its speed is measured in the README, not here)."""
+    if not next(s for s in list_datasets() if s.name == "fashion-mnist").available:
+        pytest.skip("the lesson preset trains on Fashion-MNIST, which is not on this machine")
+    at = open_page()
+    at.pills[0].set_value("train_preset_lesson").run()
+    assert (at.selectbox(key="train_dataset").value, at.number_input(key="train_limit").value) == ("fashion-mnist",
+                                                                                                  10_000)
+    at.selectbox(key="train_device").set_value("cpu")
+    at.text_input(key="train_name").input("lesson")
+    at.button(key="train_start").click().run()
+    assert not at.exception and not at.error
+    train = json.loads((runs / "lesson" / "config.json").read_text())["train"]
+    assert (train["dataset"], train["epochs"], train["limit"]) == ("fashion-mnist", 12, 10_000)
+    rerun_until(at, lambda at: "Epoch" in progress_text(at), "the first steps")
+    at.button(key="train_lesson_stop").click()
+    rerun_until(at, lambda at: any("Stopped" in i.value for i in at.info), "the stop")
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda at: at.text_input(key="train_hidden").input("32,abc"), "Hidden sizes: must be whole numbers"),
     (lambda at: (at.selectbox(key="train_warmup").set_value("linear").run(),

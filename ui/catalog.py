@@ -11,10 +11,10 @@ import torch
 
 from ui.i18n import t
 from ui.names import class_label
-from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, load_model
+from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, checkpoint_digest, load_model
 from vae.config import FamilyTraits, ModelConfig, TrainConfig
 from vae.data import ImageData, load_split, split_config
-from vae.runs import default_runs_dir, list_runs, read_metrics, read_run
+from vae.runs import METRICS_NAME, default_runs_dir, list_runs, read_metrics, read_run
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = ROOT / "assets"
@@ -80,15 +80,31 @@ def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
     if run.problem or run.model is None:
         return ModelEntry(str(run_dir), run_dir.name, pretrained, ModelConfig(), TrainConfig(), (), (), None, 0.0,
                           run.problem or "config.json is incomplete")
-    epochs = read_metrics(run_dir, "epoch")
-    loss = epochs[-1].get("test_loss") if epochs else None
+    loss = _last_test_loss(str(run_dir), *_file_stamp(run_dir / METRICS_NAME))
     return ModelEntry(str(run_dir), run_dir.name, pretrained, run.model, run.train, run.class_names,
-                      run.factor_names, loss if isinstance(loss, (int, float)) else None, checkpoint.stat().st_mtime)
+                      run.factor_names, loss, checkpoint.stat().st_mtime)
 
 
 def openable(models: list[ModelEntry]) -> list[ModelEntry]:
     """The entries a page may offer or compare against: every one but the damaged."""
     return [m for m in models if not m.problem]
+
+
+def _file_stamp(path: Path) -> tuple[float, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return 0.0, -1
+    return stat.st_mtime, stat.st_size
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _last_test_loss(path: str, mtime: float, size: int) -> float | None:
+    """The last epoch's test loss, parsed once per version of metrics.jsonl: the sidebar lists every run on
+    every rerun, and a long run's metrics file holds thousands of events."""
+    epochs = read_metrics(path, "epoch")
+    loss = epochs[-1].get("test_loss") if epochs else None
+    return float(loss) if isinstance(loss, (int, float)) else None
 
 
 def list_models() -> list[ModelEntry]:
@@ -113,6 +129,12 @@ def model_for(entry: ModelEntry) -> torch.nn.Module:
     except CheckpointError as error:
         st.error(t("model_damaged", name=entry.name, why=str(error)))
         st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def checkpoint_sha(entry: ModelEntry) -> str:
+    """The sha256 of a run's checkpoint, once per checkpoint version: what precomputed views are checked against."""
+    return checkpoint_digest(entry.path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -16,13 +16,12 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 from threadpoolctl import threadpool_limits
 
-from ui.catalog import ModelEntry
+from ui.catalog import ModelEntry, checkpoint_sha
 from ui.names import dim_name
 from vae.grids import image_grid
 from vae.latent import encode_dataset, project_2d
+from vae.page_views import MAX_POINTS, point_choices, stored_projection
 
-MAX_POINTS = 10_000
-POINT_CHOICES = (100, 250, 500, 1000, 2000, 3000, 5000, 10_000)
 DEFAULT_POINTS = 3000
 PRIOR_RADII = (1.0, 2.0)
 MANIFOLD_PAD = 4  # grey pixels between the cells of the decoded manifold
@@ -59,15 +58,14 @@ def idle_cores() -> int:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def projection(entry: ModelEntry, _codes: np.ndarray, method: str, n: int) -> np.ndarray:
-    """PCA or t-SNE of the first n codes, computed once per (checkpoint, method, n) -> (n, 2)."""
+    """PCA or t-SNE of the first n codes, computed once per (checkpoint, method, n) -> (n, 2); a t-SNE the run
+    ships (`python -m vae precompute`) is read instead of computed."""
+    if method == "tsne" and _codes.shape[1] > 2:
+        stored = stored_projection(entry.path, n, checkpoint_sha(entry))
+        if stored is not None:
+            return stored
     with threadpool_limits(limits=idle_cores(), user_api="openmp"):
         return project_2d(_codes[:n], method)
-
-
-def point_choices(available: int) -> list[int]:
-    """The number-of-points options for a test set of this size (the largest is all, up to 10,000)."""
-    top = min(available, MAX_POINTS)
-    return [c for c in POINT_CHOICES if c < top] + [top]
 
 
 def default_points(choices: list[int]) -> int:

@@ -8,12 +8,28 @@ import plotly.graph_objects as go
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+import streamlit as st
+
+from ui.catalog import ModelEntry, checkpoint_sha
 from ui.images import grid_pil, png_bytes, rgb_uint8
+from vae.page_views import example_key, stored_restoration
+from vae.restore import Comparison, Corruption
 
 CELL_SIDE = 320  # px at least: a cell is one of 5 columns on a projector
 MAX_WIDTH = 1400  # st.image blurs wider pictures
 PADDING = 2
 HIDDEN_COLOUR = (255, 140, 0)  # orange: reads as "missing" on gray pictures
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _shipped(entry: ModelEntry, key: str) -> Comparison | None:
+    return stored_restoration(entry.path, key, checkpoint_sha(entry))
+
+
+def shipped_restoration(entry: ModelEntry, clean: torch.Tensor, label: int | None, spec: Corruption, iterations: int,
+                        components: int) -> Comparison | None:
+    """The restoration the run ships for this picture (C, H, W) and corruption (`python -m vae precompute`), or None."""
+    return _shipped(entry, example_key(clean, label, spec, iterations, components))
 
 
 def _rgb(image: torch.Tensor, missing: torch.Tensor | None) -> np.ndarray:

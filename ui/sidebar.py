@@ -40,7 +40,7 @@ def _facts(entry: ModelEntry) -> None:
 def sidebar(models: list[ModelEntry] | None = None) -> ModelEntry | None:
     """Draw the sidebar (and a running lesson's step above the page); return the chosen model (None when
     there is none to choose). The language, the model and presenter mode live in the URL too."""
-    restore_language()
+    url_state.restore_language()
     language = st.sidebar.segmented_control("Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
                                             required=True, persist_state="session")
     url_state.keep("lang", language, default=DEFAULT_LANGUAGE)
@@ -65,12 +65,6 @@ def sidebar(models: list[ModelEntry] | None = None) -> ModelEntry | None:
         return None
     _facts(entry)
     return entry
-
-
-def restore_language() -> None:
-    """A link's `lang=` becomes the session's language (app.py calls this before it names the pages)."""
-    url_state.restore("lang", "lang", url_state.choice({code: code for code in LANGUAGES}))
-    st.session_state.setdefault("lang", DEFAULT_LANGUAGE)
 
 
 def _pick_model(models: list[ModelEntry]) -> ModelEntry:

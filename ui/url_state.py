@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import streamlit as st
 
-from ui.i18n import t
+from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 SEEN = "_url_seen"  # {parameter: the text this session last read from, or wrote to, the URL}
 LIST_SEPARATOR = ","
@@ -86,6 +86,13 @@ def keep(name: str, value: Any, default: Any = None, text: Callable[[Any], str] 
     if st.query_params.get(name) != written:
         st.query_params[name] = written
     seen[name] = written
+
+
+def restore_language() -> None:
+    """A link's `lang=` becomes the session's language (app.py calls this before it names the pages; it
+    imports no PyTorch, so the first visit's loading message is in that language too)."""
+    restore("lang", "lang", choice({code: code for code in LANGUAGES}))
+    st.session_state.setdefault("lang", DEFAULT_LANGUAGE)
 
 
 # --- Parsers: raw text -> a value the page offers, or BadValue -------------------------------------

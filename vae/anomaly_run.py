@@ -118,13 +118,19 @@ def precompute_sets(run: ScoredRun, root: str | None = None) -> list[PictureSet]
 
 
 def precompute(run: ScoredRun, settings: ScoreSettings = ScoreSettings(), root: str | None = None,
-               log: Callable[[str], None] = print) -> Path:
-    """Score every set of `precompute_sets` with every score and save them in the run folder."""
-    stored = {}
+               log: Callable[[str], None] = print, scores: tuple[str, ...] | None = None,
+               datasets: tuple[str, ...] | None = None) -> Path:
+    """Score every set of `precompute_sets` (or the own test split and `datasets` only) with every score (or
+    `scores`) and save them in the run folder, beside the scores it already holds for these settings: a long
+    precomputation can be done in stages, the page's opening view first."""
+    stored = load_scores(run.path, settings, run.background_dir)
     for pictures in precompute_sets(run, root):
-        for score in run.scores():
+        if datasets is not None and pictures.key != "test" and pictures.key.removeprefix("dataset:") not in datasets:
+            continue
+        for score in scores or run.scores():
+            if (pictures.key, score) in stored:
+                continue
             start = time.perf_counter()
             stored[(pictures.key, score)] = score_images(run.model, pictures.images, score, **run.options(settings))
             log(f"  {pictures.key} ({len(pictures):,} pictures): {score} {time.perf_counter() - start:.1f} s")
     return save_scores(run.path, stored, settings, run.background_dir)
-

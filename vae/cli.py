@@ -193,6 +193,14 @@ def _command_datasets(args) -> int:
     return 0
 
 
+def _command_precompute(args) -> int:
+    from vae.page_views import precompute
+
+    for path in precompute(args.run_dir, log=(lambda line: None) if args.quiet else print):
+        print(f"wrote {path}")
+    return 0
+
+
 def _command_slim(args) -> int:
     from vae.checkpoint import slim_checkpoint
     from vae.runs import thin_epoch_images
@@ -337,10 +345,12 @@ def _command_anomaly(args) -> int:
         real_run_folder(args.run_dir)
     run = open_run(args.run_dir, resolve_device(args.device), args.background)
     if args.precompute:
-        path = precompute(run, settings, args.data_root)
+        scores = None if args.score in (None, "all") else parse_scores(args.score, run)
+        datasets = None if args.anomalies is None else (args.anomalies,)
+        path = precompute(run, settings, args.data_root, scores=scores, datasets=datasets)
         print(f"wrote {path}" + (f" (ratio against {run.background_dir.name})" if run.background_dir else ""))
         return 0
-    scores = parse_scores(args.score, run)  # checked before any data is read
+    scores = parse_scores(args.score or "neg_elbo", run)  # checked before any data is read
     task = task_for(run, args.anomalies, args.data_root)
     if args.limit:
         task = task.sample(args.limit)
@@ -376,7 +386,8 @@ def _add_anomaly_parser(commands) -> None:
                          "default: the run's held-out classes")
     anomaly.add_argument("--data-root", default=None,
                          help="where the anomalies' files are (mnist, fashion-mnist, folder)")
-    anomaly.add_argument("--score", default="neg_elbo", help=f"one of {', '.join(SCORES)}, or all")
+    anomaly.add_argument("--score", default=None, help=f"one of {', '.join(SCORES)}, or all (default: neg_elbo; "
+                         "with --precompute, all)")
     anomaly.add_argument("--limit", type=int, default=None, metavar="N",
                          help="score at most N pictures of each kind (a seeded random choice)")
     anomaly.add_argument("--background", metavar="DIR", default=None,
@@ -387,7 +398,8 @@ def _add_anomaly_parser(commands) -> None:
     anomaly.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     anomaly.add_argument("--json", action="store_true", help="print one JSON object per score")
     anomaly.add_argument("--precompute", action="store_true",
-                         help="score every picture set the app offers with every score; save them in RUN (to ship it)")
+                         help="score every picture set the app offers with every score; save them in RUN (to ship "
+                         "it), beside those it holds; --score and --anomalies narrow it to one score or dataset")
     anomaly.add_argument("--quiet", action="store_true", help="no progress bar")
     anomaly.set_defaults(handler=_command_anomaly)
 
@@ -506,6 +518,11 @@ def build_parser() -> argparse.ArgumentParser:
     slim.add_argument("--keep-grids", type=_count(1), default=None, metavar="K",
                       help="also keep only K evenly spaced epochs' sample/reconstruction grids (the last included)")
     slim.set_defaults(handler=_command_slim)
+    precompute = commands.add_parser("precompute", help="the latent map's t-SNE and the Restore page's first "
+                                     "restorations of a run, saved beside its checkpoint (to ship it)")
+    precompute.add_argument("run_dir")
+    precompute.add_argument("--quiet", action="store_true", help="no timing lines")
+    precompute.set_defaults(handler=_command_precompute)
     sample = commands.add_parser("sample", help="write a PNG grid of samples from a run")
     sample.add_argument("run_dir")
     sample.add_argument("--n", type=_count(1, 4096), default=64, help="how many samples (1 or more)")

@@ -13,7 +13,7 @@ from ui.i18n import t
 from ui.images import gif_bytes, to_pil
 from ui.page import open_page
 from ui.pickers import class_names, pick_class, pick_picture
-from ui.restore_view import cell_png, curve_figure, row_png, shown_rounds, strip_png
+from ui.restore_view import cell_png, curve_figure, row_png, shipped_restoration, shown_rounds, strip_png
 from ui.state import next_seed
 from vae.config import TrainConfig
 from vae.data import DatasetUnavailable, split_config
@@ -178,11 +178,6 @@ def draw_strip(entry: ModelEntry, result: Comparison, iterations: int) -> None:
 opened = open_page("restore_title", "restore_intro")
 entry, model, test = opened.entry, opened.model, opened.data
 components = baseline_components(model)
-try:
-    baseline = pca_baseline(split_config(entry.train, "train"), components)
-except DatasetUnavailable as error:
-    st.warning(t("data_missing", message=error))
-    st.stop()
 
 shape = tuple(model.config.image_shape)
 names = class_names(entry, test)
@@ -198,8 +193,15 @@ if chosen is not None:
         st.subheader(t("restore_corrupt_header"))
         spec, iterations = pick_corruption(shape[1], shape[2])
     label = label if entry.num_classes else None
-    with st.spinner(t("restore_working")):  # code search takes a second or two on a CPU
-        result = restoration(entry, clean.numpy(), label, spec, iterations, model, baseline)
+    result = shipped_restoration(entry, clean, label, spec, iterations, components)  # None unless precomputed
+    if result is None:
+        with st.spinner(t("restore_working")):  # the PCA fit and code search take a few seconds on a CPU
+            try:
+                baseline = pca_baseline(split_config(entry.train, "train"), components)
+            except DatasetUnavailable as error:
+                st.warning(t("data_missing", message=error))
+                st.stop()
+            result = restoration(entry, clean.numpy(), label, spec, iterations, model, baseline)
     st.subheader(t("restore_result_header"))
     draw_row(entry, result, spec, iterations, components)
     if spec.kind == "mask":

@@ -3,6 +3,8 @@
 STRINGS = {
     "app_title": ("VAE Latent Explorer", "VAE 潜空间探索器"),
     "nav_home": ("Home", "首页"),
+    "app_loading_torch": ("Starting up: loading PyTorch (only the first visit after the server starts)…",
+                          "启动中:正在加载 PyTorch(仅在服务器启动后的第一次访问)……"),
     "nav_traversal": ("Latent traversal", "潜变量遍历"),
     "nav_latent_map": ("Latent map", "潜空间地图"),
     "nav_interpolation": ("Interpolation", "插值"),

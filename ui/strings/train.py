@@ -15,6 +15,7 @@ STRINGS = {
     "train_preset_shapes_beta": ("β-VAE on shapes", "形状上的 β-VAE"),
     "train_preset_cvae": ("CVAE on digits", "数字上的条件 VAE"),
     "train_preset_vqvae": ("VQ-VAE", "VQ-VAE"),
+    "train_preset_lesson": ("Clothes in under a minute (lesson)", "一分钟内学会画衣服(课堂)"),
     "train_section_model": ("Model", "模型"),
     "train_section_objective": ("Objective", "训练目标"),
     "train_section_data": ("Data", "数据"),
