@@ -122,7 +122,7 @@ def app_rows(browser, entries, seconds: float, presses: int) -> dict[str, dict]:
     rows = {}
     with tempfile.TemporaryDirectory() as runs, serve_app(runs) as server:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(f"{server.url}/")
+        page.goto(f"{server.url}/?model=digits-vae")
         wait_idle(page)
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Latent traversal$")).click()
         wait_idle(page)

@@ -116,7 +116,7 @@ def server_slider(page: Page, d: int):
 def test_traversal_sliders_follow_the_hand_and_report_on_release(page: Page, streamlit_server, name):  # noqa: F811
     entry = PRETRAINED[name]
     model = load_model(entry.path)
-    open_page(page, streamlit_server, "Latent traversal")  # digits-vae from the prior mean (all zeros)
+    open_page(page, streamlit_server, "Latent traversal", start="prior")  # digits-vae from the prior mean (all zeros)
     if name != "digits-vae":
         choose_model(page, name)
     picture = live_picture(page)
@@ -157,7 +157,7 @@ def test_traversal_sliders_follow_the_hand_and_report_on_release(page: Page, str
 
 @pytest.mark.browser
 def test_traversal_pad_decodes_under_the_pointer_and_keeps_a_click(page: Page, streamlit_server):  # noqa: F811
-    open_page(page, streamlit_server, "Latent traversal")
+    open_page(page, streamlit_server, "Latent traversal", start="prior")
     pad = page.get_by_test_id("stMain").locator("canvas.vl-pad-canvas")
     expect(pad).to_be_visible(timeout=STEP_MS)
     pad.scroll_into_view_if_needed()
@@ -242,7 +242,7 @@ def test_traversal_grid_cells_reach_64_px_and_grow_with_the_screen(page: Page, s
     """Issue 9: at 1400×900 each cell of the side-by-side grids is at least 64 px, and a wider screen
     gets larger cells (the grids stack when side by side they would be small)."""
     page.set_viewport_size({"width": 1400, "height": 900})
-    open_page(page, streamlit_server, "Latent traversal")  # digits-vae, compared with another digits model
+    open_page(page, streamlit_server, "Latent traversal", start="prior")  # digits-vae, beside another digits model
     grids = page.get_by_test_id("stPlotlyChart").filter(has=page.locator("g.imagelayer")).locator(".js-plotly-plot")
     expect(grids).to_have_count(3, timeout=STEP_MS)  # the scrubber's heatmap and the two grids
     wait_idle(page)

@@ -46,7 +46,7 @@ def test_train_watch_and_open_in_explorer(page: Page, streamlit_server):  # noqa
     assert (streamlit_server.runs_dir / "browser-demo" / "checkpoint.safetensors").is_file()
 
     page.get_by_role("button", name="Open in explorer").click(timeout=RUN_MS)
-    expect(page).to_have_url(re.compile(r"/traversal$"), timeout=STEP_MS)
+    expect(page).to_have_url(re.compile(r"/traversal(\?.*)?$"), timeout=STEP_MS)
     expect(page.get_by_role("heading", level=1)).to_contain_text("traversal", ignore_case=True, timeout=STEP_MS)
     picker = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model")
     expect(picker).to_have_value(re.compile("^browser-demo"))  # the explorer shows the run just trained

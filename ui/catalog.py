@@ -13,12 +13,14 @@ from ui.i18n import t
 from ui.names import class_label
 from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, checkpoint_digest, load_model
 from vae.config import FamilyTraits, ModelConfig, TrainConfig
-from vae.data import ImageData, load_split, split_config
+from vae.data import ImageData, list_datasets, load_split, split_config
 from vae.runs import METRICS_NAME, default_runs_dir, list_runs, read_metrics, read_run
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = ROOT / "assets"
-FIRST_MODEL = "digits-vae"
+# The model the app opens on: crisp Fashion-MNIST pictures impress a class more than 8×8 digits; without
+# that dataset, a shapes model (its pictures are generated, so it always works).
+FIRST_MODELS = (("fashion-vae", "fashion-mnist"), ("shapes-vae", "shapes"))
 
 
 def runs_dir() -> Path:
@@ -107,11 +109,17 @@ def _last_test_loss(path: str, mtime: float, size: int) -> float | None:
     return float(loss) if isinstance(loss, (int, float)) else None
 
 
+def first_model() -> str:
+    """The run folder the app opens on: the first of FIRST_MODELS whose dataset is on this machine."""
+    here = {status.name for status in list_datasets() if status.available}
+    return next((name for name, dataset in FIRST_MODELS if dataset in here), FIRST_MODELS[-1][0])
+
+
 def list_models() -> list[ModelEntry]:
-    """Pretrained models first (digits-vae, then by name), then finished runs, newest first."""
-    # The plain digits VAE opens the app: the textbook model, and every page applies to it.
+    """Pretrained models first (first_model(), then by name), then finished runs, newest first."""
     folders = [p for p in ASSETS_DIR.iterdir() if p.is_dir()] if ASSETS_DIR.is_dir() else []
-    pretrained = sorted(folders, key=lambda p: (p.name != FIRST_MODEL, p.name))
+    first = first_model()
+    pretrained = sorted(folders, key=lambda p: (p.name != first, p.name))
     entries = [_entry(p, True) for p in pretrained] + [_entry(r.path, False) for r in list_runs(runs_dir())]
     return [e for e in entries if e is not None]
 
