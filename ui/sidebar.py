@@ -8,6 +8,7 @@ from ui import lesson, present, url_state
 from ui.catalog import ModelEntry, list_models, openable
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from ui.share import copy_link_button
+from ui.state import carried, carry
 
 FAMILY_KEYS = {"vae": "family_vae", "tcvae": "family_tcvae", "cvae": "family_cvae", "vqvae": "family_vqvae"}
 
@@ -43,6 +44,7 @@ def sidebar(models: list[ModelEntry] | None = None) -> ModelEntry | None:
     url_state.restore_language()
     language = st.sidebar.segmented_control("Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
                                             required=True, persist_state="session")
+    carried("lang", language)
     url_state.keep("lang", language, default=DEFAULT_LANGUAGE)
     url_state.restore("present", present.KEY, url_state.flag)
     presenting = st.sidebar.toggle(t("present_toggle"), key=present.KEY, help=t("present_toggle_help"),
@@ -73,11 +75,11 @@ def _pick_model(models: list[ModelEntry]) -> ModelEntry:
     by_name: dict[str, str] = {}
     for m in models:
         by_name.setdefault(m.name, m.path)
+    carry("model_path", paths, paths[0])
     url_state.restore("model", "model_path", url_state.choice(by_name))
-    if st.session_state.get("model_path") not in paths:
-        st.session_state["model_path"] = paths[0]
     chosen = st.sidebar.selectbox(t("model_picker"), paths, key="model_path", persist_state="session",
                                   format_func=lambda p: model_label(models[paths.index(p)]))
+    carried("model_path", chosen)
     return models[paths.index(chosen)]
 
 

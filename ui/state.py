@@ -26,3 +26,16 @@ def keep_valid(key: str, options: Container, default, shown: Hashable | None = N
 def next_seed(key: str) -> None:
     """Button callback: the next seed, so the same settings draw new randomness."""
     st.session_state[key] = int(st.session_state.get(key, 0)) + 1
+
+
+def carry(key: str, options: Container, default) -> None:
+    """Before a widget every page draws (the language, the model) is drawn: the value it had on the last
+    page, else default. Kept in a plain session copy too, because after a page switch the widget's own
+    value only comes back once the widget is drawn again, which is after the page has read it."""
+    value = st.session_state.get(key, st.session_state.get(f"{key}__carried"))
+    st.session_state[key] = value if value in options else default
+
+
+def carried(key: str, value) -> None:
+    """After that widget is drawn: the value the next page starts from."""
+    st.session_state[f"{key}__carried"] = value

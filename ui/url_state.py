@@ -91,8 +91,10 @@ def keep(name: str, value: Any, default: Any = None, text: Callable[[Any], str] 
 def restore_language() -> None:
     """A link's `lang=` becomes the session's language (app.py calls this before it names the pages; it
     imports no PyTorch, so the first visit's loading message is in that language too)."""
+    from ui.state import carry  # (ui.state is plain session rules; no cycle, but keep url_state's imports light)
+
+    carry("lang", LANGUAGES, DEFAULT_LANGUAGE)
     restore("lang", "lang", choice({code: code for code in LANGUAGES}))
-    st.session_state.setdefault("lang", DEFAULT_LANGUAGE)
 
 
 # --- Parsers: raw text -> a value the page offers, or BadValue -------------------------------------
