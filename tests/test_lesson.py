@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from links import open_with
 from ui import url_state
 from ui.catalog import ROOT, list_models
 from ui.i18n import table
@@ -33,9 +34,7 @@ def test_the_path_covers_the_lesson():
 
 def open_step(n: int, lang: str = "en") -> AppTest:
     step = STEPS[n - 1]
-    at = AppTest.from_file(str(ROOT / step.page), default_timeout=180)
-    at.query_params.update(step.query(n, lang))
-    return at.run()
+    return open_with(step.page, **step.query(n, lang))
 
 
 @pytest.mark.parametrize("n", range(1, len(STEPS) + 1), ids=[s.name for s in STEPS])

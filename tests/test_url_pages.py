@@ -4,15 +4,8 @@ follows the widgets, and a value the page does not offer falls back to the defau
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from ui.catalog import ROOT
-
-
-def open_with(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / page), default_timeout=180)
-    at.query_params.update(params)
-    return at.run()
+from links import open_with
 
 
 def test_traversal_restores_start_picture_and_code():

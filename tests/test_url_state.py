@@ -4,20 +4,13 @@ to the URL's query parameters; a bad parameter falls back to the default with on
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ui import url_state
-from ui.catalog import ROOT, list_models
+from links import open_with
+from ui.catalog import list_models
 from ui.lesson import STEPS
 
 PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
-
-
-def open_with(page: str, **params: str) -> AppTest:
-    """The page on a fresh session, opened from a link carrying params."""
-    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-    at.query_params.update(params)
-    return at.run()
 
 
 def test_a_link_restores_model_language_and_presenter_mode():
