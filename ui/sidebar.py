@@ -46,9 +46,11 @@ def sidebar(models: list[ModelEntry] | None = None) -> ModelEntry | None:
                                             required=True, persist_state="session")
     carried("lang", language)
     url_state.keep("lang", language, default=DEFAULT_LANGUAGE)
+    carry(present.KEY, (True, False), False)
     url_state.restore("present", present.KEY, url_state.flag)
     presenting = st.sidebar.toggle(t("present_toggle"), key=present.KEY, help=t("present_toggle_help"),
                                    persist_state="session")
+    carried(present.KEY, presenting)
     url_state.keep("present", presenting, default=False, text=lambda _: "1")
     present.apply()
     step = lesson.current()
