@@ -26,14 +26,18 @@ class Step:
     params: dict[str, str] = field(default_factory=dict)  # the page's own query parameters
 
     @property
+    def stem(self) -> str:
+        return self.page.removeprefix("views/").removesuffix(".py")
+
+    @property
     def nav_key(self) -> str:
         """The page's name in the menu (app.py names each page nav_<file stem>)."""
-        return "nav_" + self.page.removeprefix("views/").removesuffix(".py")
+        return "nav_" + self.stem
 
     @property
     def url_path(self) -> str:
         """The page's address, as st.Page derives it from the file name ("" for the default page)."""
-        return "" if self.page == HOME_PAGE else self.page.removeprefix("views/").removesuffix(".py")
+        return "" if self.page == HOME_PAGE else self.stem
 
     def query(self, n: int, lang: str) -> dict[str, str]:
         """The saved view's query parameters, with the lesson's step and the language."""

@@ -43,7 +43,7 @@ def pick_class(key: str, names: tuple[str, ...] | list[str], label: str, *, plac
     query parameter that holds the class number (ui.url_state); widget: more selectbox arguments."""
     names = tuple(names)
     options = [ANY, *range(len(names))] if any_label else list(range(len(names)))
-    keep_valid(key, options, ANY if any_label else min(max(default, 0), len(names) - 1), shown=names)
+    keep_valid(key, options, ANY if any_label else min(max(default, 0), len(names) - 1), shown=names, restart=False)
     if param:
         url_state.restore(param, key, url_state.integer(0, len(names) - 1))
     chosen = place.selectbox(label, options, key=key, help=help,
@@ -67,20 +67,14 @@ def show_picture(prefix: str, labels, index: int, names: tuple[str, ...] | None 
     state[f"{prefix}_class"] = k
     if names is not None:
         state[f"{prefix}_class__shown"] = names
-    state[f"{prefix}_index"] = int(np.flatnonzero(np.asarray(labels) == k).tolist().index(index))
+    state[f"{prefix}_index"] = int(class_members(labels, k, len(labels)).tolist().index(index))
 
 
 def _restore_picture(param: str, prefix: str, data: ImageData, names: tuple[str, ...]) -> None:
     """A link's test index -> the picker's class and position within it."""
-    raw = url_state.incoming(param)
-    if raw is None:
-        return
-    try:
-        index = url_state.integer(0, len(data) - 1)(raw)
-    except ValueError:
-        url_state.refuse(param, raw)
-        return
-    show_picture(prefix, data.labels if names else None, index, names)
+    index = url_state.take(param, url_state.integer(0, len(data) - 1))
+    if index is not None:
+        show_picture(prefix, data.labels if names else None, index, names)
 
 
 def _random_picture(prefix: str, labels: list[int] | None, count: int) -> None:

@@ -8,17 +8,19 @@ from collections.abc import Container, Hashable
 import streamlit as st
 
 
-def keep_valid(key: str, options: Container, default, shown: Hashable | None = None) -> None:
+def keep_valid(key: str, options: Container, default, shown: Hashable | None = None, restart: bool = True) -> None:
     """Before the widget is drawn: a choice remembered from another model (a 10th class, a test index past
     this model's count), or none yet, becomes default; its widget then takes no default of its own.
 
     shown: how the options look (their labels, e.g. the model's class names). When it differs from the
     last run's, the choice starts over at default too: a value set here is sent to the browser, which
-    would otherwise keep showing the previous model's label until the value changes."""
+    would otherwise keep showing the previous model's label until the value changes. restart=False keeps a
+    choice that is still valid (re-set, so its new label is sent): labels also change with the language."""
     marker = f"{key}__shown"
     if shown is not None and st.session_state.get(marker) != shown:
         st.session_state[marker] = shown
-        st.session_state[key] = default
+        current = st.session_state.get(key)
+        st.session_state[key] = current if not restart and current in options else default
     elif st.session_state.get(key) not in options:
         st.session_state[key] = default
 
