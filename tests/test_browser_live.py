@@ -232,7 +232,9 @@ def test_latent_map_pad_over_a_2d_manifold(page: Page, streamlit_server):  # noq
 
 
 GRID_TILE = """gd => {
-    const image = gd.querySelector("g.imagelayer image, image"), ticks = gd._fullLayout.xaxis.tickvals;
+    // A grid being drawn again has no layout for a moment: it counts as not yet drawn.
+    const axis = gd._fullLayout && gd._fullLayout.xaxis, ticks = axis && axis.tickvals;
+    const image = gd.querySelector("g.imagelayer image, image");
     return image && ticks && ticks.length ? image.getBoundingClientRect().width / ticks.length : 0;
 }"""
 
@@ -247,12 +249,14 @@ def test_traversal_grid_cells_reach_64_px_and_grow_with_the_screen(page: Page, s
     expect(grids).to_have_count(3, timeout=STEP_MS)  # the scrubber's heatmap and the two grids
     wait_idle(page)
     # The grids are drawn again once the page has reported its width: wait until both have their pictures.
-    page.wait_for_function(f"""() => [...document.querySelectorAll(".js-plotly-plot")].filter(gd => gd._fullLayout
-        && ({GRID_TILE})(gd) > 0).length >= 2""", timeout=STEP_MS)
-    tiles = [grids.nth(i).evaluate(GRID_TILE) for i in range(3)]
-    assert sorted(tiles)[1] >= 64, tiles  # both grids (the scrubber's one picture has no column ticks)
+    # Measured in one go: a grid drawn again between two separate reads would have no layout.
+    tiles = page.wait_for_function(f"""() => {{
+        const tiles = [...document.querySelectorAll(".js-plotly-plot")].map({GRID_TILE});
+        return tiles.filter(tile => tile > 0).length >= 2 ? tiles : null;
+    }}""", timeout=STEP_MS).json_value()
+    assert sorted(tiles)[-2] >= 64, tiles  # both grids (the scrubber's one picture has no column ticks)
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.wait_for_function(f"""() => [...document.querySelectorAll(".js-plotly-plot")].filter(gd => gd._fullLayout
-        && gd._fullLayout.xaxis.tickvals && gd._fullLayout.xaxis.tickvals.length > 1).every(gd => ({GRID_TILE})(gd)
+        && gd._fullLayout.xaxis && gd._fullLayout.xaxis.tickvals && gd._fullLayout.xaxis.tickvals.length > 1).every(gd => ({GRID_TILE})(gd)
         > {max(tiles) * 1.3})""", timeout=STEP_MS)
     expect_no_error(page)
