@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.live_decode import ARM_ROUND_TRIP
+from benchmarks.live_decode import ARM_ROUND_TRIP, PICTURE_CAPTION
 from ui.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
 
 STEP_MS = 120_000  # one rerun with 30 sessions on 2 cores can take long; longer counts as an error
@@ -147,8 +147,8 @@ async def move_slider(page, press: str) -> float:
     if await tab.count():  # a model the browser decodes: the server's sliders are in the second tab
         await tab.click()
     slider = page.get_by_test_id("stSlider").get_by_role("slider").first
-    picture = main.get_by_test_id("stImage").filter(has_text="Decoded picture").first
-    await page.evaluate(ARM_ROUND_TRIP, [await slider.element_handle(), await picture.element_handle()])
+    await main.get_by_test_id("stImage").filter(has_text=PICTURE_CAPTION).first.wait_for()
+    await page.evaluate(ARM_ROUND_TRIP, PICTURE_CAPTION)
     await slider.focus()
     await slider.press(press)
     await page.wait_for_function("() => globalThis.__roundTrip !== null", timeout=STEP_MS)

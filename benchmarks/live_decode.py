@@ -7,7 +7,8 @@ the JavaScript decoder's pictures and PyTorch's on 100 seeded codes (in [0, 1]; 
 grey level); ms per decode + paint (median and p95 over 30 runs of 10 codes in a row: the page's clock
 ticks in 0.1 ms); and frames per second while a script drags the first slider of the live sliders view for S seconds
 (input events every 4 ms, a 250 Hz mouse). Then `streamlit run app.py`: on the traversal page of each
-model the same scripted drag on the live slider (fps in the app), and today's path, the server slider:
+model the same scripted drag on the live slider (fps in the app, once the page has
+finished drawing: no script run and no long task for 2 s), and today's path, the server slider:
 ArrowRight -> the server's new picture in the DOM, the median of N presses. Frames can never outrun the
 display (requestAnimationFrame: 60 Hz here), so that rate is printed too, and a target at the display's
 rate passes when at most 2% of its frames are missed. Targets (issue 10): >= 60 fps for MLP decoders,
@@ -34,18 +35,26 @@ CODES = 100
 TIMING_CODES = 300
 TARGET_FPS = {"mlp": 60, "conv": 30}
 
-# Arms a one-shot timer: keydown on the slider -> the first change to the server picture's element.
-ARM_ROUND_TRIP = """([slider, picture]) => {
+# Arms a one-shot timer: a key press (on the focused slider) -> the server picture (found by its caption) shows a new
+# source. Streamlit may draw that picture as a new element, so it is looked up again on every DOM change.
+ARM_ROUND_TRIP = """(caption) => {
   globalThis.__roundTrip = null;
+  const source = () => {
+    const figure = [...document.querySelectorAll('[data-testid="stImage"]')].find(f => f.textContent.includes(caption));
+    const image = figure && figure.querySelector("img");
+    return image ? image.src : null;
+  };
+  const before = source();
   let start = null;
-  slider.addEventListener("keydown", () => { start = performance.now(); }, { once: true });
+  document.addEventListener("keydown", () => { start = performance.now(); }, { once: true, capture: true });
   const observer = new MutationObserver(() => {
-    if (start === null) return;
+    if (start === null || source() === before) return;
     globalThis.__roundTrip = performance.now() - start;
     observer.disconnect();
   });
-  observer.observe(picture, { attributes: true, childList: true, subtree: true });
+  observer.observe(document.body, { attributes: true, childList: true, subtree: true });
 }"""
+PICTURE_CAPTION = "Decoded picture"  # the traversal page's server picture (English)
 
 
 def gaussian_models(names: list[str] | None):
@@ -113,6 +122,26 @@ def wait_idle(page, timeout_ms: float = 120_000) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=timeout_ms)
 
 
+# Installed before the app loads: the end of the latest long task (> 50 ms on the main thread).
+WATCH_LONG_TASKS = """globalThis.__busyUntil = 0;
+new PerformanceObserver((list) => {
+  for (const task of list.getEntries()) globalThis.__busyUntil = Math.max(globalThis.__busyUntil, task.startTime + task.duration);
+}).observe({ type: "longtask", buffered: true });"""
+# True once the script has not run and the main thread has had no long task for `quiet` ms.
+SETTLED = """(quiet) => {
+  if (document.querySelector('[data-testid="stStatusWidget"]')) globalThis.__busyUntil = performance.now();
+  return performance.now() - globalThis.__busyUntil > quiet;
+}"""
+QUIET_MS = 2000
+
+
+def wait_settled(page, timeout_ms: float = 120_000) -> None:
+    """Wait until the page has finished drawing. The status widget alone says too little: it shows only
+    once a run has taken a moment, and the browser goes on drawing (plotly, a rerun for the page's width)
+    after the script ends; a first visit to a page on a cold server draws for seconds."""
+    page.wait_for_function(SETTLED, arg=QUIET_MS, polling=100, timeout=timeout_ms)
+
+
 def app_rows(browser, entries, seconds: float, presses: int) -> dict[str, dict]:
     """In `streamlit run app.py`: fps of the scripted drag on the traversal page's live slider, and the
     server slider's round trip (key press -> new server picture)."""
@@ -122,16 +151,15 @@ def app_rows(browser, entries, seconds: float, presses: int) -> dict[str, dict]:
     rows = {}
     with tempfile.TemporaryDirectory() as runs, serve_app(runs) as server:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.add_init_script(WATCH_LONG_TASKS)
         page.goto(f"{server.url}/?model=digits-vae")
         wait_idle(page)
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Latent traversal$")).click()
         wait_idle(page)
         for entry in entries:
             page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-            page.get_by_role("option", name=re.compile(rf"^{re.escape(entry.name)} ")).click()
-            wait_idle(page)
-            page.wait_for_timeout(500)
-            wait_idle(page)
+            page.get_by_role("option", name=re.compile(rf"^{re.escape(entry.name)}( ·|$)")).click()
+            wait_settled(page)  # the fps of a drag on a page that is still drawing is the drawing's
             rows[entry.name] = measure_page(page, seconds, presses, SCRIPTED_DRAG)
         page.close()
     return rows
@@ -147,11 +175,11 @@ def measure_page(page, seconds: float, presses: int, scripted_drag: str) -> dict
         # the drag ends with no release: put the slider back where Python has it, without a rerun
         main.get_by_role("tab", name=re.compile("Exact values")).click()
     slider = page.get_by_test_id("stSlider").get_by_role("slider").first
-    picture = main.get_by_test_id("stImage").filter(has_text="Decoded picture")
+    main.get_by_test_id("stImage").filter(has_text=PICTURE_CAPTION).first.wait_for()
     trips = []
     slider.focus()
     for i in range(presses):
-        page.evaluate(ARM_ROUND_TRIP, [slider.element_handle(), picture.element_handle()])
+        page.evaluate(ARM_ROUND_TRIP, PICTURE_CAPTION)
         slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
         page.wait_for_function("() => globalThis.__roundTrip !== null", timeout=60_000)
         trips.append(page.evaluate("globalThis.__roundTrip"))
