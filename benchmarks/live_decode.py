@@ -31,6 +31,8 @@ import tempfile
 import numpy as np
 import torch
 
+from ui.strings.traversal import STRINGS as TRAVERSAL_STRINGS
+
 CODES = 100
 TIMING_CODES = 300
 TARGET_FPS = {"mlp": 60, "conv": 30}
@@ -54,7 +56,7 @@ ARM_ROUND_TRIP = """(caption) => {
   });
   observer.observe(document.body, { attributes: true, childList: true, subtree: true });
 }"""
-PICTURE_CAPTION = "Decoded picture"  # the traversal page's server picture (English)
+PICTURE_CAPTION = TRAVERSAL_STRINGS["traversal_decoded"][0]  # the traversal page's server picture, in English
 
 
 def gaussian_models(names: list[str] | None):
