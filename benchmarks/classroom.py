@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.live_decode import ARM_ROUND_TRIP, PICTURE_CAPTION
-from ui.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
+from ui.app_server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_IDLE, serve_app
 
 STEP_MS = 120_000  # one rerun with 30 sessions on 2 cores can take long; longer counts as an error
 MOVES_PER_VISIT = 3  # slider moves between two visits to the latent map
@@ -102,7 +102,7 @@ class PeakMemory:
 async def wait_idle(page) -> None:
     from playwright.async_api import expect
 
-    await expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=STEP_MS)
+    await expect(page.locator(SCRIPT_IDLE)).to_have_count(1, timeout=STEP_MS)
 
 
 async def errors_on_page(page, where: str) -> list[str]:

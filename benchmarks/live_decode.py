@@ -31,6 +31,7 @@ import tempfile
 import numpy as np
 import torch
 
+from ui.app_server import SCRIPT_IDLE
 from ui.strings.traversal import STRINGS as TRAVERSAL_STRINGS
 
 CODES = 100
@@ -121,27 +122,31 @@ def bare_page_rows(browser, entries, seconds: float) -> dict[str, dict]:
 def wait_idle(page, timeout_ms: float = 120_000) -> None:
     from playwright.sync_api import expect
 
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=timeout_ms)
+    expect(page.locator(SCRIPT_IDLE)).to_have_count(1, timeout=timeout_ms)
 
 
-# Installed before the app loads: the end of the latest long task (> 50 ms on the main thread).
+# Installed before the app loads: the end of the latest long task (> 50 ms on the main thread) or DOM change:
+# plotly draws for a while after a run ends.
 WATCH_LONG_TASKS = """globalThis.__busyUntil = 0;
 new PerformanceObserver((list) => {
   for (const task of list.getEntries()) globalThis.__busyUntil = Math.max(globalThis.__busyUntil, task.startTime + task.duration);
-}).observe({ type: "longtask", buffered: true });"""
-# True once the script has not run and the main thread has had no long task for `quiet` ms.
-SETTLED = """(quiet) => {
-  if (document.querySelector('[data-testid="stStatusWidget"]')) globalThis.__busyUntil = performance.now();
+}).observe({ type: "longtask", buffered: true });
+new MutationObserver(() => { globalThis.__busyUntil = performance.now(); })
+  .observe(document, { subtree: true, childList: true, attributes: true, characterData: true });"""
+# True once the script has finished its run, nothing has changed on the page and the main thread has had no
+# long task for `quiet` ms.
+SETTLED = """([idle, quiet]) => {
+  if (!document.querySelector(idle)) globalThis.__busyUntil = performance.now();
   return performance.now() - globalThis.__busyUntil > quiet;
 }"""
 QUIET_MS = 2000
 
 
 def wait_settled(page, timeout_ms: float = 120_000) -> None:
-    """Wait until the page has finished drawing. The status widget alone says too little: it shows only
-    once a run has taken a moment, and the browser goes on drawing (plotly, a rerun for the page's width)
-    after the script ends; a first visit to a page on a cold server draws for seconds."""
-    page.wait_for_function(SETTLED, arg=QUIET_MS, polling=100, timeout=timeout_ms)
+    """Wait until the page has finished drawing. The script's end alone says too little: the browser goes on
+    drawing (plotly, a rerun for the page's width) after it; a first visit to a page on a cold server draws
+    for seconds."""
+    page.wait_for_function(SETTLED, arg=[SCRIPT_IDLE, QUIET_MS], polling=100, timeout=timeout_ms)
 
 
 def app_rows(browser, entries, seconds: float, presses: int) -> dict[str, dict]:

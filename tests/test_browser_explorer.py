@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from browser_server import browser_type_launch_args, fresh_server, streamlit_server  # noqa: F401  (pytest fixtures)
+from ui.app_server import SCRIPT_IDLE
 
 FIRST_LOAD_MS = 120_000  # the server's first script run imports torch and loads models
 STEP_MS = 60_000  # one rerun of a page, on a busy machine
@@ -36,8 +37,8 @@ TRAVERSAL, LATENT_MAP = PAGES[2], PAGES[3]
 
 
 def wait_idle(page: Page, timeout: float = STEP_MS) -> None:
-    """Wait until the script has finished (the status widget's "Running..." is gone)."""
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=timeout)
+    """Wait until the script has finished its run."""
+    expect(page.locator(SCRIPT_IDLE)).to_have_count(1, timeout=timeout)
 
 
 def expect_no_error(page: Page) -> None:

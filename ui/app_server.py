@@ -22,6 +22,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 START_TIMEOUT_S = 120  # the first start imports torch, streamlit and plotly: slow on a loaded machine
+# The app's script has finished its run. Streamlit marks stApp with the run's state for tests
+# (initial, running, rerunRequested, notRunning, ...); the status widget ("Running...") cannot say it,
+# since the shipped toolbarMode "minimal" never draws it.
+SCRIPT_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 class ServerDidNotStart(RuntimeError):
