@@ -11,6 +11,7 @@ import sys
 
 import streamlit as st
 
+from ui.heap import freeze_startup_heap
 from ui.i18n import t
 from ui.url_state import restore_language
 
@@ -53,3 +54,7 @@ navigation = st.navigation({
     for section, pages in PAGES.items()
 })
 navigation.run()
+
+# After the first run every long-lived object exists (the libraries, the first page's models): take them out
+# of the full collection Streamlit runs after each run (ui/heap.py).
+freeze_startup_heap()

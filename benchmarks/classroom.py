@@ -75,6 +75,23 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_cpu_s(pid: int, skip: int | None = None) -> float:
+    """CPU seconds (user + system) pid and its descendants have used, the children they reaped included
+    (Chromium reaps the renderers of closed pages); the subtree of `skip` left out."""
+    total, stack, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while stack:
+        current = stack.pop()
+        if current == skip:
+            continue
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15]) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+        stack += _children(current)
+    return total
+
+
 class PeakMemory:
     """Samples tree_rss(pid) in a thread until stopped; .peak is the largest sample in bytes."""
 
@@ -186,17 +203,22 @@ async def student(browser, url: str, seconds: float, session: Session, start_del
         await context.close()
 
 
-async def classroom(url: str, sessions: int, minutes: float) -> list[Session]:
+async def classroom(url: str, sessions: int, minutes: float, server_pid: int) -> tuple[list[Session], dict]:
+    """The sessions' results, and the CPU seconds the server and the browser used meanwhile: both share
+    this machine's cores here, where a real class brings its own browsers."""
     from playwright.async_api import async_playwright
 
     results = [Session() for _ in range(sessions)]
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        server_cpu, browser_cpu = tree_cpu_s(server_pid), tree_cpu_s(os.getpid(), skip=server_pid)
         try:
             await asyncio.gather(*(student(browser, url, minutes * 60, s, 0.2 * i) for i, s in enumerate(results)))
+            cpu = {"server": tree_cpu_s(server_pid) - server_cpu,
+                   "browser": tree_cpu_s(os.getpid(), skip=server_pid) - browser_cpu}
         finally:
             await browser.close()
-    return results
+    return results, cpu
 
 
 # --- Report --------------------------------------------------------------------------------------
@@ -208,7 +230,7 @@ def _stats(values: list[float]) -> dict:
             "max": max(values)}
 
 
-def summary(results: list[Session], minutes: float, peak_rss: int, load: tuple[float, float]) -> dict:
+def summary(results: list[Session], minutes: float, peak_rss: int, cpu: dict, load: tuple[float, float]) -> dict:
     errors = [e for s in results for e in s.errors]
     return {
         "sessions": len(results), "minutes": minutes,
@@ -217,7 +239,8 @@ def summary(results: list[Session], minutes: float, peak_rss: int, load: tuple[f
         "sessions_drawn": sum(s.first_draw_ms is not None for s in results),
         "page_visits": sum(s.page_visits for s in results),
         "errors": len(errors), "error_examples": sorted(set(errors))[:10],
-        "server_peak_rss_mb": peak_rss / 1e6, "load_average": list(load), "cpus": os.cpu_count(),
+        "server_peak_rss_mb": peak_rss / 1e6, "server_cpu_s": cpu["server"], "browser_cpu_s": cpu["browser"],
+        "load_average": list(load), "cpus": os.cpu_count(),
     }
 
 
@@ -235,6 +258,8 @@ def print_table(report: dict) -> None:
           f"errors: {report['errors']}, server peak RSS (with children): {report['server_peak_rss_mb']:,.0f} MB")
     for line in report["error_examples"]:
         print(f"  {line}")
+    print(f"CPU used meanwhile: server {report['server_cpu_s']:,.0f} s, browser (Chromium, Playwright) "
+          f"{report['browser_cpu_s']:,.0f} s")
     before, after = report["load_average"]
     print(f"load average (1 min) before / after: {before:.1f} / {after:.1f} on {report['cpus']} cores")
 
@@ -253,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as runs, serve_app(runs) as server, PeakMemory(server.process.pid) as memory:
-        results = asyncio.run(classroom(server.url, args.sessions, args.minutes))
-    report = summary(results, args.minutes, memory.peak, (load_before, os.getloadavg()[0]))
+        results, cpu = asyncio.run(classroom(server.url, args.sessions, args.minutes, server.process.pid))
+    report = summary(results, args.minutes, memory.peak, cpu, (load_before, os.getloadavg()[0]))
     if args.json:
         print(json.dumps(report))
     else:
