@@ -28,24 +28,25 @@ import torch  # noqa: E402  (bound here too when an earlier session imported it)
 # second one only spins against the other sessions' reruns (measured in benchmarks/explorer_speed.py).
 torch.set_num_threads(1)
 
+# Material icons come with Streamlit; emoji need a font the machine may lack (Debian's Chromium drew boxes).
 PAGES = {
     "nav_section_explore": [
-        ("views/home.py", "nav_home", "🏠", True),
-        ("views/lesson.py", "nav_lesson", "🎓", False),
-        ("views/traversal.py", "nav_traversal", "🎚️", False),
-        ("views/latent_map.py", "nav_latent_map", "🗺️", False),
-        ("views/interpolation.py", "nav_interpolation", "↔️", False),
-        ("views/conditional.py", "nav_conditional", "🔢", False),
-        ("views/disentanglement.py", "nav_disentanglement", "🧬", False),
+        ("views/home.py", "nav_home", ":material/home:", True),
+        ("views/lesson.py", "nav_lesson", ":material/school:", False),
+        ("views/traversal.py", "nav_traversal", ":material/tune:", False),
+        ("views/latent_map.py", "nav_latent_map", ":material/scatter_plot:", False),
+        ("views/interpolation.py", "nav_interpolation", ":material/swap_horiz:", False),
+        ("views/conditional.py", "nav_conditional", ":material/category:", False),
+        ("views/disentanglement.py", "nav_disentanglement", ":material/view_column:", False),
     ],
     "nav_section_apply": [
-        ("views/restore.py", "nav_restore", "🩹", False),
-        ("views/anomaly.py", "nav_anomaly", "🚨", False),
-        ("views/codes.py", "nav_codes", "🧩", False),
+        ("views/restore.py", "nav_restore", ":material/healing:", False),
+        ("views/anomaly.py", "nav_anomaly", ":material/report:", False),
+        ("views/codes.py", "nav_codes", ":material/extension:", False),
     ],
     "nav_section_train": [
-        ("views/train.py", "nav_train", "🏋️", False),
-        ("views/runs.py", "nav_runs", "📈", False),
+        ("views/train.py", "nav_train", ":material/fitness_center:", False),
+        ("views/runs.py", "nav_runs", ":material/monitoring:", False),
     ],
 }
 
