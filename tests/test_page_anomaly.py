@@ -62,6 +62,19 @@ def test_runs_for_every_pretrained_model(open_page, entry, lang):
         assert any(b.key and b.key.startswith("suggest-") for b in at.button)
 
 
+def test_gallery_captions_name_the_classes_in_the_readers_language(open_page):
+    from ui.strings.common import STRINGS
+
+    entry = next((m for m in PRETRAINED if m.name == "fashion-vae-no-ankle-boot"), None)
+    if entry is None:
+        pytest.fail("assets/fashion-vae-no-ankle-boot ships with the app")
+    at = open_page(PAGE, entry.path, "zh", timeout=300, anom_mode="held_out")
+    captions = [c for image in at.image for c in image.captions]
+    chinese = {STRINGS[f"classname_{name}"][1] for name in entry.class_names}
+    assert captions and all(any(name in c for name in chinese) for c in captions), captions[:5]
+    assert not any(name in c for c in captions for name in entry.class_names), captions[:5]
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("name", ["digits-vae-no3", "fashion-vae-no-ankle-boot"])
 def test_pretrained_anomaly_models_open_at_once_on_their_shipped_scores(open_page, name, lang):

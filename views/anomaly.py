@@ -15,6 +15,7 @@ from ui import present, url_state
 from ui.catalog import ModelEntry, data_for
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
+from ui.names import class_label
 from ui.page import open_page
 from ui.sidebar import suggest_models
 from vae.anomaly import (CORRECTED_SCORES, AnomalyError, ScoreSettings, available_scores, extremes, roc,
@@ -291,7 +292,7 @@ with numbers:
 axes = (t("anom_fpr"), t("anom_tpr")) if mode == "held_out" else (t("anom_fpr_dataset"), t("anom_tpr_dataset"))
 chart.plotly_chart(roc_figure(ours_roc, baseline_roc, score_label, components, point, raw_roc, raw_label, axes),
                    width="stretch", key="anom_roc")
-captions = task.captions()
+captions = [class_label(name) for name in task.captions()]  # in the reader's language
 if task.anomalous.key.startswith("upload:"):
     captions = captions[:len(task.normal_rows)] + [t("anom_yours")] * len(task.anomalous_rows)
 st.download_button(t("anom_download_csv"), scores_csv(captions, is_anomaly, scores, baseline),

@@ -212,7 +212,7 @@ STRINGS = {
                             "被判为异常的图片中,确实属于被留出类别的比例。"),
     "anom_recall": ("Recall", "召回率"),
     "anom_recall_help": ("Of the held-out pictures, the share that are flagged.", "被留出类别的图片中,被判为异常的比例。"),
-    "anom_false_alarms": ("False-alarm rate", "误报率"),
+    "anom_false_alarms": ("False alarms", "误报率"),  # a metric label in a third of a column: short, or cut
     "anom_false_alarms_help": ("Of the known pictures, the share wrongly flagged.", "已知类别图片中,被误判为异常的比例。"),
     "anom_confusion": (
         "| | flagged | passed |\n|---|---:|---:|\n"
