@@ -100,3 +100,17 @@ def test_a_run_killed_before_its_first_checkpoint_starts_again(run, tmp_path, ca
     assert main(["train", "--resume", str(stuck), "--quiet"]) == 0
     assert json.loads((stuck / "status.json").read_text())["state"] == "finished"
     assert (stuck / "checkpoint.safetensors").is_file()
+
+
+@pytest.mark.parametrize("error, status", [(ValueError(""), 2), (RuntimeError(""), 1), (RuntimeError("\n"), 1),
+                                           (ValueError("first\nsecond"), 2), (OSError(), 2)])
+def test_an_error_without_a_message_is_still_one_line(error, status, monkeypatch, capsys):
+    import vae.cli
+
+    def fails(args):
+        raise error
+
+    monkeypatch.setattr(vae.cli, "_command_datasets", fails)
+    assert main(["datasets"]) == status
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and len(lines[0]) > len("error: ") + 2, lines

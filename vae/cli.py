@@ -554,6 +554,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(error: BaseException) -> str:
+    """An exception as one line: its message's first line, or its kind when it has no message."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -562,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (ConfigError, DatasetUnavailable, CheckpointError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_one_line(error)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader left early (`python -m vae datasets | grep -q ...`): not an error
         # Python's recipe: point stdout at devnull so the interpreter's final flush does not fail again.
@@ -570,9 +576,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as error:  # a full disk, a read-only folder, a file where a folder should be
         where = f" ({error.filename})" if error.filename else ""
-        print(f"error: {error.strerror or error}{where}: free some space or pick a folder you can write to",
+        print(f"error: {error.strerror or _one_line(error)}{where}: free some space or pick a folder you can write to",
               file=sys.stderr)
         return 2
     except RuntimeError as error:  # TrainingDiverged and friends: the run's status says the same
-        print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
+        print(f"error: {_one_line(error)}", file=sys.stderr)
         return 1
