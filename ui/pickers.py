@@ -96,7 +96,7 @@ def pick_picture(prefix: str, entry: ModelEntry, data: ImageData, *, any_class: 
     names = class_names(entry, data)
     if param:
         _restore_picture(param, prefix, data, names)
-    class_box, index_box, button_box = [st.container()] * 3 if stacked else st.columns([3, 3, 2],
+    class_box, index_box, button_box = [st.container()] * 3 if stacked else st.columns([3, 2, 2],
                                                                                         vertical_alignment="bottom")
     k = ANY
     if names:

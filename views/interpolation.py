@@ -58,7 +58,7 @@ def endpoints(entry, data) -> tuple[int | None, int | None]:
     button, seed, _ = st.columns([1, 1, 4], vertical_alignment="bottom")
     seed.number_input(t("seed"), 0, 10**6, key="interp_seed")
     button.button(t("interp_random_pair"), key="interp_random", on_click=set_random_pair,
-                  args=(None if data.labels is None else data.labels.numpy(), len(data)), icon="🎲")
+                  args=(None if data.labels is None else data.labels.numpy(), len(data)), icon=":material/casino:")
     left, right = st.columns(2, gap="large")
     first_class = 0
     second_class = 1 if entry.class_names and len(entry.class_names) > 1 else 0

@@ -43,7 +43,7 @@ STRINGS = {
     "index": ("Index", "序号"),
     "picture_class": ("Class of the picture", "图片的类别"),
     "any_class": ("Any", "任意"),
-    "random_picture": ("Random picture", "随机图片"),
+    "random_picture": ("Random", "随机"),  # beside the class and index boxes in a half-page column: short, or cut
     "no_pictures": ("The test set has no pictures of this class.", "测试集中没有这个类别的图片。"),
     "picture_index_help": ("Which picture of the chosen class ({count} of them).", "所选类别中的第几张图片(共 {count} 张)。"),
     "damaged_label": ("damaged", "已损坏"),
