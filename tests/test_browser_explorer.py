@@ -58,6 +58,17 @@ def expect_page(page: Page, title: str, intro: str, timeout: float = STEP_MS) ->
     expect_no_error(page)
 
 
+# Texts the browser cut short with an ellipsis ("Rand…", "False-alarm…"): a label too long for its place.
+CUT_TEXTS = """() => [...document.querySelectorAll('[data-testid=stMain] *, [data-testid=stSidebar] *')]
+  .filter((e) => getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1
+                 && e.offsetParent !== null && e.textContent.trim())
+  .map((e) => e.textContent.trim())"""
+
+
+def expect_nothing_cut(page: Page) -> None:
+    assert page.evaluate(CUT_TEXTS) == [], f"cut short on {page.url}"
+
+
 def page_address(server, path: str):
     """The page's address, whatever query parameters it keeps (the sidebar keeps at least model=)."""
     return re.compile(rf"^{re.escape(server.url)}/{re.escape(path)}(\?.*)?$")
@@ -82,13 +93,16 @@ def open_page(page: Page, server, name: str, model: str = "digits-vae", **params
 
 @pytest.mark.browser
 def test_every_page_renders(page: Page, streamlit_server):  # noqa: F811
+    page.set_viewport_size({"width": 1400, "height": 900})  # a projector's size
     page.goto(f"{streamlit_server.url}/?model=digits-vae")
     expect_page(page, *PAGES[0][2:], timeout=FIRST_LOAD_MS)
+    expect_nothing_cut(page)
     nav = page.get_by_test_id("stSidebarNav")
     for name, path, title, intro in PAGES[1:]:
         nav.get_by_role("link", name=name, exact=True).click()
         expect(page).to_have_url(page_address(streamlit_server, path), timeout=STEP_MS)
         expect_page(page, title, intro, timeout=FIRST_LOAD_MS)
+        expect_nothing_cut(page)
     # A page's own address (a bookmark, a link in a lesson) opens it too, once the server has run app.py.
     page.goto(streamlit_server.page_url(TRAVERSAL[1]))
     expect_page(page, *TRAVERSAL[2:])
