@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.live_decode import ARM_ROUND_TRIP, PICTURE_CAPTION
+from benchmarks.live_decode import ARM_ROUND_TRIP, EXACT_TAB, PICTURE_CAPTION
 from ui.app_server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_IDLE, serve_app
 
 STEP_MS = 120_000  # one rerun with 30 sessions on 2 cores can take long; longer counts as an error
@@ -138,7 +138,7 @@ async def open_traversal(page, url: str) -> None:
     await page.goto(f"{url}/?model=digits-vae")  # the app opens on fashion-vae; this measures digits-vae
     await wait_idle(page)
     await page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Latent traversal$")).click()
-    picture = page.get_by_test_id("stMain").get_by_test_id("stImage").filter(has_text="Decoded picture")
+    picture = page.get_by_test_id("stMain").get_by_test_id("stImage").filter(has_text=PICTURE_CAPTION)
     await expect(picture.first).to_be_attached(timeout=STEP_MS)
     await wait_idle(page)
 
@@ -153,6 +153,9 @@ async def visit_latent_map(page, session: Session) -> None:
     await wait_idle(page)
     session.errors += await errors_on_page(page, "latent map")
     await nav.get_by_role("link", name=re.compile("Latent traversal$")).click()
+    # the traversal page itself, before its run's end: right after the click the latent map's run has ended too
+    await expect(page.get_by_test_id("stMain").get_by_test_id("stImage").filter(has_text=PICTURE_CAPTION)
+                 .first).to_be_attached(timeout=STEP_MS)
     await wait_idle(page)
     session.page_visits += 1
 
@@ -160,7 +163,7 @@ async def visit_latent_map(page, session: Session) -> None:
 async def move_slider(page, press: str) -> float:
     """One key press on the server's first traversal slider -> ms until its new picture is in the DOM."""
     main = page.get_by_test_id("stMain")
-    tab = main.get_by_role("tab", name=re.compile("Exact values"))
+    tab = main.get_by_role("tab", name=EXACT_TAB)
     if await tab.count():  # a model the browser decodes: the server's sliders are in the second tab
         await tab.click()
     slider = page.get_by_test_id("stSlider").get_by_role("slider").first

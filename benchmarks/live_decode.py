@@ -58,6 +58,7 @@ ARM_ROUND_TRIP = """(caption) => {
   observer.observe(document.body, { attributes: true, childList: true, subtree: true });
 }"""
 PICTURE_CAPTION = TRAVERSAL_STRINGS["traversal_decoded"][0]  # the traversal page's server picture, in English
+EXACT_TAB = TRAVERSAL_STRINGS["traversal_tab_exact"][0]  # the tab of the server's sliders, in English
 
 
 def gaussian_models(names: list[str] | None):
@@ -180,7 +181,7 @@ def measure_page(page, seconds: float, presses: int, scripted_drag: str) -> dict
         page.wait_for_function("() => globalThis.__vaeLive && globalThis.__vaeLive.frames.length > 0", timeout=60_000)
         fps = page.evaluate(scripted_drag, [live_slider.element_handle(), seconds])["fps"]
         # the drag ends with no release: put the slider back where Python has it, without a rerun
-        main.get_by_role("tab", name=re.compile("Exact values")).click()
+        main.get_by_role("tab", name=EXACT_TAB).click()
     slider = page.get_by_test_id("stSlider").get_by_role("slider").first
     main.get_by_test_id("stImage").filter(has_text=PICTURE_CAPTION).first.wait_for()
     trips = []
