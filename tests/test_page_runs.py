@@ -91,8 +91,8 @@ def table(at: AppTest) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("lang, finished, interrupted, failed", [
-    ("en", "✅ finished", "⚠️ interrupted", "❌ failed"),
-    ("zh", "✅ 已完成", "⚠️ 已中断", "❌ 失败"),
+    ("en", "✔ finished", "⚠ interrupted", "✘ failed"),
+    ("zh", "✔ 已完成", "⚠ 已中断", "✘ 失败"),
 ])
 def test_table_lists_every_run_with_its_state(open_page, lang, finished, interrupted, failed):
     at = open_page(lang)

@@ -25,8 +25,10 @@ from vae.runs import (METRICS_NAME, RECONS_DIR, SAMPLES_DIR, STATUS_NAME, checke
 ACTIVE_KL = 0.05  # nats: a latent dimension below this has collapsed (the threshold of vae.latent.dimension_order)
 POLL_S = 1.0  # seconds between live updates of a running run's progress
 CHART_POLL_S = 2.0  # ... and of its charts and pictures (heavier for the browser)
-STATE_ICONS = {"starting": "⏳", "running": "🟢", "stopping": "🛑", "finished": "✅", "stopped": "⏸️",
-               "failed": "❌", "interrupted": "⚠️", "unknown": "❔"}
+# Text symbols, not emoji: the runs table is drawn on a canvas, where only a font's glyphs show (Debian's
+# Chromium without an emoji font drew boxes); DejaVu, on every Linux desktop, has these.
+STATE_ICONS = {"starting": "◔", "running": "●", "stopping": "■", "finished": "✔", "stopped": "‖",
+               "failed": "✘", "interrupted": "⚠", "unknown": "?"}
 COMPARE_METRICS = ("test_loss", "loss", "recon", "kl", "test_recon", "test_kl")
 
 
@@ -164,7 +166,7 @@ def duration_text(seconds: float | None) -> str:
 
 
 def state_text(state: str) -> str:
-    return f"{STATE_ICONS.get(state, '❔')} {t('run_state_' + state if state in STATE_ICONS else 'run_state_unknown')}"
+    return f"{STATE_ICONS.get(state, '?')} {t('run_state_' + state if state in STATE_ICONS else 'run_state_unknown')}"
 
 
 def table_row(facts: RunFacts, now: float | None = None) -> dict:
@@ -227,7 +229,7 @@ def _visuals(path: str) -> None:
 
 
 def _header(facts: RunFacts) -> None:
-    st.subheader(f"{STATE_ICONS.get(facts.state.state, '❔')} {facts.name}")
+    st.subheader(f"{STATE_ICONS.get(facts.state.state, '?')} {facts.name}")
     latent = facts.setting("model", "latent_dim", "?")
     st.caption(t("run_facts", family=family_label(facts), dataset=facts.dataset,
                  beta=f"{facts.beta:g}", latent=latent, state=state_text(facts.state.state)))

@@ -139,5 +139,5 @@ STRINGS = {
     "run_epoch": ("epoch {epoch}", "第 {epoch} 轮"),
     "run_damaged": ("This run folder is damaged: {why}. Other runs are not affected; delete it or repair the file.",
                     "这个训练文件夹已损坏:{why}。其他训练不受影响;可以删除它或修复该文件。"),
-    "run_damaged_short": ("❗ damaged: {why}", "❗ 已损坏:{why}"),
+    "run_damaged_short": ("✘ damaged: {why}", "✘ 已损坏:{why}"),
 }

@@ -19,7 +19,7 @@ STRINGS = {
     "sweep_state_stopped": ("stopped", "已停止"),
     "sweep_state_interrupted": ("interrupted (its process is gone)", "已中断(其进程已不在)"),
     "sweep_state_unknown": ("unknown", "未知"),
-    "sweep_pending": ("⏳ waiting", "⏳ 等待中"),
+    "sweep_pending": ("◌ waiting", "◌ 等待中"),
     "sweep_not_started": ("– not started", "– 未开始"),
     "sweep_col_run": ("Run", "训练"),
     "sweep_col_state": ("Status", "状态"),

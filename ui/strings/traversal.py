@@ -75,7 +75,7 @@ STRINGS = {
         "预先画好一个数字的每一步:按 ▶ 播放整段变化,或者下载为 GIF。"),
     "traversal_scrub_dim": ("Number to scrub", "要拖动的数字"),
     "traversal_play": ("▶ Play", "▶ 播放"),
-    "traversal_pause": ("⏸ Pause", "⏸ 暂停"),
+    "traversal_pause": ("‖ Pause", "‖ 暂停"),  # ⏸ drew a box: no font on a plain Debian has it
     # Grid
     "traversal_grid_title": ("Traversal grid", "遍历网格"),
     "traversal_grid_help": (
