@@ -126,9 +126,9 @@ def wait_idle(page, timeout_ms: float = 120_000) -> None:
     expect(page.locator(SCRIPT_IDLE)).to_have_count(1, timeout=timeout_ms)
 
 
-# Installed before the app loads: the end of the latest long task (> 50 ms on the main thread) or DOM change:
-# plotly draws for a while after a run ends.
-WATCH_LONG_TASKS = """globalThis.__busyUntil = 0;
+# Installed before the app loads: when the page was last busy, the end of its latest long task (> 50 ms on the
+# main thread) or DOM change (plotly draws for a while after a run ends).
+WATCH_BUSY = """globalThis.__busyUntil = 0;
 new PerformanceObserver((list) => {
   for (const task of list.getEntries()) globalThis.__busyUntil = Math.max(globalThis.__busyUntil, task.startTime + task.duration);
 }).observe({ type: "longtask", buffered: true });
@@ -159,7 +159,7 @@ def app_rows(browser, entries, seconds: float, presses: int) -> dict[str, dict]:
     rows = {}
     with tempfile.TemporaryDirectory() as runs, serve_app(runs) as server:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.add_init_script(WATCH_LONG_TASKS)
+        page.add_init_script(WATCH_BUSY)
         page.goto(f"{server.url}/?model=digits-vae")
         wait_idle(page)
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Latent traversal$")).click()

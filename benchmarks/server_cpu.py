@@ -18,7 +18,7 @@ import tempfile
 import time
 
 from benchmarks.classroom import tree_cpu_s
-from benchmarks.live_decode import WATCH_LONG_TASKS, wait_idle, wait_settled
+from benchmarks.live_decode import WATCH_BUSY, wait_idle, wait_settled
 from ui.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
 
 MODEL = "digits-vae"
@@ -28,7 +28,7 @@ def visits(browser, script: str, pages: list[str], n: int) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as runs, serve_app(runs, script=script) as server:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.add_init_script(WATCH_LONG_TASKS)
+        page.add_init_script(WATCH_BUSY)
         for name in pages:
             address = f"{server.url}/{'' if name == 'home' else name}?model={MODEL}"
             page.goto(address)

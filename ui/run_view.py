@@ -295,7 +295,8 @@ def _controls(facts: RunFacts, key: str) -> None:
     k = f"{key}_{facts.name}"
     row = st.container(horizontal=True)
     if facts.state.live:
-        row.button(t("run_stopping") if state == "stopping" else t("run_stop"), key=f"{k}_stop", icon=":material/stop:",
+        row.button(t("run_stopping") if state == "stopping" else t("run_stop"), key=f"{k}_stop",
+                   icon=":material/stop:",
                    disabled=state == "stopping" or facts.state.pid is None, on_click=_act,
                    args=(key, launch.stop_run, path))
     else:
@@ -305,14 +306,16 @@ def _controls(facts: RunFacts, key: str) -> None:
             row.button(label, key=f"{k}_resume", icon=":material/play_arrow:", type="primary", on_click=_act,
                        args=(key, launch.resume_run, path))
         if state == "finished" and has_checkpoint(facts.path):
-            row.button(t("run_open"), key=f"{k}_open", icon=":material/explore:", type="primary", on_click=_open, args=(key, path))
+            row.button(t("run_open"), key=f"{k}_open", icon=":material/explore:", type="primary", on_click=_open,
+                       args=(key, path))
             with row.popover(t("run_more"), icon=":material/more_horiz:"):
                 st.number_input(t("run_more_epochs"), 1, 10_000, facts.total_epochs + 10, key=f"{k}_epochs")
                 st.button(t("run_more_go"), key=f"{k}_more", on_click=_extend, args=(key, path, f"{k}_epochs"))
         if has_checkpoint(facts.path):
             checkpoint = facts.path / CHECKPOINT_NAME  # read only when the button is pressed
             row.download_button(t("run_download"), data=checkpoint.read_bytes, file_name=f"{facts.name}.safetensors",
-                                mime="application/octet-stream", key=f"{k}_download", icon=":material/download:", on_click="ignore")
+                                mime="application/octet-stream", key=f"{k}_download", icon=":material/download:",
+                                on_click="ignore")
         with row.popover(t("run_delete"), icon=":material/delete:"):
             st.write(t("run_delete_confirm", name=facts.name))
             st.button(t("run_delete_go"), key=f"{k}_delete", type="primary", on_click=_act,

@@ -107,7 +107,8 @@ with st.container(border=True):
     name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
     name_col.text_input(t("train_name_label"), key="train_name", placeholder=t("train_name_placeholder"),
                         max_chars=80, help=t("train_name_help"), persist_state=SESSION)
-    button_col.button(t("train_start"), key="train_start", type="primary", icon=":material/rocket_launch:", on_click=start, width="stretch")
+    button_col.button(t("train_start"), key="train_start", type="primary", icon=":material/rocket_launch:",
+                      on_click=start, width="stretch")
     for problem in st.session_state.pop("train_problems", []):
         st.error(t("train_problem", message=problem))
     started = st.session_state.pop("train_started", None)
