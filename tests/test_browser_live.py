@@ -246,7 +246,7 @@ def test_traversal_grid_cells_reach_64_px_and_grow_with_the_screen(page: Page, s
     page.set_viewport_size({"width": 1400, "height": 900})
     open_page(page, streamlit_server, "Latent traversal", start="prior")  # digits-vae, beside another digits model
     grids = page.get_by_test_id("stPlotlyChart").filter(has=page.locator("g.imagelayer")).locator(".js-plotly-plot")
-    expect(grids).to_have_count(3, timeout=STEP_MS)  # the scrubber's heatmap and the two grids
+    expect(grids).to_have_count(3, timeout=STEP_MS)  # the scrubber's picture and the two grids
     wait_idle(page)
     # The grids are drawn again once the page has reported its width: wait until both have their pictures.
     # Measured in one go: a grid drawn again between two separate reads would have no layout.

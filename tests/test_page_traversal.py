@@ -3,17 +3,20 @@ drawn, and its figures and labels hold what they claim."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from ui.catalog import list_models
 from ui.i18n import table
-from ui.images import gif_bytes, grid_pil, png_bytes, to_pil
+from ui.images import gif_bytes, grid_pil, png_bytes, rgb_uint8, to_pil
 from ui.traversal_view import frames_figure, grid_figure, mosaic
 import ui.traversal_view
 from vae.config import TrainConfig
@@ -117,8 +120,11 @@ def test_conditional_vae_draws_the_chosen_class(runs):
 
 def test_frames_figure_steps_animate_to_their_frames():
     values = np.linspace(-3, 3, 9).tolist()
-    gray = frames_figure(torch.rand(9, 1, 8, 8), values, "z0 = ", "play", "pause")
-    assert len(gray.frames) == 9 and gray.data[0].type == "heatmap"
+    pictures = torch.rand(9, 1, 8, 8)
+    gray = frames_figure(pictures, values, "z0 = ", "play", "pause")
+    assert len(gray.frames) == 9 and gray.data[0].type == "image"
+    png = base64.b64decode(gray.frames[3].data[0].source.removeprefix("data:image/png;base64,"))
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), rgb_uint8(pictures[3])[..., 0])  # exact pixels
     steps = gray.layout.sliders[0].steps
     assert [s.args[0][0] for s in steps] == [f.name for f in gray.frames]
     for step in steps:

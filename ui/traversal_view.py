@@ -117,16 +117,15 @@ def grid_figure(images: torch.Tensor, row_labels: list[str], column_labels: list
     return fig
 
 
-def _frame_trace(image: torch.Tensor, full: bool = True) -> go.Heatmap | go.Image:
-    """(C, H, W) -> a grayscale heatmap (1 channel) or an RGB image trace (3 channels).
+def _frame_trace(image: torch.Tensor, full: bool = True) -> go.Image:
+    """(C, H, W) in [0, 1] -> an image trace of the picture as a PNG (grayscale or RGB), its pixels crisp.
 
-    Animation frames (full=False) carry only the pixels: plotly merges them into the shown trace."""
-    if image.shape[0] == 1:
-        z = np.round(image[0].detach().float().cpu().clamp(0, 1).numpy(), 3)
-        if not full:
-            return go.Heatmap(z=z)
-        return go.Heatmap(z=z, colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip")
-    return go.Image(z=rgb_uint8(image), hoverinfo="skip") if full else go.Image(z=rgb_uint8(image))
+    A PNG source rather than numbers: plotly validates and serialises 41 frames of numbers in ~65 ms at
+    every slider move, 41 PNGs in ~17 ms, and sends a quarter of the bytes. Animation frames (full=False)
+    carry only the picture: plotly merges them into the shown trace."""
+    pixels = rgb_uint8(image)
+    source = _png_data_uri(np.ascontiguousarray(pixels[..., 0]) if image.shape[0] == 1 else pixels)
+    return go.Image(source=source, hoverinfo="skip", zsmooth=False) if full else go.Image(source=source)
 
 
 def frames_figure(frames: torch.Tensor, values: list[float], prefix: str, play: str, pause: str,
