@@ -120,9 +120,10 @@ def grid_figure(images: torch.Tensor, row_labels: list[str], column_labels: list
 def _frame_trace(image: torch.Tensor, full: bool = True) -> go.Image:
     """(C, H, W) in [0, 1] -> an image trace of the picture as a PNG (grayscale or RGB), its pixels crisp.
 
-    A PNG source rather than numbers: plotly validates and serialises 41 frames of numbers in ~65 ms at
-    every slider move, 41 PNGs in ~17 ms, and sends a quarter of the bytes. Animation frames (full=False)
-    carry only the picture: plotly merges them into the shown trace."""
+    A PNG source rather than numbers: every server slider move rebuilds the scrubber's 41 frames, which took
+    42 ms as heatmaps of numbers and 26-31 ms as PNGs (benchmarks/explorer_speed.py, fashion-vae), sending a
+    quarter of the bytes. Animation frames (full=False) carry only the picture: plotly merges them into the
+    shown trace."""
     pixels = rgb_uint8(image)
     source = _png_data_uri(np.ascontiguousarray(pixels[..., 0]) if image.shape[0] == 1 else pixels)
     return go.Image(source=source, hoverinfo="skip", zsmooth=False) if full else go.Image(source=source)
