@@ -17,7 +17,7 @@ def test_the_first_call_freezes_later_calls_do_not_and_new_garbage_is_still_coll
         freeze_startup_heap()
         frozen = gc.get_freeze_count()
         assert frozen > 0, frozen
-        kept = [Node() for _ in range(1000)]
+        kept = [Node() for _ in range(1000)]  # made after the first call: a second call must not freeze them
         freeze_startup_heap()
         assert gc.get_freeze_count() == frozen, (gc.get_freeze_count(), frozen)
         a, b = Node(), Node()
