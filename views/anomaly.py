@@ -292,7 +292,9 @@ with numbers:
 axes = (t("anom_fpr"), t("anom_tpr")) if mode == "held_out" else (t("anom_fpr_dataset"), t("anom_tpr_dataset"))
 chart.plotly_chart(roc_figure(ours_roc, baseline_roc, score_label, components, point, raw_roc, raw_label, axes),
                    width="stretch", key="anom_roc")
-captions = [class_label(name) for name in task.captions()]  # in the reader's language
+raw_captions = task.captions()  # one per picture (10,000s): translate each distinct name once
+translated = {name: class_label(name) for name in set(raw_captions)}
+captions = [translated[name] for name in raw_captions]
 if task.anomalous.key.startswith("upload:"):
     captions = captions[:len(task.normal_rows)] + [t("anom_yours")] * len(task.anomalous_rows)
 st.download_button(t("anom_download_csv"), scores_csv(captions, is_anomaly, scores, baseline),
