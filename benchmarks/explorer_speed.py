@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,11 +32,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ui.app_server import chromium, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
 PREFERRED = ("fashion-vae", "digits-vae")  # the 28×28 model the issue names, else the 8×8 one
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 rows: list[tuple[str, ...]] = []  # measurement, target, median, p95, CPU median, runs, verdict
 
 
@@ -225,11 +224,6 @@ def compare_tsne(codes: np.ndarray, labels: np.ndarray, ours: np.ndarray) -> Non
     report_value(f"t-SNE map quality, ours ({settings})", quality(ours), "–", None)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def memory(pid: int) -> tuple[float, float]:
     """VmRSS and VmHWM (peak) of a process, in MiB."""
@@ -279,14 +273,13 @@ def server(browser: bool, quick: bool) -> None:
 
 def visit(url: str, spawned: float, pid: int, quick: bool) -> None:
     """Time the first rendered home page, then show the home page of every pretrained model."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from ui.catalog import list_models
     from ui.sidebar import model_label
 
     labels = [model_label(m) for m in list_models() if m.pretrained]  # English: the browser's default
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.goto(url)
         images = page.get_by_test_id("stMain").get_by_test_id("stImage")
@@ -311,7 +304,6 @@ def visit(url: str, spawned: float, pid: int, quick: bool) -> None:
         report_value(f"server memory (VmRSS) after the home page of {models}", f"{rss:.0f} MiB",
                      "≤ 1.5 GB", rss <= 1536 if not quick else None)
         report_value("server peak memory (VmHWM) over the same visits", f"{peak:.0f} MiB", "–", None)
-        browser.close()
 
 
 def main() -> None:

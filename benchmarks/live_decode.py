@@ -31,12 +31,13 @@ import tempfile
 import numpy as np
 import torch
 
-from ui.app_server import SCRIPT_IDLE
+from ui.app_server import SCRIPT_IDLE, chromium, wait_idle
 from ui.strings.traversal import STRINGS as TRAVERSAL_STRINGS
 
 CODES = 100
 TIMING_CODES = 300
 TARGET_FPS = {"mlp": 60, "conv": 30}
+STEP_MS = 120_000  # one script run of the app, on a loaded machine
 
 # Arms a one-shot timer: a key press (on the focused slider) -> the server picture (found by its caption) shows a new
 # source. Streamlit may draw that picture as a new element, so it is looked up again on every DOM change.
@@ -120,12 +121,6 @@ def bare_page_rows(browser, entries, seconds: float) -> dict[str, dict]:
     return rows
 
 
-def wait_idle(page, timeout_ms: float = 120_000) -> None:
-    from playwright.sync_api import expect
-
-    expect(page.locator(SCRIPT_IDLE)).to_have_count(1, timeout=timeout_ms)
-
-
 # Installed before the app loads: when the page was last busy, the end of its latest long task (> 50 ms on the
 # main thread) or DOM change (plotly draws for a while after a run ends).
 WATCH_BUSY = """globalThis.__busyUntil = 0;
@@ -143,7 +138,7 @@ SETTLED = """([idle, quiet]) => {
 QUIET_MS = 2000
 
 
-def wait_settled(page, timeout_ms: float = 120_000) -> None:
+def wait_settled(page, timeout_ms: float = STEP_MS) -> None:
     """Wait until the page has finished drawing. The script's end alone says too little: the browser goes on
     drawing (plotly, a rerun for the page's width) after it; a first visit to a page on a cold server draws
     for seconds."""
@@ -161,9 +156,9 @@ def app_rows(browser, entries, seconds: float, presses: int) -> dict[str, dict]:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.add_init_script(WATCH_BUSY)
         page.goto(f"{server.url}/?model=digits-vae")
-        wait_idle(page)
+        wait_idle(page, STEP_MS)
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Latent traversal$")).click()
-        wait_idle(page)
+        wait_idle(page, STEP_MS)
         for entry in entries:
             page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
             page.get_by_role("option", name=re.compile(rf"^{re.escape(entry.name)}( ·|$)")).click()
@@ -191,7 +186,7 @@ def measure_page(page, seconds: float, presses: int, scripted_drag: str) -> dict
         slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
         page.wait_for_function("() => globalThis.__roundTrip !== null", timeout=60_000)
         trips.append(page.evaluate("globalThis.__roundTrip"))
-        wait_idle(page)
+        wait_idle(page, STEP_MS)
         page.wait_for_timeout(200)
     return {"fps": fps, "server_round_trip_ms": statistics.median(trips),
             "server_round_trip_p95_ms": float(np.percentile(trips, 95))}
@@ -235,22 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # as app.py does
 
-    from playwright.sync_api import sync_playwright
-
-    from ui.app_server import CHROMIUM, CHROMIUM_ARGS
-
     entries = gaussian_models(args.models.split(",") if args.models else None)
     if not entries:
         print("error: no pretrained Gaussian model found in assets/", file=sys.stderr)
         return 2
     load_before = os.getloadavg()[0]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            bare = bare_page_rows(browser, entries, args.seconds)
-            app = app_rows(browser, entries, args.seconds, args.presses)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        bare = bare_page_rows(browser, entries, args.seconds)
+        app = app_rows(browser, entries, args.seconds, args.presses)
     rows = [{**bare[e.name], **app[e.name]} for e in entries]
     if args.json:
         print(json.dumps(rows, indent=2))

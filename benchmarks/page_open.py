@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,8 +32,6 @@ PRECOMPUTED = ("anomaly_scores.safetensors", "latent_map.safetensors", "restore_
 PAGES = {"latent_map": "views/latent_map.py", "anomaly": "views/anomaly.py", "restore": "views/restore.py"}
 MODELS = ("digits-vae", "digits-vae-no3", "fashion-vae", "fashion-vae-no-ankle-boot", "shapes-beta4", "fashion-vqvae")
 TARGET_S = 2.0
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def load() -> str:
@@ -122,21 +119,17 @@ def pages_table(models: list[str], pages: list[str], repeats: int) -> None:
         print(f"\nmedians of {repeats} runs each; 1-minute load average at the end: {load()}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def startup_once(app: str) -> tuple[float, float]:
     """Seconds from spawning `streamlit run APP` to the first thing drawn in the page (any text, a spinner
     included) and to the home page's two pictures drawn, in Chromium."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
+
+    from ui.app_server import chromium, free_port
 
     port = free_port()
     log = tempfile.TemporaryFile()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -161,7 +154,6 @@ def startup_once(app: str) -> tuple[float, float]:
         finally:
             process.terminate()
             process.wait(timeout=30)
-            browser.close()
 
 
 def startup_table(repeats: int, apps: list[str]) -> None:

@@ -18,8 +18,8 @@ import tempfile
 import time
 
 from benchmarks.classroom import tree_cpu_s
-from benchmarks.live_decode import WATCH_BUSY, wait_idle, wait_settled
-from ui.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
+from benchmarks.live_decode import STEP_MS, WATCH_BUSY, wait_settled
+from ui.app_server import chromium, serve_app, wait_idle
 
 MODEL = "digits-vae"
 
@@ -36,7 +36,7 @@ def visits(browser, script: str, pages: list[str], n: int) -> list[dict]:
             cpu, wall = tree_cpu_s(server.process.pid), time.perf_counter()
             for _ in range(n):
                 page.goto(address)
-                wait_idle(page)
+                wait_idle(page, STEP_MS)
             rows.append({"app": script, "page": name, "server_cpu_s": (tree_cpu_s(server.process.pid) - cpu) / n,
                          "wall_s": (time.perf_counter() - wall) / n})
         page.close()
@@ -52,16 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.visits < 1:
         print("error: --visits must be at least 1", file=sys.stderr)
         return 2
-    from playwright.sync_api import sync_playwright
-
     load = os.getloadavg()[0]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            rows = [row for script in args.app.split(",") for row in visits(browser, script, args.pages.split(","),
-                                                                              args.visits)]
-        finally:
-            browser.close()
+    with chromium() as browser:
+        rows = [row for script in args.app.split(",") for row in visits(browser, script, args.pages.split(","),
+                                                                          args.visits)]
     print("| app | page | server CPU s per visit | wall s per visit |")
     print("|---|---|---:|---:|")
     for row in rows:

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from browser_server import browser_type_launch_args, fresh_server, streamlit_server  # noqa: F401  (pytest fixtures)
-from ui.app_server import SCRIPT_IDLE
+from ui import app_server
 
 FIRST_LOAD_MS = 120_000  # the server's first script run imports torch and loads models
 STEP_MS = 60_000  # one rerun of a page, on a busy machine
@@ -38,7 +38,7 @@ TRAVERSAL, LATENT_MAP = PAGES[2], PAGES[3]
 
 def wait_idle(page: Page, timeout: float = STEP_MS) -> None:
     """Wait until the script has finished its run."""
-    expect(page.locator(SCRIPT_IDLE)).to_have_count(1, timeout=timeout)
+    app_server.wait_idle(page, timeout)
 
 
 def expect_no_error(page: Page) -> None:

@@ -1,6 +1,7 @@
 """This checkout's app under `streamlit run` on a free port, and Debian's Chromium to open it: the one
 home of both for the browser tests (tests/browser_server.py) and the benchmarks that drive the app
-(benchmarks/live_decode.py, benchmarks/classroom.py). Recipe: /work/shared/TESTING.md.
+(benchmarks/live_decode.py, classroom.py, server_cpu.py, page_open.py, explorer_speed.py), with the wait
+for a script's run to end. Recipe: /work/shared/TESTING.md.
 """
 
 from __future__ import annotations
@@ -26,6 +27,26 @@ START_TIMEOUT_S = 120  # the first start imports torch, streamlit and plotly: sl
 # (initial, running, rerunRequested, notRunning, ...); the status widget ("Running...") cannot say it,
 # since the shipped toolbarMode "minimal" never draws it.
 SCRIPT_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def wait_idle(page, timeout_ms: float) -> None:
+    """Wait until the app's script has finished its run in a Playwright page (sync API)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(SCRIPT_IDLE)).to_have_count(1, timeout=timeout_ms)
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's Chromium with the recipe's flags, through Playwright's sync API; closed when the block ends."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class ServerDidNotStart(RuntimeError):
