@@ -8,7 +8,7 @@ grey level); ms per decode + paint (median and p95 over 30 runs of 10 codes in a
 ticks in 0.1 ms); and frames per second while a script drags the first slider of the live sliders view for S seconds
 (input events every 4 ms, a 250 Hz mouse). Then `streamlit run app.py`: on the traversal page of each
 model the same scripted drag on the live slider (fps in the app, once the page has
-finished drawing: no script run and no long task for 2 s), and today's path, the server slider:
+finished drawing: the script's run ended, then no DOM change and no long task for 2 s), and today's path, the server slider:
 ArrowRight -> the server's new picture in the DOM, the median of N presses. Frames can never outrun the
 display (requestAnimationFrame: 60 Hz here), so that rate is printed too, and a target at the display's
 rate passes when at most 2% of its frames are missed. Targets (issue 10): >= 60 fps for MLP decoders,
