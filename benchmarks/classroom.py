@@ -28,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -50,7 +51,7 @@ class Session:
     errors: list[str] = field(default_factory=list)  # one line each: what went wrong, where
 
 
-# --- The server's memory, from /proc -------------------------------------------------------------
+# --- The server's memory and CPU, from /proc -----------------------------------------------------
 
 def _children(pid: int) -> list[int]:
     found = []
@@ -62,33 +63,37 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of pid and all its descendants (0 for a process that is gone)."""
-    total, stack = 0, [pid]
+def _tree(pid: int, skip: int | None = None) -> Iterator[int]:
+    """pid and its descendants (the subtree of `skip` left out), each read from /proc as it is reached."""
+    stack = [pid]
     while stack:
         current = stack.pop()
+        if current != skip:
+            yield current
+            stack += _children(current)
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of pid and all its descendants (0 for a process that is gone)."""
+    total = 0
+    for current in _tree(pid):
         try:
             total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE_SIZE
         except (OSError, IndexError, ValueError):
             continue
-        stack += _children(current)
     return total
 
 
 def tree_cpu_s(pid: int, skip: int | None = None) -> float:
     """CPU seconds (user + system) pid and its descendants have used, the children they reaped included
     (Chromium reaps the renderers of closed pages); the subtree of `skip` left out."""
-    total, stack, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
-    while stack:
-        current = stack.pop()
-        if current == skip:
-            continue
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for current in _tree(pid, skip):
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
             total += sum(int(f) for f in fields[11:15]) / tick
         except (OSError, IndexError, ValueError):
             continue
-        stack += _children(current)
     return total
 
 
