@@ -132,14 +132,15 @@ def in_process(name: str, model, quick: bool) -> None:
                                hover, "value").to_json()
 
         report("traversal, as the page ships it (plotly grid figure → JSON)", timed(figure_json, reps // 3), 150)
-        from ui.traversal_view import frames_figure
+        from ui.images import to_pil
+        from ui.live import data_uri
 
-        def scrubber_json():  # what every server slider move redoes: the scrubber's 41 frames of one number
+        def scrubber_frames():  # what every server slider move redoes: the scrubber's 41 frames of one number
             offsets = torch.linspace(-3, 3, 41)
             frames = traverse(model, base, dims[:1], offsets)[0]
-            return frames_figure(frames, offsets.tolist(), "z0 = ", "play", "pause").to_json()
+            return [data_uri(to_pil(frame, 0)) for frame in frames]
 
-        report("scrubber: 41 frames decoded + plotly figure → JSON", timed(scrubber_json, reps // 3), None)
+        report("scrubber: 41 frames decoded → PNG data URIs (the model's size)", timed(scrubber_frames, reps // 3), None)
     except (ImportError, TypeError) as error:  # the traversal page's figure API may move
         print(f"(skipped the traversal figure row: {error})", file=sys.stderr)
 

@@ -14,13 +14,13 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from ui.catalog import list_models
+from ui.catalog import list_models, model_for
 from ui.i18n import table
 from ui.images import gif_bytes, grid_pil, png_bytes, rgb_uint8, to_pil
-from ui.traversal_view import frames_figure, grid_figure, mosaic
+from ui.traversal_view import grid_figure, mosaic
 import ui.traversal_view
 from vae.config import TrainConfig
-from vae.latent import dominant_factor, factor_entropy, factor_mutual_information
+from vae.latent import decode_path, dominant_factor, factor_entropy, factor_mutual_information
 from vae.train import train
 
 FULL_MI = factor_mutual_information
@@ -118,25 +118,6 @@ def test_conditional_vae_draws_the_chosen_class(runs):
 
 
 
-def test_frames_figure_steps_animate_to_their_frames():
-    values = np.linspace(-3, 3, 9).tolist()
-    pictures = torch.rand(9, 1, 8, 8)
-    gray = frames_figure(pictures, values, "z0 = ", "play", "pause")
-    assert len(gray.frames) == 9 and gray.data[0].type == "image"
-    png = base64.b64decode(gray.frames[3].data[0].source.removeprefix("data:image/png;base64,"))
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), rgb_uint8(pictures[3])[..., 0])  # exact pixels
-    steps = gray.layout.sliders[0].steps
-    assert [s.args[0][0] for s in steps] == [f.name for f in gray.frames]
-    for step in steps:
-        assert step.method == "animate"
-        options = step.args[1]
-        assert options["mode"] == "immediate" and options["frame"] == {"duration": 0, "redraw": True}
-        assert options["transition"] == {"duration": 0}
-    assert gray.layout.updatemenus[0].buttons[0].args[0] is None  # play runs through every frame
-    rgb = frames_figure(torch.rand(9, 3, 8, 8), values, "z0 = ", "play", "pause")
-    assert rgb.data[0].type == "image" and rgb.frames[0].data[0].type == "image"
-
-
 def test_grid_figure_names_rows_and_hovers_each_cell():
     images = torch.rand(3, 5, 1, 8, 8)
     hover = [[f"z{r} (KL 1.00 nats): value {v:+.2f}" for v in range(5)] for r in range(3)]
@@ -153,13 +134,41 @@ def test_grid_figure_names_rows_and_hovers_each_cell():
     assert colour.shape == (2 * 10 - 2, 3 * 10 - 2, 3)
 
 
-def test_page_figures_scrub_frames_and_name_grid_rows(runs):
+def scrub_data(at: AppTest) -> dict:
+    (element,) = [e for e in at.get("bidi_component") if e.key == "trav_scrub"]
+    return json.loads(element.proto.json)
+
+
+def png_pixels(uri: str) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.removeprefix("data:image/png;base64,")))))
+
+
+def test_scrubber_frames_are_the_code_moved_along_the_chosen_number(runs):
     at = page("tiny-digits")
-    scrub = next(c for c in charts(at) if c.get("frames"))
-    steps = scrub["layout"]["sliders"][0]["steps"]
-    assert len(scrub["frames"]) == len(steps) == 41
-    assert [s["args"][0][0] for s in steps] == [f["name"] for f in scrub["frames"]]
-    grid = next(c for c in charts(at) if not c.get("frames") and len(c["data"]) == 2)
+    entry = entry_named("tiny-digits")
+    data = scrub_data(at)
+    dim = at.selectbox(key="trav_scrub_dim").value
+    z = torch.tensor([at.slider(key=f"z{d}").value for d in range(entry.latent_dim)])
+    assert len(data["frames"]) == len(data["values"]) == 41 and data["active"] == 20
+    assert data["values"][20] == pytest.approx(float(z[dim]), abs=1e-6)  # the middle frame is the code itself
+    assert data["values"][0] == pytest.approx(float(z[dim]) - 3, abs=1e-5) and data["prefix"] == f"z{dim} = "
+    model = model_for(entry)
+    for i in (0, 20, 40):  # each frame: that value decoded, at the model's own size (the page enlarges it)
+        moved = z.clone()
+        moved[dim] = data["values"][i]
+        expected = rgb_uint8(decode_path(model, moved[None], None)[0])[..., 0]
+        assert np.array_equal(png_pixels(data["frames"][i]), expected)
+    # Moving a server slider sends new frames; another number to scrub, that number's frames.
+    at.slider(key=f"z{dim}").set_value(round(float(z[dim]) + 1, 2)).run()
+    assert scrub_data(at)["values"][20] == pytest.approx(float(z[dim]) + 1, abs=0.01)
+    other = next(d for d in range(entry.latent_dim) if d != dim)
+    at.selectbox(key="trav_scrub_dim").set_value(other).run()
+    assert not at.exception and scrub_data(at)["prefix"] == f"z{other} = "
+
+
+def test_page_grid_names_its_rows(runs):
+    at = page("tiny-digits")
+    grid = next(c for c in charts(at) if len(c["data"]) == 2)
     text = grid["data"][1]["text"]
     assert len(text) == 4 and len(text[0]) == 11
     assert text[0][0].startswith(grid["layout"]["yaxis"]["ticktext"][0]) and "KL" in text[0][0]

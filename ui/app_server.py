@@ -77,15 +77,16 @@ def healthy(url: str) -> bool:
 @contextmanager
 def serve_app(runs_dir: str | Path, log: str | Path | None = None,
               timeout_s: float = START_TIMEOUT_S, script: str = "app.py") -> Iterator[AppServer]:
-    """`streamlit run app.py` (or another entry script of this checkout, to compare two versions) with
-    VAE_RUNS_DIR=runs_dir, its output to `log` (discarded when None), ready once its health check answers;
-    stopped (terminate, then kill) when the block ends."""
+    """`streamlit run app.py` (or another entry script of this checkout; an absolute path to another checkout's
+    app.py runs that checkout, from its own folder, to compare two versions) with VAE_RUNS_DIR=runs_dir, its
+    output to `log` (discarded when None), ready once its health check answers; stopped (terminate, then
+    kill) when the block ends."""
     port = free_port()
     url = f"http://localhost:{port}"
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port",
                str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(log, "wb") if log is not None else open(os.devnull, "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "VAE_RUNS_DIR": str(runs_dir)},
+        process = subprocess.Popen(command, cwd=Path(ROOT, script).parent, env={**os.environ, "VAE_RUNS_DIR": str(runs_dir)},
                                    stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout_s

@@ -4,7 +4,8 @@
 weights to the page as bytes (a mount whose data never changes, so it is sent once per session);
 `sliders`, `pad` and `path` draw views that decode on every pointer move and call back into
 Python only on release. A model the browser cannot run gets None from live_model, and pages keep
-their server-side widgets for it. The JavaScript and CSS are plain files in ui/live_assets/.
+their server-side widgets for it. `scrub` needs no decoder: it steps through pictures the server
+decoded, for every model. The JavaScript and CSS are plain files in ui/live_assets/.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ def _source(*names: str) -> str:
 
 
 _weights = st.components.v2.component("vae_live_weights", js=_source("registry.js", "decoder.js", "weights.js"))
-VIEW_FILES = ("registry.js", "view_base.js", "view_sliders.js", "view_pad.js", "view_path.js", "view_probe.js",
-              "view_mount.js")  # one ES module, in this order (no build step: plain concatenation)
+VIEW_FILES = ("registry.js", "view_base.js", "view_sliders.js", "view_pad.js", "view_path.js", "view_scrub.js",
+              "view_probe.js", "view_mount.js")  # one ES module, in this order (no build step: plain concatenation)
 _view = st.components.v2.component("vae_live_view", js=_source(*VIEW_FILES), css=_source("live.css"))
 
 
@@ -154,6 +155,15 @@ def path(live: LiveModel, key: str, *, z0, z1, y, t: float, ends: list[str], sta
             "z0": [float(v) for v in z0], "z1": [float(v) for v in z1], "y": y, "t": float(t), "ends": ends,
             "text": text}
     _view(key=key, data=data, on_t_change=_on_release(key, "t", on_release))
+
+
+def scrub(key: str, *, frames: list[str], values: list[float], prefix: str, active: int, text: dict) -> None:
+    """Pictures decoded in advance (data URIs, one per value) and a range input plus a play button that step
+    through them in the page: no decoder, no rerun while scrubbing. prefix: the caption before the value
+    ("z3 = "); text: {"play", "pause", "label"} (the range input's accessible name)."""
+    data = {"mode": "scrub", "name": "scrub", "frames": frames, "values": [float(v) for v in values],
+            "prefix": prefix, "active": int(active), "text": text}
+    _view(key=key, data=data)
 
 
 def column_width(key: str) -> int | None:

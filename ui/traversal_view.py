@@ -1,6 +1,6 @@
-"""What the traversal page draws: the traversal grid with per-row hover, a figure that scrubs
-through precomputed frames in the browser, the dimension × factor MI heatmap (plain arguments in,
-figures out, so tests can read them), and the cached facts that order and name the dimensions.
+"""What the traversal page draws: the traversal grid with per-row hover, the dimension × factor MI
+heatmap (plain arguments in, figures out, so tests can read them), and the cached facts that order and
+name the dimensions.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from PIL import Image
 
 from ui.catalog import ModelEntry, data_for, model_for
 from ui.i18n import t
-from ui.images import rgb_uint8
 from ui.names import dim_name, factor_name
 from vae import latent
 
@@ -30,7 +29,6 @@ FIGURE_MARGIN = 20  # the grid figure's left and right margins together
 MAX_GRID_PIXELS = 8_000_000  # the mosaic is drawn at about its shown size, up to this many pixels
 GAP = 2  # pixels of background between grid cells
 GAP_VALUE = 255  # white gaps: cells of dark pictures stay apart
-LABEL_GRAY = "#808495"  # readable on the light and the dark theme
 STATS_IMAGES = 2000  # test images behind the KL order and the factor mutual information
 MIN_FACTOR_SHARE = 0.1  # a dimension is named after a factor only above this share of its information
 TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
@@ -114,49 +112,6 @@ def grid_figure(images: torch.Tensor, row_labels: list[str], column_labels: list
     height = int(75 + max(width_hint - FIGURE_MARGIN - label_px, 200) * picture.shape[0] / picture.shape[1])
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), hoverlabel=dict(font_size=15),
                       dragmode=False)
-    return fig
-
-
-def _frame_trace(image: torch.Tensor, full: bool = True) -> go.Image:
-    """(C, H, W) in [0, 1] -> an image trace of the picture as a PNG (grayscale or RGB), its pixels crisp.
-
-    A PNG source rather than numbers: every server slider move rebuilds the scrubber's 41 frames, which took
-    42 ms as heatmaps of numbers and 26-31 ms as PNGs (benchmarks/explorer_speed.py, fashion-vae), sending a
-    quarter of the bytes. Animation frames (full=False) carry only the picture: plotly merges them into the
-    shown trace."""
-    pixels = rgb_uint8(image)
-    source = _png_data_uri(np.ascontiguousarray(pixels[..., 0]) if image.shape[0] == 1 else pixels)
-    return go.Image(source=source, hoverinfo="skip", zsmooth=False) if full else go.Image(source=source)
-
-
-def frames_figure(frames: torch.Tensor, values: list[float], prefix: str, play: str, pause: str,
-                  active: int | None = None, height: int = 520) -> go.Figure:
-    """One precomputed picture per value (S, C, H, W); a plotly slider whose steps animate to
-    those frames, so the browser scrubs without asking the server. Frame i is named f"{i}"."""
-    names = [str(i) for i in range(len(values))]
-    active = len(values) // 2 if active is None else active
-    still = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
-    steps = [dict(method="animate", label=f"{round(v, 2) + 0.0:+.2f}", args=[[name], still]) for name, v in zip(names, values)]
-    playing = {"mode": "immediate", "fromcurrent": True, "frame": {"duration": 60, "redraw": True},
-               "transition": {"duration": 0}}
-    fig = go.Figure(
-        data=[_frame_trace(frames[active])],
-        frames=[go.Frame(data=[_frame_trace(image, full=False)], traces=[0], name=name)
-                for name, image in zip(names, frames)],
-    )
-    fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=10, b=10), dragmode=False,
-        sliders=[dict(active=active, steps=steps, pad=dict(t=10, b=0), len=0.78, x=0.22,
-                      currentvalue=dict(prefix=prefix, font=dict(size=18, color=LABEL_GRAY)),
-                      font=dict(color="rgba(0,0,0,0)"), ticklen=0, minorticklen=0)],
-        updatemenus=[dict(type="buttons", direction="down", showactive=False, x=0, xanchor="left", y=0,
-                          font=dict(size=14),
-                          yanchor="top", pad=dict(t=10, r=10),
-                          buttons=[dict(label=play, method="animate", args=[None, playing]),
-                                   dict(label=pause, method="animate", args=[[None], still])])],
-    )
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
     return fig
 
 

@@ -25,7 +25,7 @@ from ui.sidebar import model_label
 from ui.state import keep_valid
 from ui.traversal_live import (CODE_STATE, SLIDER_STEP, SPAN, live_sliders, pad_section, reset_code, server_moved,
                                set_code, slider_columns, slider_help)
-from ui.traversal_view import (Dims, describe_dims, frames_figure, grid_figure, grid_layout, hover_text,
+from ui.traversal_view import (Dims, describe_dims, grid_figure, grid_layout, hover_text,
                                label_width, mi_figure)
 from vae.data import ImageData
 from vae.latent import decode_path, traverse
@@ -131,7 +131,11 @@ def server_sliders(entry: ModelEntry, base: list[float], y: int | None, dims: Di
 
 
 def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims, is_live: bool = False) -> None:
-    """Every value of one dimension decoded in advance; plotly animates between them in the browser."""
+    """Every value of one dimension decoded in advance; the browser steps through them (ui.live.scrub).
+
+    The pictures go at the model's own size (a few hundred bytes each) and the page enlarges them: each
+    server slider move redraws these 41 frames, which as a plotly animation cost ~55 ms more of the
+    server's CPU and ~0.2 CPU-s more of the browser's per move (benchmarks/server_cpu.py)."""
     st.subheader(t("traversal_scrub_title"))
     figure_col, side_col = st.columns([3, 2], gap="large")
     with side_col:
@@ -140,9 +144,11 @@ def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims, is_l
         dim = st.selectbox(t("traversal_scrub_dim"), dims.order, format_func=dims.labels.get, key="trav_scrub_dim")
     offsets = torch.linspace(-SPAN, SPAN, SCRUB_STEPS)
     frames = traverse(model_for(entry), z, [dim], offsets, y)[0]  # (S, C, H, W)
-    values = (z[dim] + offsets).tolist()
-    figure = frames_figure(frames, values, prefix=f"{dim_name(dim)} = ", play=t("traversal_play"), pause=t("traversal_pause"))
-    figure_col.plotly_chart(figure, key="trav_scrub_chart", config=CHART_CONFIG)
+    with figure_col:
+        live.scrub("trav_scrub", frames=[live.data_uri(to_pil(f, 0)) for f in frames],
+                   values=(z[dim] + offsets).tolist(), prefix=f"{dim_name(dim)} = ", active=SCRUB_STEPS // 2,
+                   text={"play": t("traversal_play"), "pause": t("traversal_pause"),
+                         "label": t("traversal_scrub_dim") + f": {dims.labels[dim]}"})
     side_col.download_button(t("download_gif"), lambda: gif_bytes([to_pil(f, 256) for f in frames]),
                              file_name=f"{entry.name}-z{dim}.gif", mime="image/gif", key="trav_gif",
                              on_click="ignore", icon=":material/download:")

@@ -1,4 +1,4 @@
-const VIEWS = { sliders: SlidersView, pad: PadView, path: PathView, width: WidthProbe };
+const VIEWS = { sliders: SlidersView, pad: PadView, path: PathView, scrub: ScrubView, width: WidthProbe };
 
 export default function ({ data, parentElement, setStateValue }) {
   // Streamlit calls this again with the same parentElement whenever data changes: keep one view per element.
