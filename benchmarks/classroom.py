@@ -140,7 +140,9 @@ async def errors_on_page(page, where: str) -> list[str]:
 async def open_traversal(page, url: str) -> None:
     from playwright.async_api import expect
 
-    await page.goto(f"{url}/?model=digits-vae")  # the app opens on fashion-vae; this measures digits-vae
+    # The app opens on fashion-vae; this measures digits-vae. Thirty pages loading Streamlit's scripts at once
+    # on two cores take longer than Playwright's 30 s default: a student waits, so the page gets STEP_MS too.
+    await page.goto(f"{url}/?model=digits-vae", timeout=STEP_MS)
     await wait_idle(page)
     await page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Latent traversal$")).click()
     picture = page.get_by_test_id("stMain").get_by_test_id("stImage").filter(has_text=PICTURE_CAPTION)
