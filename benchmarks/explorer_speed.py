@@ -140,7 +140,8 @@ def in_process(name: str, model, quick: bool) -> None:
             frames = traverse(model, base, dims[:1], offsets)[0]
             return [data_uri(to_pil(frame, 0)) for frame in frames]
 
-        report("scrubber: 41 frames decoded → PNG data URIs (the model's size)", timed(scrubber_frames, reps // 3), None)
+        report("scrubber: 41 frames decoded → PNG data URIs (the model's size)", timed(scrubber_frames, reps // 3),
+               None)
     except (ImportError, TypeError) as error:  # the traversal page's figure API may move
         print(f"(skipped the traversal figure row: {error})", file=sys.stderr)
 

@@ -102,8 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         for row in moved:
             print(f"| {row['app']} | {row['server_cpu_s']:.3f} | {row['browser_cpu_s']:.3f} | "
                   f"{row['round_trip_ms']:.0f} |")
-    print(f"\n{args.visits} visits and {args.moves} moves each, {MODEL}; load average (1 min) before / after: {load:.1f} / "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"\n{args.visits} visits and {args.moves} moves each, {MODEL}; load average (1 min) before / after: "
+          f"{load:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
 
 

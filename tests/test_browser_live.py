@@ -22,7 +22,7 @@ CODES = 100  # seeded random codes per model
 PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
 GAUSSIAN = [name for name, m in PRETRAINED.items() if m.has_gaussian_latent]
 VQ = [name for name, m in PRETRAINED.items() if not m.has_gaussian_latent]  # their decoders add Conv2d
-LATENT_SLIDER = "input.vl-range[data-dim]"  # the live sliders' inputs (the scrubber's range has no dimension)
+LATENT_SLIDER = "input.vl-range[data-dim]"  # the live sliders' inputs (the scrubber's has no dimension)
 PIXELS = """c => Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))"""
 
 

@@ -86,7 +86,8 @@ def serve_app(runs_dir: str | Path, log: str | Path | None = None,
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port",
                str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(log, "wb") if log is not None else open(os.devnull, "wb") as out:
-        process = subprocess.Popen(command, cwd=Path(ROOT, script).parent, env={**os.environ, "VAE_RUNS_DIR": str(runs_dir)},
+        process = subprocess.Popen(command, cwd=Path(ROOT, script).parent,
+                                   env={**os.environ, "VAE_RUNS_DIR": str(runs_dir)},
                                    stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout_s

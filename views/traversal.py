@@ -145,7 +145,7 @@ def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims, is_l
     offsets = torch.linspace(-SPAN, SPAN, SCRUB_STEPS)
     frames = traverse(model_for(entry), z, [dim], offsets, y)[0]  # (S, C, H, W)
     with figure_col:
-        live.scrub("trav_scrub", frames=[live.data_uri(to_pil(f, 0)) for f in frames],
+        live.scrub("trav_scrub", frames=[live.data_uri(to_pil(f, 0)) for f in frames],  # 0: not enlarged
                    values=(z[dim] + offsets).tolist(), prefix=f"{dim_name(dim)} = ", active=SCRUB_STEPS // 2,
                    text={"play": t("traversal_play"), "pause": t("traversal_pause"),
                          "label": t("traversal_scrub_dim") + f": {dims.labels[dim]}"})
