@@ -226,7 +226,6 @@ def compare_tsne(codes: np.ndarray, labels: np.ndarray, ours: np.ndarray) -> Non
     report_value(f"t-SNE map quality, ours ({settings})", quality(ours), "–", None)
 
 
-
 def memory(pid: int) -> tuple[float, float]:
     """VmRSS and VmHWM (peak) of a process, in MiB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)

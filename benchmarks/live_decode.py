@@ -27,6 +27,7 @@ import re
 import statistics
 import sys
 import tempfile
+from typing import Callable
 
 import numpy as np
 import torch
@@ -177,19 +178,30 @@ def measure_page(page, seconds: float, presses: int, scripted_drag: str) -> dict
         fps = page.evaluate(scripted_drag, [live_slider.element_handle(), seconds])["fps"]
         # the drag ends with no release: put the slider back where Python has it, without a rerun
         main.get_by_role("tab", name=EXACT_TAB).click()
+
+    def settle() -> None:
+        wait_idle(page, STEP_MS)
+        page.wait_for_timeout(200)
+
+    trips = press_server_slider(page, presses, settle)
+    return {"fps": fps, "server_round_trip_ms": statistics.median(trips),
+            "server_round_trip_p95_ms": float(np.percentile(trips, 95))}
+
+
+def press_server_slider(page, presses: int, settle: Callable[[], None], timeout_ms: float = 60_000) -> list[float]:
+    """Press the page's first server slider `presses` times, alternately right and left (its tab already
+    shown): ms from each key press to the server's new picture, settle() called after each."""
     slider = page.get_by_test_id("stSlider").get_by_role("slider").first
-    main.get_by_test_id("stImage").filter(has_text=PICTURE_CAPTION).first.wait_for()
+    page.get_by_test_id("stMain").get_by_test_id("stImage").filter(has_text=PICTURE_CAPTION).first.wait_for()
     trips = []
     slider.focus()
     for i in range(presses):
         page.evaluate(ARM_ROUND_TRIP, PICTURE_CAPTION)
         slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-        page.wait_for_function("() => globalThis.__roundTrip !== null", timeout=60_000)
+        page.wait_for_function("() => globalThis.__roundTrip !== null", timeout=timeout_ms)
         trips.append(page.evaluate("globalThis.__roundTrip"))
-        wait_idle(page, STEP_MS)
-        page.wait_for_timeout(200)
-    return {"fps": fps, "server_round_trip_ms": statistics.median(trips),
-            "server_round_trip_p95_ms": float(np.percentile(trips, 95))}
+        settle()
+    return trips
 
 
 def verdict(row: dict) -> str:

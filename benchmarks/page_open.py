@@ -119,7 +119,6 @@ def pages_table(models: list[str], pages: list[str], repeats: int) -> None:
         print(f"\nmedians of {repeats} runs each; 1-minute load average at the end: {load()}")
 
 
-
 def startup_once(app: str) -> tuple[float, float]:
     """Seconds from spawning `streamlit run APP` to the first thing drawn in the page (any text, a spinner
     included) and to the home page's two pictures drawn, in Chromium."""

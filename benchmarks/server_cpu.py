@@ -24,7 +24,7 @@ import tempfile
 import time
 
 from benchmarks.classroom import tree_cpu_s
-from benchmarks.live_decode import ARM_ROUND_TRIP, EXACT_TAB, PICTURE_CAPTION, STEP_MS, WATCH_BUSY, wait_settled
+from benchmarks.live_decode import EXACT_TAB, STEP_MS, WATCH_BUSY, press_server_slider, wait_settled
 from ui.app_server import chromium, serve_app, wait_idle
 
 MODEL = "digits-vae"
@@ -59,16 +59,9 @@ def slider_moves(page, server, script: str, n: int) -> dict:
     tab = main.get_by_role("tab", name=EXACT_TAB)
     if tab.count():  # a model the browser decodes: the server's sliders are in the second tab
         tab.click()
-    slider = page.get_by_test_id("stSlider").get_by_role("slider").first
-    slider.focus()
-    pid, trips = server.process.pid, []
+    pid = server.process.pid
     server_cpu, browser_cpu = tree_cpu_s(pid), tree_cpu_s(os.getpid(), skip=pid)
-    for i in range(n):
-        page.evaluate(ARM_ROUND_TRIP, PICTURE_CAPTION)
-        slider.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-        page.wait_for_function("() => globalThis.__roundTrip !== null", timeout=STEP_MS)
-        trips.append(page.evaluate("globalThis.__roundTrip"))
-        wait_settled(page)
+    trips = press_server_slider(page, n, lambda: wait_settled(page), timeout_ms=STEP_MS)
     # wait_settled's quiet time (no DOM change, no long task) costs little CPU: it is counted, on both sides.
     return {"app": script, "page": "traversal, per slider move", "server_cpu_s": (tree_cpu_s(pid) - server_cpu) / n,
             "browser_cpu_s": (tree_cpu_s(os.getpid(), skip=pid) - browser_cpu) / n,
