@@ -13,20 +13,11 @@ import streamlit as st
 
 from ui.heap import freeze_startup_heap
 from ui.i18n import t
+from ui.torch_runtime import load_torch
 from ui.url_state import restore_language
 
 st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
 restore_language()  # the loading message and the menu below are in the link's language from the first run
-
-# PyTorch takes seconds to import (most of the first visit after a server start): say so on screen meanwhile.
-if "torch" not in sys.modules:
-    with st.spinner(t("app_loading_torch"), show_time=True):
-        import torch
-import torch  # noqa: E402  (bound here too when an earlier session imported it)
-
-# The shipped models are small: one decode per slider move is fastest on one thread, and a
-# second one only spins against the other sessions' reruns (measured in benchmarks/explorer_speed.py).
-torch.set_num_threads(1)
 
 # Material icons come with Streamlit; emoji need a font the machine may lack (Debian's Chromium drew boxes).
 PAGES = {
@@ -54,7 +45,15 @@ navigation = st.navigation({
     t(section): [st.Page(path, title=t(title), icon=icon, default=default) for path, title, icon, default in pages]
     for section, pages in PAGES.items()
 })
+# PyTorch takes seconds to import. The first visit after a server start usually opens the home page, which draws
+# without it (views/home.py): PyTorch is imported after that page is on screen, before the reader's first click.
+# Any other page says so on screen while PyTorch loads, then draws.
+first_visit_home = "torch" not in sys.modules and navigation.url_path == ""
+if not first_visit_home:
+    load_torch()
 navigation.run()
+if first_visit_home:
+    load_torch(say_so=False)
 
 # After the first run every long-lived object exists (the libraries, the first page's models): take them out
 # of the full collection Streamlit runs after each run (ui/heap.py).

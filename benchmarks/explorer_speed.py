@@ -84,7 +84,8 @@ def pick_model(name: str | None, run_dir: str | None):
 
 
 def in_process(name: str, model, quick: bool) -> None:
-    from ui.images import grid_pil, png_bytes, to_pil
+    from ui.images import png_bytes, to_pil
+    from vae.grids import grid_pil
     from vae.latent import decode_path, traverse
 
     reps = 30 if quick else 300

@@ -4,13 +4,15 @@ decoded picture change, and click a dot of the latent map to see that test pictu
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from browser_server import browser_type_launch_args, fresh_server, streamlit_server  # noqa: F401  (pytest fixtures)
 from ui import app_server
+from ui.catalog import first_model
+from vae import home_pictures
 
 FIRST_LOAD_MS = 120_000  # the server's first script run imports torch and loads models
 STEP_MS = 60_000  # one rerun of a page, on a busy machine
@@ -189,3 +191,21 @@ def test_bookmarked_page_on_fresh_server(page: Page, fresh_server):
     expect(main.get_by_role("heading", level=1)).to_have_text(TRAVERSAL[2], timeout=FIRST_LOAD_MS)
     # The menu arrives before the page's first element, so it is already final here.
     expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_text(NAV_NAMES, timeout=2_000)
+
+
+@pytest.mark.browser
+def test_fresh_server_home_shows_the_shipped_pictures_then_draws_new_ones(page: Page, fresh_server):  # noqa: F811
+    """The first visit's home page shows the pictures shipped with the model (drawn before PyTorch is imported,
+    app.py); "New samples" then draws others with the model, PyTorch imported meanwhile."""
+    page.goto(fresh_server)
+    expect_page(page, *PAGES[0][2:], timeout=FIRST_LOAD_MS)
+    pictures = page.get_by_test_id("stMain").get_by_test_id("stImage").locator("img")
+    expect(pictures).to_have_count(2)
+    shipped = app_server.ROOT / "assets" / first_model() / f"{home_pictures.SAMPLES_FILE}.png"
+    src = pictures.first.get_attribute("src")
+    first = page.request.get(urljoin(f"{fresh_server}/", src)).body()
+    assert first == shipped.read_bytes()
+    page.get_by_role("button", name="New samples").click()
+    expect(pictures.first).not_to_have_attribute("src", pictures.first.get_attribute("src"), timeout=STEP_MS)
+    wait_idle(page)
+    expect_no_error(page)

@@ -11,8 +11,9 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 import vae.checkpoint
-from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, load_model, read_checkpoint, save_checkpoint
+from vae.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint
 from vae.models import build_model
+from vae.runs import CHECKPOINT_NAME
 
 
 def _trained(tiny, family, digits_batch):

@@ -18,11 +18,11 @@ import pytest
 import torch
 
 from vae import distributed
-from vae.checkpoint import CHECKPOINT_NAME, load_model, read_checkpoint
+from vae.checkpoint import load_model, read_checkpoint
 from vae.cli import build_parser, settings_from_args
 from vae.config import split_settings
 from vae.config import ConfigError, TrainConfig
-from vae.runs import epoch_images, pid_alive, read_metrics, read_run
+from vae.runs import CHECKPOINT_NAME, epoch_images, pid_alive, read_metrics, read_run
 from vae.train import train
 
 REPO = Path(__file__).resolve().parents[1]

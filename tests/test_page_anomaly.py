@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ui.catalog import data_for, list_models
+from ui.catalog import list_models
+from ui.loaders import data_for
 from vae.anomaly import heldout_mask, roc, score_images, threshold_metrics
 from vae.anomaly_store import STORE_NAME
 from vae.checkpoint import load_model

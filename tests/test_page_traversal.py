@@ -14,12 +14,14 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from ui.catalog import list_models, model_for
+from ui.catalog import list_models
 from ui.i18n import table
-from ui.images import gif_bytes, grid_pil, png_bytes, rgb_uint8, to_pil
+from ui.images import gif_bytes, png_bytes, rgb_uint8, to_pil
+from ui.loaders import model_for
 from ui.traversal_view import grid_figure, mosaic
 import ui.traversal_view
 from vae.config import TrainConfig
+from vae.grids import grid_pil
 from vae.latent import decode_path, dominant_factor, factor_entropy, factor_mutual_information
 from vae.train import train
 

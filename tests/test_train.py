@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from vae.checkpoint import CHECKPOINT_NAME, load_model, read_checkpoint
+from vae.checkpoint import load_model, read_checkpoint
 from vae.config import ConfigError, ModelConfig, TrainConfig
 from vae.data import DatasetInfo, ImageData
 from vae.models import VAE
-from vae.runs import epoch_images, list_runs, read_metrics, read_run
+from vae.runs import CHECKPOINT_NAME, epoch_images, list_runs, read_metrics, read_run
 from vae.train import TrainingDiverged, fit_model_config, resume, train
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,8 +11,9 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui.catalog import ModelEntry, cached_model, data_for, list_models, openable
+from ui.catalog import ModelEntry, list_models, openable
 from ui.i18n import t
+from ui.loaders import cached_model, data_for
 from vae.anomaly import ScoreSettings, decoder_passes, pca_scores, score_images
 from vae.anomaly_sets import AnomalyTask, PictureSet, find_background, needed_rows, other_set
 from vae.anomaly_store import STORE_NAME, load_scores

@@ -1,5 +1,6 @@
 """Which models the app offers: the pretrained run directories in assets/ and every finished
-run under runs/, plus cached loaders for their weights and data (shared across sessions)."""
+run under runs/. Read from their folders without PyTorch, so the sidebar and the first page are drawn while
+it is still importing; the weights and data are loaded by ui.loaders."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
-import torch
 
-from ui.i18n import t
 from ui.names import class_label
-from vae.checkpoint import CHECKPOINT_NAME, CheckpointError, checkpoint_digest, load_model
 from vae.config import FamilyTraits, ModelConfig, TrainConfig
-from vae.data import ImageData, list_datasets, load_split, split_config
-from vae.runs import METRICS_NAME, default_runs_dir, list_runs, read_metrics, read_run
+from vae.data import list_datasets
+from vae.runs import (CHECKPOINT_NAME, METRICS_NAME, checkpoint_digest, default_runs_dir, list_runs, read_metrics,
+                      read_run)
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = ROOT / "assets"
@@ -124,35 +123,7 @@ def list_models() -> list[ModelEntry]:
     return [e for e in entries if e is not None]
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def cached_model(entry: ModelEntry) -> torch.nn.Module:
-    """The model of a run, loaded once per checkpoint version and shared; never mutate it."""
-    return load_model(entry.path)
-
-
-def model_for(entry: ModelEntry) -> torch.nn.Module:
-    """The entry's model; a checkpoint that cannot be loaded stops the page with one line that says why."""
-    try:
-        return cached_model(entry)
-    except CheckpointError as error:
-        st.error(t("model_damaged", name=entry.name, why=str(error)))
-        st.stop()
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def checkpoint_sha(entry: ModelEntry) -> str:
     """The sha256 of a run's checkpoint, once per checkpoint version: what precomputed views are checked against."""
     return checkpoint_digest(entry.path)
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _cached_split(config: TrainConfig, split: str) -> ImageData:
-    return load_split(config, split)
-
-
-def data_for(entry: ModelEntry, split: str = "test") -> ImageData:
-    """The split of the model's own dataset, at its size and channels (shared; never mutate). Keyed by the
-    settings that decide the split's pictures (vae.data.split_config), so models on the same data share it.
-
-    Raises DatasetUnavailable when the data is not on this machine."""
-    return _cached_split(split_config(entry.train, split), split)

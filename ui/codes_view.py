@@ -12,8 +12,9 @@ from plotly.colors import qualitative
 from PIL import Image, ImageDraw, ImageFont
 
 from ui.catalog import ModelEntry, openable
-from ui.images import grid_pil, png_bytes, to_pil
+from ui.images import png_bytes, to_pil
 from vae.codes import cell_area, code_grids, codebook_usage, decode_grids, decoder_reach, swap_code
+from vae.grids import grid_pil
 from vae.prior import PRIOR_NAME, load_prior, read_prior_metrics, sample_images
 
 PICTURE_SIDE = 256  # single pictures are enlarged by a whole factor to about this many pixels

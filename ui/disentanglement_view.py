@@ -14,9 +14,10 @@ import streamlit as st
 import torch
 from plotly.subplots import make_subplots
 
-from ui.catalog import ModelEntry, model_for, openable, runs_dir
+from ui.catalog import ModelEntry, openable, runs_dir
 from ui.i18n import t
 from ui.images import gif_bytes, png_bytes, to_pil
+from ui.loaders import model_for
 from ui.names import dim_name, factor_name
 from ui.traversal_view import MIN_FACTOR_SHARE, describe_dims, mosaic
 from vae import disentanglement

@@ -26,29 +26,6 @@ def to_pil(image: torch.Tensor, size: int = 256) -> Image.Image:
     return picture.resize((picture.width * factor, picture.height * factor), Image.NEAREST)
 
 
-def grid_pil(images: torch.Tensor, nrow: int, min_side: int = 64, padding: int = 2) -> Image.Image:
-    """(B, C, H, W) -> one grid picture (RGB, or L for gray images), each cell enlarged to at least min_side pixels.
-
-    The same pixels as vae.grids.image_grid (torchvision's make_grid, 0.5-gray padding), but built in
-    uint8 after the 8-bit conversion, which is several times faster for a page rerun; gray images give
-    a one-channel ("L") picture where make_grid repeats them to RGB: the same look, a third of the PNG work."""
-    x = (images.detach().float().cpu().clamp(0, 1) * 255).round().byte().numpy()  # (B, C, H, W)
-    count, channels, height, width = x.shape
-    factor = max(1, -(-min_side // height))
-    cells = x.transpose(0, 2, 3, 1).repeat(factor, axis=1).repeat(factor, axis=2)  # (B, H·f, W·f, C)
-    if count == 1:
-        # make_grid leaves a single image unpadded
-        return Image.fromarray(np.ascontiguousarray(cells[0].squeeze(-1) if channels == 1 else cells[0]))
-    columns = min(nrow, count)
-    rows = -(-count // columns)
-    pitch_y, pitch_x = height * factor + padding, width * factor + padding
-    grid = np.full((rows * pitch_y + padding, columns * pitch_x + padding, channels), 128, np.uint8)  # 0.5 gray
-    for i in range(count):
-        row, column = divmod(i, columns)
-        grid[row * pitch_y + padding:(row + 1) * pitch_y, column * pitch_x + padding:(column + 1) * pitch_x] = cells[i]
-    return Image.fromarray(grid.squeeze(-1) if channels == 1 else grid)
-
-
 def png_bytes(picture: Image.Image) -> bytes:
     """Lossless PNG; zlib level 1 encodes these flat pictures ~2-3× faster than the default 6 for
     ~20% more bytes, which matters on every slider move."""

@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 import torch
 from PIL import Image
 
-from ui.images import gif_bytes, grid_pil, to_pil
+from ui.images import gif_bytes, to_pil
+from vae.grids import grid_pil
 from vae.latent import arithmetic_path, decode_path, lerp, slerp, snap_to_codebook
 
 PATHS = {"lerp": lerp, "slerp": slerp}

@@ -20,7 +20,8 @@ from typing import Callable
 import streamlit as st
 from PIL import Image
 
-from ui.catalog import ModelEntry, model_for
+from ui.catalog import ModelEntry
+from ui.loaders import model_for
 from vae.decoder_export import UnsupportedDecoder, export_within, pack
 
 MAX_BYTES = 2_000_000  # weights per model (float32, or float16 when only those fit): what each browser downloads once

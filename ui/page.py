@@ -4,15 +4,22 @@ and the one-line warnings when there is no model, the model does not fit the pag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import streamlit as st
-import torch
 
-from ui.catalog import ModelEntry, data_for, list_models, model_for
+from ui.catalog import ModelEntry, list_models
 from ui.i18n import t
 from ui.sidebar import sidebar, suggest_models
-from vae.data import DatasetUnavailable, ImageData
+from vae.data import DatasetUnavailable
+
+if TYPE_CHECKING:
+    import torch
+
+    from vae.data import ImageData
+
+# ui.loaders (PyTorch) is imported where a model or data is loaded, not above: the home page draws its shipped
+# pictures through open_page(needs_model=False) while PyTorch is still importing (app.py).
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ def open_page(title_key: str, intro_key: str, *, needs_model: bool = True, fits:
         if stop:
             st.stop()
         return None
+    from ui.loaders import model_for
+
     model = model_for(entry)
     data = data_or_warning(entry) if needs_data else None
     if needs_data and data is None and not data_optional:
@@ -54,6 +63,8 @@ def open_page(title_key: str, intro_key: str, *, needs_model: bool = True, fits:
 
 def data_or_warning(entry: ModelEntry) -> ImageData | None:
     """The model's test split, or None with a one-line warning when its dataset is not on this machine."""
+    from ui.loaders import data_for
+
     try:
         return data_for(entry)
     except DatasetUnavailable as error:

@@ -11,7 +11,8 @@ from PIL import Image, ImageDraw, ImageFont
 import streamlit as st
 
 from ui.catalog import ModelEntry, checkpoint_sha
-from ui.images import grid_pil, png_bytes, rgb_uint8
+from ui.images import png_bytes, rgb_uint8
+from vae.grids import grid_pil
 from vae.page_views import example_key, stored_restoration
 from vae.restore import Comparison, Corruption
 

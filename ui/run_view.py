@@ -17,7 +17,7 @@ from ui.run_charts import epoch_number, kl_heatmap, loss_figure, show_picture, s
 from ui.sidebar import family_label
 from vae import launch
 from vae.atomic import read_json, read_jsonl
-from vae.checkpoint import CHECKPOINT_NAME
+from vae.runs import CHECKPOINT_NAME
 from vae.config import FamilyTraits
 from vae.runs import (METRICS_NAME, RECONS_DIR, SAMPLES_DIR, STATUS_NAME, checked_status, epoch_images,
                       has_checkpoint, read_run)

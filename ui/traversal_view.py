@@ -17,8 +17,9 @@ import streamlit as st
 import torch
 from PIL import Image
 
-from ui.catalog import ModelEntry, data_for, model_for
+from ui.catalog import ModelEntry
 from ui.i18n import t
+from ui.loaders import data_for, model_for
 from ui.names import dim_name, factor_name
 from vae import latent
 

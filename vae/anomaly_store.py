@@ -20,7 +20,7 @@ from safetensors.torch import save
 
 from vae.anomaly import SCORES, ScoreSettings
 from vae.atomic import atomic_write_bytes
-from vae.checkpoint import checkpoint_digest
+from vae.runs import checkpoint_digest
 
 STORE_NAME = "anomaly_scores.safetensors"
 MAX_BYTES = 64 * 1024 * 1024  # 10,000 pictures × 6 scores × a few sets is well under 1 MB

@@ -5,7 +5,6 @@ its header. Written atomically, so a crash never leaves half a checkpoint.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -20,9 +19,9 @@ from vae import __version__
 from vae.atomic import atomic_write
 from vae.config import ConfigError, ModelConfig
 from vae.models import build_model
+from vae.runs import resolve_checkpoint
 
 FORMAT = "vae-explorer-checkpoint"
-CHECKPOINT_NAME = "checkpoint.safetensors"
 MODEL_PREFIX = "model."
 # What the trainer reads back from the metadata to resume: checked before it is trusted.
 META_TYPES = {"epoch": int, "batch": int, "step": int, "wall": (int, float), "dataset": str, "optimizer": dict,
@@ -49,12 +48,6 @@ def first_non_finite(tensors: dict[str, torch.Tensor]) -> str | None:
     A trainer never saves a broken step, so such a file was damaged after it was written."""
     return next((key for key, value in tensors.items()
                  if value.is_floating_point() and not bool(torch.isfinite(value).all())), None)
-
-
-def resolve_checkpoint(path: str | Path) -> Path:
-    """A run directory or a checkpoint file -> the checkpoint file."""
-    path = Path(path)
-    return path / CHECKPOINT_NAME if path.is_dir() else path
 
 
 def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
@@ -137,16 +130,6 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> torch.nn
     return model_from_checkpoint(read_checkpoint(path), device)
 
 
-def checkpoint_digest(path: str | Path) -> str:
-    """SHA-256 (hex) of a checkpoint file (or a run directory's): what a file of scores computed from these
-    weights records, so that scores written for other weights are known to be stale."""
-    digest = hashlib.sha256()
-    with open(resolve_checkpoint(path), "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def slim_checkpoint(path: str | Path) -> tuple[int, int]:
     """Keep only the weights (drop optimizer and RNG state), e.g. for shipping pretrained models.
 
@@ -156,4 +139,3 @@ def slim_checkpoint(path: str | Path) -> tuple[int, int]:
     model = model_from_checkpoint(checkpoint)
     save_checkpoint(checkpoint.path, model, {**checkpoint.meta, "weights_only": True})
     return before, checkpoint.path.stat().st_size
-

@@ -20,13 +20,13 @@ from torch import nn
 
 from vae import __version__
 from vae.atomic import atomic_write_json, read_json
-from vae.checkpoint import checkpoint_digest, load_model
+from vae.checkpoint import load_model
 from vae.config import ConfigError, TrainConfig
 from vae.data import shapes
 from vae.data.transforms import convert_channels
 from vae.disentanglement import METRIC_KEYS, POINTS, FactorSpace, Progress, Represent, score
 from vae.latent import dimension_order, encode_dataset, kl_per_dimension
-from vae.runs import read_run
+from vae.runs import checkpoint_digest, read_run
 
 SCORES_NAME = "disentanglement.json"
 SCORES_VERSION = 1

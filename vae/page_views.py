@@ -1,7 +1,8 @@
 """The slow views the app's pages open on, computed for a run ahead of time (`python -m vae precompute RUN`) and
 read back at once: the latent map's t-SNE at every number of points the page offers (RUN/latent_map.safetensors)
-and the restorations the Denoise and complete page opens on (RUN/restore_examples.safetensors). Both are keyed by
-the checkpoint's digest and the settings that produced them (vae.view_store): a stale file is ignored.
+and the restorations the Denoise and complete page opens on (RUN/restore_examples.safetensors), keyed by the
+checkpoint's digest and the settings that produced them (vae.view_store): a stale file is ignored. Also the home
+page's two pictures (vae.home_pictures), which the first page after a server start shows before PyTorch is ready.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import Callable
 import numpy as np
 import torch
 
+from vae import home_pictures
 from vae.checkpoint import load_model
 from vae.config import ConfigError, TrainConfig
+from vae.grids import grid_pil, interleave_rows
 from vae.latent import TSNE_SPEED, encode_dataset, project_2d
 from vae.restore import PCA_IMAGES, Comparison, Corrupted, Corruption, baseline_components, compare, training_pca
 from vae.runs import read_run
@@ -134,8 +137,41 @@ def precompute_restore(run_dir: str | Path, model, train: TrainConfig, test, log
     return save_views(run_dir, RESTORE_STORE, tensors, restore_settings())
 
 
+def home_samples(model, seed: int = home_pictures.SEED) -> torch.Tensor:
+    """The home page's samples of `seed` from the prior (N, C, H, W), N = home_pictures.sample_count; a
+    conditional model's rows go through its classes."""
+    n = home_pictures.sample_count(model.num_classes)
+    y = torch.arange(n) // home_pictures.COLUMNS % model.num_classes if model.num_classes else None
+    return model.sample(n, y=y, generator=torch.Generator().manual_seed(seed))
+
+
+def home_recons(model, test) -> torch.Tensor:
+    """The first RECON_COUNT test pictures, each row of them followed by its reconstructions (2·R, C, H, W)."""
+    x = test.images[:home_pictures.RECON_COUNT]
+    labels = test.labels[:home_pictures.RECON_COUNT] if model.num_classes else None
+    return interleave_rows(x, model.reconstruct(x, labels).cpu(), nrow=home_pictures.COLUMNS)
+
+
+def home_grid(images: torch.Tensor):
+    """(B, C, H, W) -> the PIL grid the home page shows."""
+    return grid_pil(images, nrow=home_pictures.COLUMNS, min_side=home_pictures.MIN_SIDE)
+
+
+def precompute_home(run_dir: str | Path, model, test, log: Callable[[str], None] = print) -> list[Path]:
+    """The home page's two pictures for the run, written beside its checkpoint ([] for a VQ-VAE)."""
+    if not home_pictures.ships(model.config):
+        return []
+    drawn_with = home_pictures.settings(model.num_classes)
+    pictures = {home_pictures.SAMPLES_FILE: home_grid(home_samples(model)),
+                home_pictures.RECONS_FILE: home_grid(home_recons(model, test))}
+    written = [home_pictures.save_picture(run_dir, name, picture, drawn_with) for name, picture in pictures.items()]
+    log("  home pictures")
+    return written
+
+
 def precompute(run_dir: str | Path, log: Callable[[str], None] = print) -> list[Path]:
-    """Both views of a run, written beside its checkpoint; the paths written."""
+    """Every shipped view of a run (latent map, restorations, home pictures), written beside its checkpoint;
+    the paths written."""
     run = read_run(run_dir)
     if run is None or run.model is None or run.train is None:
         raise ConfigError(f"{run_dir} holds no usable run (config.json missing or damaged): give a run directory")
@@ -145,4 +181,6 @@ def precompute(run_dir: str | Path, log: Callable[[str], None] = print) -> list[
     with torch.no_grad():
         written = [precompute_map(run_dir, model, test, log)]
     written.append(precompute_restore(run_dir, model, run.train, test, log))
+    with torch.no_grad():
+        written += precompute_home(run_dir, model, test, log)
     return [p for p in written if p is not None]

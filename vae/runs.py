@@ -14,16 +14,17 @@ torn last line), so the app can read while a run writes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from vae.atomic import atomic_write_json, read_json, read_jsonl
-from vae.checkpoint import CHECKPOINT_NAME
 from vae.config import ConfigError, ModelConfig, TrainConfig, split_settings
 
 CONFIG_NAME = "config.json"
+CHECKPOINT_NAME = "checkpoint.safetensors"
 STATUS_NAME = "status.json"
 METRICS_NAME = "metrics.jsonl"
 SAMPLES_DIR = "samples"
@@ -38,6 +39,22 @@ OUTPUT_DIRS = (SAMPLES_DIR, RECONS_DIR)
 def default_runs_dir(base: str | Path | None = None) -> Path:
     """$VAE_RUNS_DIR when set, else runs/ under base (default: the current folder)."""
     return Path(os.environ.get(RUNS_ENV) or Path(base or ".") / "runs")
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """A run directory or a checkpoint file -> the checkpoint file."""
+    path = Path(path)
+    return path / CHECKPOINT_NAME if path.is_dir() else path
+
+
+def checkpoint_digest(path: str | Path) -> str:
+    """SHA-256 (hex) of a checkpoint file (or a run directory's): what a file of scores computed from these
+    weights records, so that scores written for other weights are known to be stale."""
+    digest = hashlib.sha256()
+    with open(resolve_checkpoint(path), "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def default_run_name(settings: dict | None) -> str:

@@ -17,7 +17,7 @@ from safetensors import safe_open
 from safetensors.torch import save
 
 from vae.atomic import atomic_write_bytes
-from vae.checkpoint import checkpoint_digest
+from vae.runs import checkpoint_digest
 
 MAX_BYTES = 16 * 1024 * 1024  # a few projections or restorations are well under 1 MB
 FORMAT = "vae-explorer-views"

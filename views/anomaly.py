@@ -12,9 +12,10 @@ from ui.anomaly_data import (TIME_BUDGET_S, background_for, baseline_scores, cac
                              own_test_set, rows_digest, stored_scores, task_scores)
 from ui.anomaly_view import histogram_figure, roc_figure, start_threshold
 from ui import present, url_state
-from ui.catalog import ModelEntry, data_for
+from ui.catalog import ModelEntry
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
+from ui.loaders import data_for
 from ui.names import class_label
 from ui.page import open_page
 from ui.sidebar import suggest_models

@@ -4,8 +4,9 @@ draws, how evenly the codebook is used, and samples from a learned prior beside 
 import streamlit as st
 
 from ui import codes_view as view
-from ui.catalog import ModelEntry, model_for
+from ui.catalog import ModelEntry
 from ui.i18n import t
+from ui.loaders import model_for
 from ui.page import open_page
 from ui.pickers import pick_picture
 from ui.state import keep_valid, next_seed

@@ -7,10 +7,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ui.catalog import ModelEntry
 from ui.i18n import t
-from ui.images import grid_pil, png_bytes
+from ui.images import png_bytes
 from ui.page import open_page
 from ui.pickers import pick_class, pick_picture
 from ui.state import next_seed
+from vae.grids import grid_pil
 from vae.latent import decode_every_class, prior_codes, sample_class
 
 SAMPLES, COLUMNS = 40, 10  # the class grid: 4 rows of 10

@@ -15,10 +15,11 @@ import streamlit as st
 import torch
 
 from ui import live, present, url_state
-from ui.catalog import ModelEntry, model_for, openable
+from ui.catalog import ModelEntry, openable
 from ui.i18n import t
+from ui.loaders import model_for
 from ui.names import dim_name, factor_name
-from ui.images import gif_bytes, grid_pil, png_bytes, to_pil
+from ui.images import gif_bytes, png_bytes, to_pil
 from ui.page import data_or_warning, open_page
 from ui.pickers import pick_class, pick_picture
 from ui.sidebar import model_label
@@ -28,6 +29,7 @@ from ui.traversal_live import (CODE_STATE, SLIDER_STEP, SPAN, live_sliders, pad_
 from ui.traversal_view import (Dims, describe_dims, grid_figure, grid_layout, hover_text,
                                label_width, mi_figure)
 from vae.data import ImageData
+from vae.grids import grid_pil
 from vae.latent import decode_path, traverse
 
 SCRUB_STEPS = 41  # frames the browser scrubs through

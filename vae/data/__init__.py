@@ -1,28 +1,30 @@
 """The dataset registry: digits, shapes (dSprites-like), MNIST, Fashion-MNIST and image folders.
 
 `load_dataset(name, split)`, or `load_split(train_config, split)` for a run's own data, returns an
-`ImageData` with images (N, C, H, W) float32 in [0, 1].
+`ImageData` with images (N, C, H, W) float32 in [0, 1]. `list_datasets()` says which are here.
+
+The loaders need PyTorch, which takes seconds to import; they are imported on first use (PEP 562), so that
+`from vae.data import list_datasets` does not wait for it: the app's first page is drawn meanwhile.
 """
 
-from .base import DatasetInfo, DatasetStatus, DatasetUnavailable, ImageData
-from .idx import read_idx
-from .registry import DATASET_NAMES, list_datasets, load_dataset, load_split, split_config
-from .shapes import SHAPE_FACTORS, all_factor_indices, factor_index, flat_index, render_shapes
+from importlib import import_module
 
-__all__ = [
-    "DATASET_NAMES",
-    "SHAPE_FACTORS",
-    "DatasetInfo",
-    "DatasetStatus",
-    "DatasetUnavailable",
-    "ImageData",
-    "all_factor_indices",
-    "factor_index",
-    "flat_index",
-    "list_datasets",
-    "load_dataset",
-    "load_split",
-    "read_idx",
-    "render_shapes",
-    "split_config",
-]
+from .sources import DATASET_NAMES, DatasetStatus, DatasetUnavailable, list_datasets
+
+_LOADED_ON_USE = {
+    "DatasetInfo": "base", "ImageData": "base", "read_idx": "idx",
+    "load_dataset": "registry", "load_split": "registry", "split_config": "registry",
+    "SHAPE_FACTORS": "shapes", "all_factor_indices": "shapes", "factor_index": "shapes", "flat_index": "shapes",
+    "render_shapes": "shapes",
+}
+
+
+def __getattr__(name: str):
+    if name not in _LOADED_ON_USE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_LOADED_ON_USE[name]}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+__all__ = ["DATASET_NAMES", "DatasetStatus", "DatasetUnavailable", "list_datasets", *_LOADED_ON_USE]

@@ -1,21 +1,10 @@
-"""The records every dataset loader returns: `DatasetInfo`, `ImageData`, `DatasetStatus`.
-
-Also `DatasetUnavailable`, the one error a caller shows to the user as-is.
-"""
+"""The records every dataset loader returns: `DatasetInfo`, `ImageData`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import torch
-
-
-class DatasetUnavailable(RuntimeError):
-    """Raised with ONE line that says how to get the data (no traceback needed by callers)."""
-
-    def __init__(self, message: str):
-        # Callers print this verbatim in a CLI or a Streamlit banner, so keep it on one line.
-        super().__init__(" ".join(str(message).split()))
 
 
 @dataclass(frozen=True)
@@ -46,17 +35,6 @@ class ImageData:
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
-
-
-@dataclass(frozen=True)
-class DatasetStatus:
-    """One row of `list_datasets`: is it here, where, and how to get it if not."""
-
-    name: str
-    available: bool
-    where: str  # path (or "generated", "scikit-learn") where it was found; "" when missing
-    how_to_get: str  # one line of advice when missing; "" when available
-    description: str
 
 
 def split_sizes(n: int, train_fraction: float = 0.8) -> tuple[int, int]:

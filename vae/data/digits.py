@@ -12,10 +12,9 @@ import numpy as np
 import torch
 
 from .base import DatasetInfo, ImageData, check_split, split_sizes
+from .sources import DIGITS_SOURCE
 
 NAME = "digits"
-DESCRIPTION = "1,797 8×8 handwritten digits bundled with scikit-learn (10 classes)"
-SOURCE = "scikit-learn (sklearn.datasets.load_digits)"
 CLASS_NAMES = tuple(str(d) for d in range(10))
 SPLIT_SEED = 0  # fixed on purpose: the split must never move with the caller's seed
 
@@ -54,5 +53,5 @@ def load_digits(split: str = "train") -> ImageData:
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(SPLIT_SEED))
     n_train, _ = split_sizes(len(y))
     rows = order[:n_train] if split == "train" else order[n_train:]
-    info = DatasetInfo(NAME, (1, 8, 8), class_names=CLASS_NAMES, source=SOURCE)
+    info = DatasetInfo(NAME, (1, 8, 8), class_names=CLASS_NAMES, source=DIGITS_SOURCE)
     return ImageData(images=x[rows].contiguous(), labels=y[rows], factors=None, info=info)

@@ -11,11 +11,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .base import DatasetInfo, DatasetUnavailable, ImageData, check_split, split_sizes
+from .base import DatasetInfo, ImageData, check_split, split_sizes
+from .sources import HOW_TO_GET, DatasetUnavailable, check_root
 
 NAME = "folder"
-DESCRIPTION = "your own images: ROOT/<class>/<image>, one subfolder per class"
-HOW_TO_GET = "pass --data-root DIR, a folder with one subfolder of images per class"
 DEFAULT_SIZE = 32
 SPLIT_SEED = 0  # fixed: the split must never move
 
@@ -24,12 +23,6 @@ def _image_extensions() -> tuple[str, ...]:
     from torchvision.datasets.folder import IMG_EXTENSIONS  # the same files ImageFolder takes
 
     return tuple(IMG_EXTENSIONS)
-
-
-def find_classes(root: str) -> tuple[str, ...]:
-    """Sorted names of the subfolders of `root` (ImageFolder semantics)."""
-    with os.scandir(root) as entries:
-        return tuple(sorted(e.name for e in entries if e.is_dir()))
 
 
 def list_files(root: str, classes: tuple[str, ...]) -> list[tuple[str, int]]:
@@ -61,18 +54,6 @@ def read_image(path: str, size: int, channels: int) -> torch.Tensor | None:
         return None
     x = torch.from_numpy(array)
     return x.unsqueeze(0) if channels == 1 else x.permute(2, 0, 1).contiguous()
-
-
-def check_root(root: str | None) -> tuple[str, ...]:
-    """The class names under `root`, or DatasetUnavailable saying what is wrong."""
-    if root is None:
-        raise DatasetUnavailable(f"the folder dataset needs a folder: {HOW_TO_GET}")
-    if not os.path.isdir(root):
-        raise DatasetUnavailable(f"{root} is not a folder: {HOW_TO_GET}")
-    classes = find_classes(root)
-    if not classes:
-        raise DatasetUnavailable(f"no class subfolders in {root}: {HOW_TO_GET}")
-    return classes
 
 
 def load_folder(root: str | None, split: str = "train", *, image_size: int | None = None,

@@ -9,50 +9,15 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .base import DatasetInfo, DatasetUnavailable, ImageData, check_split
+from .base import DatasetInfo, ImageData, check_split
+from .sources import DEFAULT_ROOT, SOURCES, DatasetUnavailable, IdxSource, find_split, missing_message
 
 # IDX type code -> big-endian numpy dtype (http://yann.lecun.com/exdb/mnist/).
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-SPLIT_FILES = {"train": "train", "test": "t10k"}
-DEFAULT_ROOT = "./data"
-
-
-@dataclass(frozen=True)
-class IdxSource:
-    """Where one IDX dataset may live and what to tell the user when it does not."""
-
-    name: str  # registry name
-    title: str  # how people write it
-    torchvision_dir: str  # folder under ROOT that torchvision's downloader writes
-    system_dirs: tuple[str, ...]  # distribution packages, searched after ROOT
-    class_names: tuple[str, ...]
-    how_to_get: str  # {root} is filled in
-
-
-MNIST = IdxSource(
-    "mnist", "MNIST", "MNIST", (), tuple(str(d) for d in range(10)),
-    "put the IDX files (train-images-idx3-ubyte[.gz] etc.) in ROOT or ROOT/MNIST/raw "
-    "(--data-root, now {root}), or pass --download where the network allows.",
-)
-FASHION_MNIST = IdxSource(
-    "fashion-mnist", "Fashion-MNIST", "FashionMNIST", ("/usr/share/datasets/fashion-mnist",),
-    ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-     "Ankle boot"),
-    "install it with `apt-get install dataset-fashion-mnist`, or pass --download where the "
-    "network allows.",
-)
-SOURCES = {s.name: s for s in (MNIST, FASHION_MNIST)}
-DESCRIPTIONS = {
-    "mnist": "70,000 28×28 handwritten digits (10 classes)",
-    "fashion-mnist": "70,000 28×28 Zalando clothing images (10 classes)",
-}
-
-
 def read_idx(path: str | os.PathLike) -> torch.Tensor:
     """Read an IDX file (raw or .gz) into a tensor of its stored shape; ValueError if malformed."""
     path = os.fspath(path)
@@ -81,38 +46,6 @@ def read_idx(path: str | os.PathLike) -> torch.Tensor:
         raise ValueError(f"{path}: {what}: {len(data) - header} data bytes, expected {expected} for shape {dims}")
     array = np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
     return torch.from_numpy(array.astype(dtype.newbyteorder("="), copy=True))
-
-
-def _find_file(folder: str, stem: str) -> str | None:
-    for candidate in (stem, stem + ".gz"):
-        path = os.path.join(folder, candidate)
-        if os.path.isfile(path):
-            return path
-    return None
-
-
-def search_dirs(source: IdxSource, root: str | None) -> tuple[str, ...]:
-    """Folders searched, in order: ROOT, ROOT/<torchvision dir>/raw, the system package."""
-    root = DEFAULT_ROOT if root is None else root
-    return (root, os.path.join(root, source.torchvision_dir, "raw"), *source.system_dirs)
-
-
-def find_split(source: IdxSource, split: str, root: str | None) -> tuple[str, str] | None:
-    """(images path, labels path) of the first folder holding both, or None."""
-    prefix = SPLIT_FILES[split]
-    for folder in search_dirs(source, root):
-        images = _find_file(folder, f"{prefix}-images-idx3-ubyte")
-        labels = _find_file(folder, f"{prefix}-labels-idx1-ubyte")
-        if images and labels:
-            return images, labels
-    return None
-
-
-def missing_message(source: IdxSource, root: str | None) -> str:
-    """One line: where we looked and how to get the files."""
-    root = DEFAULT_ROOT if root is None else root
-    where = " or ".join((root, *source.system_dirs))
-    return f"{source.title} not found in {where}: " + source.how_to_get.format(root=root)
 
 
 def _download(source: IdxSource, root: str | None) -> None:

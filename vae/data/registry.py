@@ -1,19 +1,17 @@
-"""One entry point for every dataset: `load_dataset(name, split, ...)`, a run's own split
-(`load_split(train_config, split)`) and `list_datasets()`."""
+"""One entry point for every dataset: `load_dataset(name, split, ...)` and a run's own split
+(`load_split(train_config, split)`); `list_datasets()` lives in .sources."""
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from . import digits, folder, idx, shapes
-from .base import DatasetStatus, DatasetUnavailable, ImageData
+from .base import ImageData
+from .sources import DATASET_NAMES
 from .transforms import check_options, reshape, select
 
 if TYPE_CHECKING:
     from vae.config import TrainConfig
-
-DATASET_NAMES: tuple[str, ...] = ("digits", "shapes", "fashion-mnist", "mnist", "folder")
 
 
 def _check_name(name: str) -> None:
@@ -73,30 +71,3 @@ def load_split(config: "TrainConfig", split: str) -> ImageData:
     return load_dataset(c.dataset, split, root=c.data_root, image_size=c.image_size, channels=c.channels,
                         limit=c.limit, seed=c.seed, exclude_classes=c.exclude_classes, download=c.download,
                         train_size=c.train_size)
-
-
-def _idx_status(name: str, root: str | None) -> DatasetStatus:
-    source = idx.SOURCES[name]
-    found = [idx.find_split(source, split, root) for split in ("train", "test")]
-    if all(found):
-        return DatasetStatus(name, True, os.path.dirname(found[0][0]), "", idx.DESCRIPTIONS[name])
-    return DatasetStatus(name, False, "", idx.missing_message(source, root), idx.DESCRIPTIONS[name])
-
-
-def _folder_status(root: str | None) -> DatasetStatus:
-    try:
-        folder.check_root(root)
-    except (DatasetUnavailable, OSError) as e:
-        return DatasetStatus(folder.NAME, False, "", str(e), folder.DESCRIPTION)
-    return DatasetStatus(folder.NAME, True, os.path.abspath(root), "", folder.DESCRIPTION)
-
-
-def list_datasets(root: str | None = None) -> list[DatasetStatus]:
-    """Each registered dataset: available here?, where, and one line on how to get it."""
-    return [
-        DatasetStatus(digits.NAME, True, digits.SOURCE, "", digits.DESCRIPTION),
-        DatasetStatus(shapes.NAME, True, "generated", "", shapes.DESCRIPTION),
-        _idx_status("fashion-mnist", root),
-        _idx_status("mnist", root),
-        _folder_status(root),
-    ]

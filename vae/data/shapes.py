@@ -15,7 +15,6 @@ from .base import DatasetInfo, ImageData, check_split
 from .transforms import keep_mask
 
 NAME = "shapes"
-DESCRIPTION = "procedural dSprites-like shapes with 5 known factors (737,280 combinations)"
 SHAPE_NAMES = ("square", "ellipse", "heart")
 SHAPE_FACTORS: tuple[tuple[str, int], ...] = (
     ("shape", 3), ("scale", 6), ("orientation", 40), ("pos_x", 32), ("pos_y", 32),

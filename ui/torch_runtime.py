@@ -1,0 +1,21 @@
+"""PyTorch, imported once per server: it takes seconds (most of the first visit after a server start)."""
+
+from __future__ import annotations
+
+import sys
+
+import streamlit as st
+
+from ui.i18n import t
+
+
+def load_torch(*, say_so: bool = True) -> None:
+    """Import PyTorch and set it up for the app; say_so: a message with a timer on screen meanwhile."""
+    if "torch" not in sys.modules and say_so:
+        with st.spinner(t("app_loading_torch"), show_time=True):
+            import torch
+    import torch
+
+    # The shipped models are small: one decode per slider move is fastest on one thread, and a
+    # second one only spins against the other sessions' reruns (measured in benchmarks/explorer_speed.py).
+    torch.set_num_threads(1)
