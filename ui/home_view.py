@@ -21,6 +21,11 @@ class HomePictures:
     prior_used: bool = False  # a VQ-VAE's samples drawn by its learned prior
 
 
+def pictures(entry: ModelEntry, seed: int) -> HomePictures:
+    """The home page's pictures for `seed`: the shipped ones for the first seed when they are fresh, else drawn."""
+    return (shipped(entry) if seed == home_pictures.SEED else None) or drawn(entry, seed)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def shipped(entry: ModelEntry) -> HomePictures | None:
     """The run's shipped pictures for the first seed, when both are there and drawn from these weights."""
@@ -40,7 +45,6 @@ def drawn(entry: ModelEntry, seed: int) -> HomePictures:
     load_torch()  # with its message on screen, if this is the server's first page
     import torch
 
-    from ui.codes_view import cached_prior, prior_stamp
     from ui.loaders import model_for
     from ui.page import data_or_warning
     from vae.page_views import home_grid, home_recons, home_samples
@@ -48,14 +52,9 @@ def drawn(entry: ModelEntry, seed: int) -> HomePictures:
 
     model = model_for(entry)
     data = data_or_warning(entry)
-    prior = None
-    if entry.is_vector_quantized:  # a VQ-VAE's codes drawn by its learned prior, which knows how codes fit together
-        try:
-            prior = cached_prior(entry, prior_stamp(entry), model)
-        except PriorError:  # trained for other codes
-            prior = None
+    prior = _learned_prior(entry, model) if entry.is_vector_quantized else None
     samples = None
-    if prior is not None:
+    if prior is not None:  # a VQ-VAE's codes drawn by its learned prior, which knows how codes fit together
         try:
             n = home_pictures.sample_count(entry.num_classes)
             samples = sample_images(model, prior, n, 1.0, torch.Generator().manual_seed(seed))
@@ -65,3 +64,14 @@ def drawn(entry: ModelEntry, seed: int) -> HomePictures:
         samples = home_samples(model, seed)
     recons = home_grid(home_recons(model, data)) if data is not None else None
     return HomePictures(home_grid(samples), recons, prior_used=prior is not None)
+
+
+def _learned_prior(entry: ModelEntry, model):
+    """The VQ-VAE run's learned code prior, or None (none trained, or trained for other codes)."""
+    from ui.codes_view import cached_prior, prior_stamp
+    from vae.prior import PriorError
+
+    try:
+        return cached_prior(entry, prior_stamp(entry), model)
+    except PriorError:
+        return None

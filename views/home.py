@@ -20,8 +20,7 @@ st.latex(r"\mathcal{L}(x) = \underbrace{\mathbb{E}_{q(z\mid x)}\big[\log p(x\mid
 
 if opened.entry is not None:
     entry = opened.entry
-    seed = st.session_state.get("home_seed", home_pictures.SEED)
-    pictures = (home_view.shipped(entry) if seed == home_pictures.SEED else None) or home_view.drawn(entry, seed)
+    pictures = home_view.pictures(entry, st.session_state.get("home_seed", home_pictures.SEED))
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader(t("home_samples"))
