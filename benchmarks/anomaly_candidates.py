@@ -6,6 +6,9 @@ For each held-out class: benchmarks.anomaly_quality's Fashion-MNIST MLP recipe t
 (reused from --work-dir when it is there), then every picture of the full test set scored by
 - kNN distance (k = 1, 5, 20) to a seeded sample of --reference training pictures, in the encoder's first
   hidden layer (Deep kNN, Sun et al. 2022) and in pixel space;
+- the Local Outlier Factor (Breunig et al. 2000, k = 20) against the same sample, in pixel space, the first
+  hidden layer and the posterior means: a kNN distance relative to the neighbours' own, so that a busy
+  garment among sparse busy ones is not far just for being busy;
 - the library's neg_elbo and complexity (vae.anomaly);
 - DoSE (Morningstar et al. 2021, "Density of States Estimation for Out-of-Distribution Detection"): the density,
   under a KDE or an 8-component Gaussian mixture fitted on 10,000 training pictures, of each picture's summary
@@ -28,7 +31,7 @@ import torch
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
-from sklearn.neighbors import KernelDensity, NearestNeighbors
+from sklearn.neighbors import KernelDensity, LocalOutlierFactor, NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.anomaly_quality import RECIPES, trained
@@ -43,6 +46,11 @@ from vae.evaluate import elbo_terms
 def knn_distance(reference: np.ndarray, points: np.ndarray, k: int) -> np.ndarray:
     """Mean distance of each point (N, F) to its k nearest reference rows (M, F) -> (N,)."""
     return NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(points)[0].mean(1)
+
+
+def local_outlier_factor(reference: np.ndarray, points: np.ndarray, k: int = 20) -> np.ndarray:
+    """LOF of each point (N, F) against the reference rows (M, F) -> (N,), higher = more anomalous."""
+    return -LocalOutlierFactor(n_neighbors=k, novelty=True).fit(reference).score_samples(points)
 
 
 def first_hidden(model, images: torch.Tensor) -> np.ndarray:
@@ -103,6 +111,9 @@ def class_scores(folder: Path, held_out: int, reference: int) -> dict[str, float
         mu_train = model.encode(train.images)[0].double().numpy()
         mu_test = model.encode(test.images)[0].double().numpy()
     s["Mahalanobis μ"] = mahalanobis(mu_train, train.labels.numpy(), mu_test)
+    s["pixel LOF20"] = local_outlier_factor(pixels_ref, pixels)
+    s["hidden LOF20"] = local_outlier_factor(hidden_ref, hidden)
+    s["μ LOF20"] = local_outlier_factor(mu_train[rows], mu_test)
     rank = {name: rankdata(values) for name, values in s.items()}
     s["rank sum: hidden + pixel"] = rank["hidden kNN5"] + rank["pixel kNN5"]
     s["rank sum: hidden + pixel + complexity"] = rank["hidden kNN5"] + rank["pixel kNN5"] + rank["complexity"]
