@@ -14,6 +14,7 @@ import streamlit as st
 from ui.heap import freeze_startup_heap
 from ui.i18n import t
 from ui.torch_runtime import load_torch
+from ui import url_state
 from ui.url_state import restore_language
 
 st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
@@ -41,10 +42,16 @@ PAGES = {
     ],
 }
 
-navigation = st.navigation({
+# The speaker view (the teacher's notes beside the projected window) opens from a link, never from the menu.
+HIDDEN_PAGES = [("views/speaker.py", "speaker_title", ":material/speaker_notes:")]
+
+sections = {
     t(section): [st.Page(path, title=t(title), icon=icon, default=default) for path, title, icon, default in pages]
     for section, pages in PAGES.items()
-})
+}
+sections[t("nav_section_train")] += [st.Page(path, title=t(title), icon=icon, visibility="hidden")
+                                     for path, title, icon in HIDDEN_PAGES]
+navigation = st.navigation(sections)
 # PyTorch takes seconds to import. The first visit after a server start usually opens the home page, which draws
 # without it (views/home.py): PyTorch is imported after that page is on screen, before the reader's first click.
 # Any other page says so on screen while PyTorch loads, then draws.
@@ -52,6 +59,7 @@ first_visit_home = "torch" not in sys.modules and navigation.url_path == ""
 if not first_visit_home:
     load_torch()
 navigation.run()
+url_state.drop_unclaimed()  # after the page's full run: what it did not read leaves the address bar
 if first_visit_home:
     load_torch(say_so=False)
 

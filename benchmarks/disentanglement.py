@@ -1,14 +1,15 @@
 """Disentanglement of every shapes run in assets/ (and any run folders given): each metric, the
 reconstruction error, KL, active dims and β, and the seconds each metric takes against the issue's
-budget of 60 s per model; with --dci-reference, DCI from our random forest beside disentanglement_lib's
-gradient-boosted trees on the same codes.
+budget of 60 s per model (issue 9; issue 27's reference DCI alone takes minutes: its budget is 3 min).
+DCI's classifiers side by side: python -m benchmarks.dci_classifiers.
 
     python -m benchmarks.disentanglement [RUN ...] [--points 10000] [--seed 0] [--workers 2] [--threads 1]
-                                         [--dci-reference [--reference-points 2000]]
+                                         [--dci gbt|hist|forest]
 
 Per-metric seconds are wall time; "CPU s" is process time over all threads (with --workers 1, the wall
-time an idle core would take; with 2 workers on 2 idle cores the wall time is about half of it). The
-workers render and encode chunks of pictures and fit DCI's trees at once, each on one torch thread.
+time an idle core would take; with 2 workers on 2 idle cores the wall time is about half of it), DCI's
+worker processes included. The workers render and encode chunks of pictures, each on one torch thread, and
+fit DCI's factors at once.
 Prints markdown tables.
 """
 
@@ -23,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.checkpoint import load_model
-from vae.disentanglement import METRIC_KEYS, POINTS, dci
-from vae.disentanglement_run import GROUND_TRUTH, model_representation, score_run
+from vae.dci_classifiers import CLASSIFIERS, REFERENCE
+from vae.disentanglement import METRIC_KEYS, POINTS
+from vae.disentanglement_run import GROUND_TRUTH, score_run
 from vae.runs import read_run
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -74,35 +75,6 @@ def print_seconds(reports: list[dict]) -> None:
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end")
 
 
-def dci_reference(folder: Path, points: int, seed: int) -> dict:
-    """DCI of one run's codes with the forest and with disentanglement_lib's GradientBoostingClassifier()."""
-    from sklearn.ensemble import GradientBoostingClassifier
-
-    run = read_run(folder)
-    space, render = GROUND_TRUTH[run.config["train"]["dataset"]]
-    represent = model_representation(load_model(folder).eval(), render)
-    rng = np.random.default_rng([seed, 0])
-    factors, factors_test = space.sample(points, rng), space.sample(points // 2, rng)
-    codes, codes_test = represent(factors), represent(factors_test)
-    row = {"run": folder.name}
-    for name, make in (("forest", None), ("boosted", lambda s: GradientBoostingClassifier(random_state=s))):
-        start = time.process_time()
-        row[name] = dci(codes, factors, codes_test, factors_test, seed, make)
-        row[f"{name}_s"] = time.process_time() - start
-    return row
-
-
-def print_reference(rows: list[dict], points: int) -> None:
-    print(f"\nDCI on {points:,} training / {points // 2:,} test codes: our forest | disentanglement_lib's boosted trees")
-    print("| run | D forest | D boosted | C forest | C boosted | I forest | I boosted | CPU s forest | CPU s boosted |")
-    print("|---|" + "---:|" * 8)
-    for r in rows:
-        f, b = r["forest"], r["boosted"]
-        print(f"| {r['run']} | {f['disentanglement']:.3f} | {b['disentanglement']:.3f} | {f['completeness']:.3f} | "
-              f"{b['completeness']:.3f} | {f['informativeness']:.3f} | {b['informativeness']:.3f} | "
-              f"{r['forest_s']:.1f} | {r['boosted_s']:.1f} |")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="*", help="more run folders (assets/' shapes runs are always included)")
@@ -112,23 +84,19 @@ def main() -> None:
                         help="threads scoring at once (default: one per core; the scores do not depend on it)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch intra-op threads (default: 1 with several workers, else torch's own)")
-    parser.add_argument("--dci-reference", action="store_true", help="also fit disentanglement_lib's boosted trees")
-    parser.add_argument("--reference-points", type=int, default=2000,
-                        help="training codes for --dci-reference (the boosted trees take ~75 s of CPU per model "
-                        "on 2,000)")
+    parser.add_argument("--dci", choices=tuple(CLASSIFIERS), default=REFERENCE, help="DCI's classifier per factor")
     args = parser.parse_args()
     if args.threads or args.workers > 1:
         torch.set_num_threads(args.threads or 1)
     folders = shapes_runs(args.runs)
     if not folders:
         raise SystemExit("no shapes runs found: train one (python -m vae train --dataset shapes ...)")
-    reports = sorted((score_run(f, points=args.points, seed=args.seed, workers=args.workers) for f in folders),
-                     key=ladder_order)
-    print(f"{args.points:,} points, seed {args.seed} (the protocol: 10,000), {args.workers} worker(s)\n")
+    reports = sorted((score_run(f, points=args.points, seed=args.seed, workers=args.workers, dci_classifier=args.dci)
+                      for f in folders), key=ladder_order)
+    print(f"{args.points:,} points, seed {args.seed} (the protocol: 10,000), {args.workers} worker(s), DCI by "
+          f"{args.dci}\n")
     print_scores(reports)
     print_seconds(reports)
-    if args.dci_reference:
-        print_reference([dci_reference(f, args.reference_points, args.seed) for f in folders], args.reference_points)
 
 
 if __name__ == "__main__":

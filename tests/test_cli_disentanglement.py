@@ -19,7 +19,9 @@ from vae.disentanglement_run import SCORES_NAME, read_scores
 from vae.train import train
 
 REPO = Path(__file__).resolve().parents[1]
-POINTS = ["--points", "400", "--device", "cpu"]  # the protocol's 10,000 takes a minute; the meaning is the same
+# The protocol's 10,000 points take minutes; the meaning is the same. The quick forest for DCI, except where
+# the reference classifier (the default) is the point.
+POINTS = ["--points", "400", "--device", "cpu", "--dci", "forest"]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +51,7 @@ def test_json_report_and_the_file_the_app_reads(tiny, capsys):
     assert report["factor_names"] == ["shape", "scale", "orientation", "pos_x", "pos_y"]
     assert len(report["mi"]) == 3 and len(report["mi"][0]) == 5 and len(report["kl_per_dim"]) == 3
     assert set(report["seconds"]) >= {"codes", "mig", "factor_vae", "dci", "sap", "modularity"}
+    assert report["dci_classifier"] == "forest" and "RandomForestClassifier(n_estimators=10" in report["protocol"]
     assert report["recon"] > 0 and report["kl"] >= 0 and 0 <= report["active_dims"] <= 3
     assert read_scores(run, 3, 5) == report  # written whole, and it belongs to this checkpoint
 
@@ -101,6 +104,30 @@ def test_scores_that_do_not_fit_are_ignored(tiny, capsys):
         assert read_scores(run, 3, 5) is None
     (run / SCORES_NAME).write_text('{"mig": 0.5, "factor_vae"')  # cut short
     assert read_scores(run, 3, 5) is None
+
+
+def test_default_dci_is_the_references_and_recorded(tiny, capsys):
+    run = tiny / "shapes"
+    assert main(["disentanglement", str(run), "--json", "--points", "100", "--device", "cpu", "--workers", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dci_classifier"] == "gbt" and report["version"] == 2
+    assert report["protocol"].endswith("DCI's classifier per factor: GradientBoostingClassifier()")
+    assert report["cpu_seconds"]["dci"] > 0  # the worker processes' time is counted
+    assert read_scores(run, 3, 5) == report
+
+
+def test_an_older_scores_file_still_opens_and_says_its_classifier(tiny, capsys):
+    """Version 1 files (before DCI recorded its classifier) fitted the forest: read as such until re-scored."""
+    run = tiny / "shapes"
+    assert main(["disentanglement", str(run), "--json", *POINTS]) == 0
+    report = json.loads(capsys.readouterr().out)
+    old = {k: v for k, v in report.items() if k != "dci_classifier"}
+    atomic_write_json(run / SCORES_NAME, {**old, "version": 1})
+    assert read_scores(run, 3, 5) == {**old, "version": 1, "dci_classifier": "forest"}
+    for broken in ({**report, "dci_classifier": "svm"}, {**report, "dci_classifier": ["gbt"]},
+                   {**report, "version": "2"}, {**report, "version": 3}):
+        atomic_write_json(run / SCORES_NAME, broken)
+        assert read_scores(run, 3, 5) is None
 
 
 def test_real_process(tiny):

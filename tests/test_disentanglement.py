@@ -1,7 +1,9 @@
 """The disentanglement metrics mean what they say: a perfect encoder scores ~1, an entangled one
 (a rotation of the same code) far lower, a constant one ~0; every score is seeded.
 
-Made-up encoders of factor indices, no model: `represent(factors (N, F)) -> codes (N, D)`.
+Made-up encoders of factor indices, no model: `represent(factors (N, F)) -> codes (N, D)`. The whole-score
+tests fit DCI's quick forest (FOREST); DCI's reference classifier, the default, has its own tests on a grid
+of few classes (TINY), where its 100 boosting stages per class stay quick.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from vae.disentanglement import METRIC_KEYS, FactorSpace
 SHAPES = FactorSpace(shapes.FACTOR_NAMES, shapes.FACTOR_SIZES)
 # Every factor has at most 20 values, so the protocol's 20-bin histograms lose none of it.
 SMALL = FactorSpace(("a", "b", "c", "d", "e"), (3, 6, 10, 16, 20))
+TINY = FactorSpace(("a", "b", "c"), (3, 4, 5))
 NOISE_DIMS = 5
 POINTS = 2000  # a fifth of the protocol's points: the same meaning, five times quicker
+FOREST = {"dci_classifier": "forest"}
 
 
 class Encoders:
@@ -58,7 +62,7 @@ def small() -> Encoders:
 
 @pytest.fixture(scope="module")
 def small_scores(small) -> dict[str, dict]:
-    return {name: dis.score(getattr(small, name), SMALL, points=POINTS, seed=0)
+    return {name: dis.score(getattr(small, name), SMALL, points=POINTS, seed=0, **FOREST)
             for name in ("perfect", "entangled", "constant")}
 
 
@@ -116,16 +120,16 @@ def test_mig_of_perfect_shapes_code_reaches_the_histogram_ceiling():
 
 def test_perfect_shapes_code_scores_about_one_on_the_other_metrics():
     encoders = Encoders(SHAPES)
-    scores = dis.score(encoders.perfect, SHAPES, points=POINTS, seed=0)
+    scores = dis.score(encoders.perfect, SHAPES, points=POINTS, seed=0, **FOREST)
     assert scores["factor_vae"] == 1.0
     for key in ("dci_disentanglement", "dci_completeness", "dci_informativeness", "sap"):
         assert scores[key] >= 0.95, key
 
 
 def test_scores_are_seeded(small):
-    first = dis.score(small.entangled, SMALL, points=500, seed=3)
-    again = dis.score(small.entangled, SMALL, points=500, seed=3)
-    other = dis.score(small.entangled, SMALL, points=500, seed=4)
+    first = dis.score(small.entangled, SMALL, points=500, seed=3, **FOREST)
+    again = dis.score(small.entangled, SMALL, points=500, seed=3, **FOREST)
+    other = dis.score(small.entangled, SMALL, points=500, seed=4, **FOREST)
     timings = ("seconds", "cpu_seconds")
     same = lambda a, b: {k: v for k, v in a.items() if k not in timings} == {  # noqa: E731
         k: v for k, v in b.items() if k not in timings}
@@ -178,7 +182,8 @@ def test_code_cache_encodes_each_cell_once(small):
 
 
 def test_workers_change_no_score(small, small_scores):
-    """Two workers encode the cache's chunks in threads and fit DCI's trees at once: every score is the same."""
+    """Two workers encode the cache's chunks in threads and fit DCI's forest's trees at once: every score is the
+    same. (The reference classifier's processes: test_worker_processes_change_no_dci.)"""
     seen = []
 
     def counting(factors):
@@ -190,7 +195,135 @@ def test_workers_change_no_score(small, small_scores):
     factors = SMALL.sample(3000, np.random.default_rng(0))
     np.testing.assert_allclose(cache(factors), small.entangled(factors), rtol=1e-6)
     assert len(seen) == len(set(seen)) == len(np.unique(SMALL.flat(factors)))  # still once per cell
-    two = dis.score(small.perfect, SMALL, points=POINTS, seed=0, workers=2)
+    two = dis.score(small.perfect, SMALL, points=POINTS, seed=0, workers=2, **FOREST)
     for key in (*METRIC_KEYS, "sap_discrete", "factor_vae_train"):
         assert two[key] == small_scores["perfect"][key], key
     assert two["dci_importance"] == small_scores["perfect"]["dci_importance"]
+
+
+# --- DCI: the formula and its classifiers --------------------------------------------------------
+
+def test_dci_formula_on_a_hand_computed_importance_matrix():
+    """R (D=3, F=2): dim 0 informs factor 0 only, dim 1 factor 1 only, dim 2 both alike. Each row has weight
+    1/3: D = (1 + 1 + 0) / 3. Each column is (2/3, 0, 1/3) up to order, of base-3 entropy h: C = 1 - h."""
+    importance = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    h = -(2 / 3 * np.log(2 / 3) + 1 / 3 * np.log(1 / 3)) / np.log(3)
+    disentanglement, completeness = dis.dci_scores(importance)
+    assert disentanglement == pytest.approx(2 / 3, abs=1e-9)
+    assert completeness == pytest.approx(1 - h, abs=1e-9)
+    # A second matrix, rows of unequal weight: dim 0 (weight 3/4) splits 2:1, dim 1 (weight 1/4) one factor.
+    importance = np.array([[0.5, 0.25], [0.0, 0.25]])
+    row = 1 + (2 / 3 * np.log(2 / 3) + 1 / 3 * np.log(1 / 3)) / np.log(2)
+    columns = (0.5 * 1.0 + 0.5 * 0.0)  # factor 0 sits in dim 0 alone; factor 1 halves between the dims
+    assert dis.dci_scores(importance)[0] == pytest.approx(0.75 * row + 0.25 * 1.0, abs=1e-9)
+    assert dis.dci_scores(importance)[1] == pytest.approx(columns, abs=1e-9)
+    assert dis.dci_scores(np.zeros((3, 2))) == pytest.approx((0.0, 0.0), abs=1e-12)  # nothing anywhere: 0
+
+
+def test_default_classifier_is_the_references():
+    """disentanglement_lib's _compute_importance_gbt fits GradientBoostingClassifier() per factor, importances
+    feature_importances_, informativeness the test accuracy: so does dci() unless told otherwise."""
+    import inspect
+
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from vae.dci_classifiers import REFERENCE, make_classifier
+    from vae.disentanglement_run import score_run
+
+    for function, name in ((dis.dci, "classifier"), (dis.score, "dci_classifier"), (score_run, "dci_classifier")):
+        assert inspect.signature(function).parameters[name].default == REFERENCE == "gbt"
+    model = make_classifier(REFERENCE, seed=7)
+    assert type(model) is GradientBoostingClassifier
+    assert model.get_params() == {**GradientBoostingClassifier().get_params(), "random_state": 7}
+    encoders = Encoders(TINY, noise_dims=2)
+    rng = np.random.default_rng(0)
+    factors, factors_test = TINY.sample(200, rng), TINY.sample(100, rng)
+    codes, codes_test = encoders.entangled(factors), encoders.entangled(factors_test)
+    result = dis.dci(codes, factors, codes_test, factors_test, seed=0)
+    accuracy = []
+    for j in range(factors.shape[1]):
+        reference = GradientBoostingClassifier(random_state=0).fit(codes, factors[:, j])
+        np.testing.assert_allclose(result["importance"][:, j], reference.feature_importances_, atol=1e-12)
+        accuracy.append(np.mean(reference.predict(codes_test) == factors_test[:, j]))
+    assert result["informativeness"] == pytest.approx(np.mean(accuracy))
+    assert (result["disentanglement"], result["completeness"]) == dis.dci_scores(result["importance"])
+    assert result["classifier"] == "gbt"
+
+
+@pytest.mark.parametrize("kind", ["gbt", "hist"])
+def test_reference_dci_of_perfect_and_entangled_codes(kind):
+    encoders = Encoders(TINY, noise_dims=2)
+    rng = np.random.default_rng(0)
+    factors, factors_test = TINY.sample(300, rng), TINY.sample(150, rng)
+    perfect = dis.dci(encoders.perfect(factors), factors, encoders.perfect(factors_test), factors_test,
+                      classifier=kind)
+    entangled = dis.dci(encoders.entangled(factors), factors, encoders.entangled(factors_test), factors_test,
+                        classifier=kind)
+    assert perfect["disentanglement"] >= 0.9 and perfect["completeness"] >= 0.9
+    assert perfect["informativeness"] >= 0.95
+    assert entangled["disentanglement"] <= perfect["disentanglement"] - 0.4
+    assert entangled["completeness"] <= perfect["completeness"] - 0.4
+
+
+@pytest.mark.parametrize("kind", ["gbt", "hist"])
+def test_worker_processes_change_no_dci(kind):
+    """With workers > 1 the boosted trees' factors are fitted in worker processes: the same numbers as here."""
+    from vae.dci_classifiers import fit_factors
+
+    encoders = Encoders(TINY, noise_dims=2)
+    rng = np.random.default_rng(1)
+    factors, factors_test = TINY.sample(150, rng), TINY.sample(80, rng)
+    codes, codes_test = encoders.entangled(factors), encoders.entangled(factors_test)
+    shares = []
+    one = fit_factors(kind, codes, factors, codes_test, factors_test, seed=2, workers=1)
+    two = fit_factors(kind, codes, factors, codes_test, factors_test, seed=2, workers=2, progress=shares.append)
+    np.testing.assert_array_equal(one["importance"], two["importance"])
+    np.testing.assert_array_equal(one["accuracy"], two["accuracy"])
+    assert one["worker_cpu_seconds"] == 0 < two["worker_cpu_seconds"]
+    assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) == 3  # one report per factor
+
+
+@pytest.mark.parametrize("classes", [2, 3, 5])
+def test_histogram_boosting_grows_the_references_trees(classes):
+    """Where a feature has at most 255 values, its histogram bins are exactly GradientBoostingClassifier's
+    candidate thresholds: on one feature (no tie between features to break another way) every stage splits the
+    training points alike and sets the same Newton steps, so the decision values agree."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from vae.dci_boosting import HistGradientBoosting
+
+    rng = np.random.default_rng(classes)
+    X = rng.choice(rng.normal(size=60), (400, 1))  # 60 values
+    y = (np.digitize(X[:, 0], [-0.5, 0.5]) + rng.integers(0, 2, 400)) % classes
+    for stages in (1, 2, 10):
+        ours = HistGradientBoosting(n_estimators=stages).fit(X, y)
+        reference = GradientBoostingClassifier(n_estimators=stages, random_state=0).fit(X, y)
+        raw, expected = ours._raw(X), reference.decision_function(X).reshape(len(X), -1)
+        if classes > 2:  # the softmax ignores a shift per row; sklearn centres its prior's logits, we do not
+            raw, expected = raw - raw.mean(1, keepdims=True), expected - expected.mean(1, keepdims=True)
+        np.testing.assert_allclose(raw, expected, atol=1e-5)
+        np.testing.assert_array_equal(ours.predict(X), reference.predict(X))
+
+
+def test_histogram_boosting_lands_near_the_reference_on_several_features():
+    """With several features, equally good splits (common in small nodes) may go to another feature, and a
+    test point between two training values to the other side: close, not equal. The benchmark measures the
+    gap on the shipped models (python -m benchmarks.dci_classifiers)."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from vae.dci_boosting import HistGradientBoosting
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4))
+    y = (np.digitize(X[:, 0], [-0.5, 0.5]) + 3 * (X[:, 1] > 0)) % 4
+    ours, reference = HistGradientBoosting().fit(X, y), GradientBoostingClassifier(random_state=0).fit(X, y)
+    X_test = rng.normal(size=(500, 4))
+    assert np.mean(ours.predict(X_test) == reference.predict(X_test)) >= 0.95
+    np.testing.assert_allclose(ours.feature_importances_, reference.feature_importances_, atol=0.03)
+
+
+def test_unknown_classifier_is_refused_in_one_line():
+    from vae.config import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown DCI classifier 'svm': use one of gbt, hist, forest"):
+        dis.score(Encoders(TINY).perfect, TINY, points=100, dci_classifier="svm")

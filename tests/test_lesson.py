@@ -4,6 +4,7 @@ lists every step with its link, in both languages."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -75,3 +76,30 @@ def test_the_handout_lists_every_step_with_its_link(monkeypatch, lang):
         assert (parts.scheme, parts.netloc, parts.path) == ("http", "classroom:8501", f"/{step.url_path}")
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         assert query == step.query(n, lang) and query.get("lang", "en") == lang
+
+
+def test_the_cards_numbers_are_the_ones_its_page_shows():
+    """The anomaly step's card quotes the AUROC, recall and false alarms that the page's own metrics show."""
+    n = next(i for i, step in enumerate(STEPS, 1) if step.name == "anomaly")
+    at = open_step(n)
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    card = " ".join(m.value for m in at.markdown if "Say:" in m.value or "Point at:" in m.value)
+    assert metrics["AUROC, VAE"] in card
+    assert f"where {metrics['False alarms']} of the known digits" in card
+    assert f"catches {metrics['Recall']} of the" in card
+
+
+def test_the_repair_step_quotes_the_scores_under_its_pictures():
+    n = next(i for i, step in enumerate(STEPS, 1) if step.name == "restore")
+    at = open_step(n)
+    assert not at.exception
+    captions = [c for image in at.image for c in (image.captions or []) if "PSNR" in c]
+    completion = next(c for c in captions if c.startswith("Model: completion"))
+    spoiled = next(c for c in captions if c.startswith("Spoiled"))
+    pca = next(c for c in captions if c.startswith("Baseline: PCA completion"))
+    card = " ".join(m.value for m in at.markdown if "Say:" in m.value)
+    db = lambda caption: re.search(r"PSNR (\d+\.\d) dB", caption).group(1)  # noqa: E731
+    assert f"scores {db(completion)} dB" in card and f"picture {db(spoiled)} dB" in card
+    assert f"reaches {db(pca)} dB" in card
+    assert ("★" in pca) == ("the plain baseline wins" in card) != ("the model wins" in card)

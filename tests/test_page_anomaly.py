@@ -97,7 +97,7 @@ def test_held_out_model_draws_everything(open_page, held_out_runs, media, lang):
     at = open_page(PAGE, held_out_runs / "tiny-vae-no7", lang)
     assert not at.exception and not at.warning
     assert at.title[0].value == ("Anomaly detection: spot what the model never saw" if lang == "en"
-                                 else "异常检测:找出模型从未见过的东西")
+                                 else "异常检测：找出模型从未见过的东西")
     histogram, curve = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
     assert [d["type"] for d in histogram["data"]] == ["histogram", "histogram"]
     names = [d["name"] for d in curve["data"]]
@@ -193,14 +193,14 @@ def test_another_dataset_shows_the_raw_likelihood_beside_a_correction(open_page,
     # left the raw −ELBO, right the chosen correction: two histograms each, one threshold on the right
     assert [d["type"] for d in histogram["data"]] == ["histogram"] * 4
     titles = [a["text"] for a in histogram["layout"]["annotations"]]
-    assert ("Raw: Negative ELBO" if lang == "en" else "原始:负 ELBO") in titles[0]
+    assert ("Raw: Negative ELBO" if lang == "en" else "原始：负 ELBO") in titles[0]
     assert ("Likelihood regret" if lang == "en" else "似然遗憾") in titles[1]
     assert len(curve["data"]) == 5 and "AUROC" in curve["data"][4]["name"]  # the raw curve, drawn last
     summary = next(m.value for m in at.markdown if "2,000" in m.value)
     assert ("360" in summary and "8×8" in summary)  # all 360 test pictures against 2,000 shapes at the model's size
     assert len(at.info) == 1 and "AUROC" in at.info[0].value  # the verdict in plain words
     assert len(at.image) == 20
-    anomaly = "(anomaly)" if lang == "en" else "(异常)"
+    anomaly = "(anomaly)" if lang == "en" else "（异常）"
     assert any(anomaly in c for image in at.image for c in image.captions)
     assert not any("nothing held out" in w.value for w in at.warning)
 
@@ -241,7 +241,7 @@ def test_missing_data_and_an_empty_upload_get_a_message_not_a_traceback(open_pag
     if not any(s.name == "mnist" and s.available for s in __import__("vae.data", fromlist=["x"]).list_datasets()):
         at.selectbox(key="anom_dataset").set_value("mnist").run()
         assert not at.exception and len(at.warning) == 1 and not at.get("plotly_chart")
-        assert ("(not on this machine)" if lang == "en" else "(本机没有)") in at.selectbox(key="anom_dataset").options[-2]
+        assert ("(not on this machine)" if lang == "en" else "（本机没有）") in at.selectbox(key="anom_dataset").options[-2]
     at.selectbox(key="anom_dataset").set_value("folder").run()
     assert not at.exception and not at.get("plotly_chart") and "8×8" in at.info[0].value
 

@@ -60,13 +60,13 @@ def test_tiny_vqvae_without_prior_says_how_to_train_one(open_page, runs, lang):
     assert any("python -m vae prior" in c.value and "tiny-vqvae" in c.value for c in at.code)
     assert len(at.image) == 8  # everything but the learned prior's samples
     assert at.title[0].value == ("Discrete codes: what a VQ-VAE writes down" if lang == "en"
-                                 else "离散编码:VQ-VAE 记下了什么")
+                                 else "离散编码：VQ-VAE 记下了什么")
 
 
 def test_changing_a_code_changes_the_edited_picture_only(open_page, runs, media):
     at = open_page(PAGE, runs / "tiny-vqvae", codes_row=1, codes_col=2)
     before = [picture(at, media, i) for i in range(5)]
-    current = int(at.markdown[[i for i, m in enumerate(at.markdown) if "now holds code" in m.value][0]]
+    current = int(at.markdown[[i for i, m in enumerate(at.markdown) if "holds code" in m.value][0]]
                   .value.split("**")[1])
     at.slider(key="codes_new_code").set_value((current + 7) % 16).run()
     assert not at.exception and not any("already has" in i.value for i in at.info)
@@ -80,7 +80,7 @@ def test_changing_a_code_changes_the_edited_picture_only(open_page, runs, media)
 
 def test_same_code_gives_a_note_and_no_difference(open_page, runs, media):
     at = open_page(PAGE, runs / "tiny-vqvae")
-    current = int(at.markdown[[i for i, m in enumerate(at.markdown) if "now holds code" in m.value][0]]
+    current = int(at.markdown[[i for i, m in enumerate(at.markdown) if "holds code" in m.value][0]]
                   .value.split("**")[1])
     at.slider(key="codes_new_code").set_value(current).run()
     assert any("already has" in i.value for i in at.info)

@@ -43,7 +43,7 @@ def test_runs_for_every_pretrained_model(open_page, entry, lang):
 def test_tiny_cvae_in_both_languages(open_page, runs, lang):
     at = open_page(runs / "tiny-cvae", lang)
     assert not at.exception and not at.warning
-    assert at.title[0].value == ("Conditional sampling: choose the class" if lang == "en" else "条件采样:指定类别")
+    assert at.title[0].value == ("Conditional sampling: choose the class" if lang == "en" else "条件采样：指定类别")
     assert len(at.image) == 4
     assert len(at.get("download_button")) == 3
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-import ui.traversal_view
 import vae.disentanglement
-from ui.catalog import list_models
+from vae import ladder as ladder_study
+from ui.catalog import ASSETS_DIR, list_models
+from ui.disentanglement_view import SEED_METRICS
 from ui.i18n import table
 from vae.config import TrainConfig
 from vae.disentanglement import METRIC_KEYS
 from vae.disentanglement_run import SCORES_NAME, read_scores
-from vae.latent import factor_mutual_information
 from vae.train import train
 
 PAGE = "views/disentanglement.py"
@@ -24,9 +24,9 @@ FACTOR_WORDS = {lang: [pair[i] for key, pair in table().items() if key.startswit
 
 
 def pretrained_ladder() -> list:
-    """The pretrained shapes models as the page orders them: by β, β-TCVAE last."""
+    """The pretrained shapes models as the page orders them: by β, then β-TCVAE, then Ada-GVAE."""
     rungs = [m for m in list_models() if m.pretrained and m.dataset == "shapes" and m.has_gaussian_latent]
-    return sorted(rungs, key=lambda m: (m.is_tcvae, m.model.beta, m.name))
+    return sorted(rungs, key=lambda m: (m.is_tcvae + 2 * m.is_weakly_supervised, m.model.beta, m.name))
 
 
 def active_dims(entry) -> int:
@@ -50,10 +50,6 @@ def user_runs(tmp_path_factory) -> Path:
 @pytest.fixture
 def runs(user_runs, monkeypatch) -> Path:
     monkeypatch.setenv("VAE_RUNS_DIR", str(user_runs))
-    # A run without scores is labelled by the traversal page's kNN estimate: seconds on 2,000 pictures; the
-    # page only needs it to run here, so it gets the first 300.
-    monkeypatch.setattr(ui.traversal_view.latent, "factor_mutual_information",
-                        lambda codes, factors, seed=0: factor_mutual_information(codes[:300], factors[:300], seed))
     return user_runs
 
 
@@ -69,9 +65,12 @@ def test_ladder_in_both_languages(runs, open_page, lang):
     assert not at.exception
     assert at.title[0].value == table()["dis_title"][lang == "zh"]
     assert at.caption[0].value == table()["dis_not_shapes"][lang == "zh"]  # digits: nothing to score
-    # one animation per active dimension of every model, captioned with the factor it moves
-    assert len(at.image) == sum(active_dims(m) for m in ladder)
-    captions = [c for image in at.image for c in image.proto.imgs[0].caption.split("\n")]
+    # one animation per active dimension of every model, captioned with what it holds, then each model's
+    # reconstruction of the three shapes
+    sweeps, shapes = at.image[:-len(ladder)], at.image[-len(ladder):]
+    assert len(sweeps) == sum(active_dims(m) for m in ladder)
+    assert all(f"β = {m.model.beta:g}" in image.proto.imgs[0].caption for image, m in zip(shapes, ladder))
+    captions = [c for image in sweeps for c in image.proto.imgs[0].caption.split("\n")]
     assert all(c.startswith("z") for c in captions)
     assert any(word in c for c in captions for word in FACTOR_WORDS[lang])
     frame = at.dataframe[0].value  # one row per score, one column per model
@@ -83,31 +82,43 @@ def test_ladder_in_both_languages(runs, open_page, lang):
     figure = chart(at, "dis_beta_chart")
     assert {trace["name"] for trace in figure["data"] if trace.get("name")} >= {
         table()["dis_metric_mig"][lang == "zh"], table()["dis_recon"][lang == "zh"]}
-    assert len(at.get("plotly_chart")) == 1 + len(ladder)  # the β plot and one MI matrix per model
+    # The seeds study: one dot per trained run in each panel, and the page's sentences are vae.ladder's claims.
+    runs = ladder_study.read(ASSETS_DIR / ladder_study.LADDER_NAME)
+    seeds = chart(at, "dis_seeds_chart")
+    dots = [trace for trace in seeds["data"] if trace.get("mode") == "markers"]
+    assert sum(len(trace["y"]) for trace in dots) == len(runs) * len(SEED_METRICS)
+    said = ladder_study.claims(runs)
+    rise_key = "dis_seeds_rises" if said.rises else "dis_seeds_flat"
+    first_words = table()[rise_key][lang == "zh"].split("{")[0]
+    assert any(m.value.startswith(first_words) for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 2 + len(ladder)  # the seeds and β plots, one MI matrix per model
 
 
 def test_widgets_change_what_is_drawn(runs, open_page, media):
     ladder = pretrained_ladder()
     at = open_page(PAGE, ladder[0].path)
-    before = [media[image.proto.imgs[0].url] for image in at.image]
+    animated = len(at.image) - len(ladder)  # the sweeps; then one picture of the three shapes per model
+    before = [media[image.proto.imgs[0].url] for image in at.image[:animated]]
     assert all(b.startswith(b"GIF8") for b in before)
     at.slider(key="dis_span").set_value(1.0).run()
-    after = [media[image.proto.imgs[0].url] for image in at.image]
+    after = [media[image.proto.imgs[0].url] for image in at.image[:animated]]
     assert len(after) == len(before) and all(a != b for a, b in zip(after, before))
 
     at.segmented_control(key="dis_view").set_value("grid").run()  # still rows of one model: the last by default
     assert not at.exception
-    assert len(at.image) == active_dims(ladder[-1])
+    assert len(at.image) == active_dims(ladder[-1]) + len(ladder)
     assert media[at.image[0].proto.imgs[0].url].startswith(b"\x89PNG")
     at.selectbox(key="dis_grid_model").set_value(ladder[0].path).run()
-    assert len(at.image) == active_dims(ladder[0])
+    assert len(at.image) == active_dims(ladder[0]) + len(ladder)
 
     traces = len(chart(at, "dis_beta_chart")["data"])
     at.pills(key="dis_plot_metrics").set_value(["mig"]).run()
     fewer = chart(at, "dis_beta_chart")["data"]
     assert len(fewer) < traces
-    tcvae = {table()["dis_label_tcvae"][0].format(beta=f"{m.model.beta:g}") for m in ladder if m.is_tcvae}
-    assert {t["name"] for t in fewer if t.get("showlegend", True)} == {"MIG", "reconstruction error"} | tcvae
+    lone = {table()["dis_label_tcvae"][0].format(beta=f"{m.model.beta:g}") for m in ladder if m.is_tcvae}
+    lone |= {table()["dis_label_adagvae"][0].format(beta=f"{m.model.beta:g}") for m in ladder
+             if m.is_weakly_supervised}  # the models off the β-VAE line, as lone markers
+    assert {t["name"] for t in fewer if t.get("showlegend", True)} == {"MIG", "reconstruction error"} | lone
 
 
 def test_users_shapes_run_is_scored_by_a_button(runs, open_page, monkeypatch):
@@ -132,3 +143,15 @@ def test_no_shapes_model(runs, open_page, monkeypatch, tmp_path):
     at = open_page(PAGE, runs / "my-digits")
     assert not at.exception
     assert at.info[0].value == table()["dis_no_models"][0]
+
+
+def test_both_pages_show_one_mi_estimate_and_one_naming_rule():
+    """The Traversal page and this page name a shipped model's dimensions from the same numbers."""
+    from ui.disentanglement_view import describe, scores_for
+    from ui.traversal_view import describe_dims
+
+    for entry in pretrained_ladder():
+        rung, dims = describe(entry, scores_for(entry)), describe_dims(entry, True)
+        assert rung.share is not None and dims.share is not None
+        assert (rung.share == dims.share).all(), entry.name
+        assert all(rung.labels[d] == dims.labels[d] for d in rung.active), entry.name

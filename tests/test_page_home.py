@@ -20,7 +20,7 @@ def open_page(open_page):
 
 def check_page(at: AppTest, lang: str) -> None:
     assert not at.exception
-    assert at.title[0].value == ("What does a VAE learn?" if lang == "en" else "VAE 学到了什么?")
+    assert at.title[0].value == ("What does a VAE learn?" if lang == "en" else "VAE 学到了什么？")
     assert len(at.image) == (1 if at.warning else 2)  # samples, reconstructions (unless the data is absent)
     first = at.image[0].value
     at.button(key="home_resample").click().run()

@@ -51,7 +51,7 @@ def progress_text(at: AppTest) -> str:
 
 
 @pytest.mark.parametrize("lang, title", [("en", "Train a model and watch it learn"),
-                                         ("zh", "训练一个模型,看着它学习")])
+                                         ("zh", "训练一个模型，看着它学习")])
 def test_renders_in_both_languages(open_page, lang, title):
     at = open_page(lang)
     assert not at.exception
@@ -93,18 +93,12 @@ def test_lesson_preset_validates_and_launches(open_page, runs):
 
 
 @pytest.mark.parametrize("change, message", [
-    (lambda at: at.text_input(key="train_hidden").input("32,abc"), "Hidden sizes: must be whole numbers"),
     (lambda at: (at.selectbox(key="train_warmup").set_value("linear").run(),
                  at.number_input(key="train_warmup_steps").set_value(0)), "Warm-up steps: KL warm-up needs at least 1 step"),
     (lambda at: (at.selectbox(key="train_arch").set_value("conv"), at.text_input(key="train_hidden").input("8,8,8,8")),
      "must be divisible by 16"),
     (lambda at: at.selectbox(key="train_dataset").set_value("folder"), "the folder dataset needs a folder"),
-    (lambda at: at.text_input(key="train_exclude_classes").input("three"), "Hold out classes: must be whole numbers"),
     (lambda at: at.text_input(key="train_exclude_classes").input("3,12"), "Hold out classes: [12] out of range"),
-    # Each refused value blocks Start and is named by its label (a red border alone used to start the last valid one).
-    (lambda at: at.number_input(key="train_epochs").set_value(0), "Epochs: must be at least 1 (got 0)"),
-    (lambda at: at.number_input(key="train_beta").set_value(-1.0), "β (weight on the KL): must be at least 0"),
-    (lambda at: at.number_input(key="train_latent_dim").set_value(100000), "Latent dimensions: must be at most 1024"),
     (lambda at: (at.selectbox(key="train_dataset").set_value("folder").run(),
                  at.text_input(key="train_data_root").input("/no/such/folder")), "/no/such/folder"),
 ])
@@ -115,6 +109,24 @@ def test_invalid_form_is_refused_with_its_message(open_page, runs, change, messa
     assert not at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("Cannot start: ") and message in errors[0]
+    assert list(runs.iterdir()) == []  # nothing started
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda at: at.text_input(key="train_hidden").input("32,abc"), "Hidden sizes: must be whole numbers"),
+    (lambda at: at.text_input(key="train_exclude_classes").input("three"), "Hold out classes: must be whole numbers"),
+    (lambda at: at.number_input(key="train_epochs").set_value(0), "Epochs: must be at least 1 (got 0)"),
+    (lambda at: at.number_input(key="train_beta").set_value(-1.0), "β (weight on the KL): must be at least 0"),
+    (lambda at: at.number_input(key="train_latent_dim").set_value(100000), "Latent dimensions: must be at most 1024"),
+])
+def test_a_value_its_own_bounds_refuse_is_named_under_its_field_and_blocks_start(open_page, runs, change, message):
+    """Checked as it is typed (issue 24, bug 6): the message is on screen before Start, which waits."""
+    at = open_page()
+    change(at).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith(message), errors
+    assert at.button(key="train_start").disabled
     assert list(runs.iterdir()) == []  # nothing started
 
 

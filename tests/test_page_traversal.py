@@ -19,13 +19,12 @@ from ui.i18n import table
 from ui.images import gif_bytes, png_bytes, rgb_uint8, to_pil
 from ui.loaders import model_for
 from ui.traversal_view import grid_figure, mosaic
-import ui.traversal_view
 from vae.config import TrainConfig
 from vae.grids import grid_pil
-from vae.latent import decode_path, dominant_factor, factor_entropy, factor_mutual_information
+from vae import naming
+from vae.latent import decode_path, factor_entropy
 from vae.train import train
 
-FULL_MI = factor_mutual_information
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "traversal.py")
 PRETRAINED = [m.name for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
 # Tiny runs of our own, so the tests never wait for assets/: (model fields, train fields).
@@ -48,10 +47,6 @@ def runs(tmp_path_factory):
         train(model_fields, config, root / name)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("VAE_RUNS_DIR", str(root))
-        # The kNN estimator costs seconds per model on 2,000 images; the page runs only need it to run
-        # (it is tested on its own below), so they get it on the first 300 images.
-        patch.setattr(ui.traversal_view.latent, "factor_mutual_information",
-                      lambda codes, factors, seed=0: FULL_MI(codes[:300], factors[:300], seed))
         yield root
 
 
@@ -98,7 +93,7 @@ def test_slider_changes_picture_and_reset_restores_it(runs):
     assert at.image[0].proto.SerializeToString() == before
 
 
-def test_start_from_test_image_centres_sliders_on_its_code(runs):
+def test_start_from_test_image_puts_the_thumbs_at_its_code(runs):
     at = page("tiny-digits")
     at.get("button_group")[0].set_value("image").run()
     assert not at.exception
@@ -106,7 +101,7 @@ def test_start_from_test_image_centres_sliders_on_its_code(runs):
     sliders = [s for s in at.slider if s.key.startswith("z")]
     assert any(s.value != 0 for s in sliders)
     for s in sliders:
-        assert s.min == pytest.approx(s.value - 3, abs=0.02) and s.max == pytest.approx(s.value + 3, abs=0.02)
+        assert (s.min, s.max) == (min(-3.0, round(s.value, 2)), max(3.0, round(s.value, 2)))  # same limits for all
     at.selectbox(key="trav_class").set_value(3).run()
     assert not at.exception and at.number_input(key="trav_index").max < 1000
 
@@ -179,17 +174,19 @@ def test_page_grid_names_its_rows(runs):
     assert compare.value and next(m for m in list_models() if m.path == compare.value).dataset == "digits"
 
 
-def test_mutual_information_names_the_copied_factor():
+def test_the_estimate_names_a_copied_factor_and_calls_a_blend_mixed():
     generator = torch.Generator().manual_seed(0)
-    factors = torch.stack([torch.randint(0, k, (1500,), generator=generator) for k in (3, 6, 20)], dim=1)
-    codes = torch.randn(1500, 3, generator=generator)
+    factors = torch.stack([torch.randint(0, k, (3000,), generator=generator) for k in (3, 6, 20)], dim=1)
+    codes = torch.randn(3000, 4, generator=generator)
     codes[:, 0] = factors[:, 2] / 20 + 0.01 * codes[:, 0]  # dimension 0 copies factor 2
     codes[:, 2] = factors[:, 0].float() + 0.01 * codes[:, 2]  # dimension 2 copies factor 0
-    mi = factor_mutual_information(codes, factors)
-    entropy = factor_entropy(factors)
-    assert entropy == pytest.approx(np.log([3, 6, 20]), abs=0.05)
-    assert mi[0].argmax() == 2 and mi[2].argmax() == 0
-    assert dominant_factor(mi, entropy) == [2, None, 0]
+    codes[:, 3] = factors[:, 1].float() / 6 + factors[:, 2].float() / 20  # dimension 3 blends factors 1 and 2
+    share = naming.estimate_share(codes, factors)
+    assert factor_entropy(factors) == pytest.approx(np.log([3, 6, 20]), abs=0.05)
+    roles = naming.dimension_roles(share)
+    assert roles[0] == naming.DimensionRole("factor", (2,)) and roles[2] == naming.DimensionRole("factor", (0,))
+    assert roles[1] == naming.DimensionRole("unused")  # noise
+    assert roles[3].kind == "mixed" and set(roles[3].factors) == {1, 2}
 
 
 def test_shapes_compare_and_factor_heatmap(runs):

@@ -158,7 +158,9 @@ def tiny_sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
 def test_a_tiny_sweep_trains_its_grid_through_the_launcher(tiny_sweep):
     root, done = tiny_sweep
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == f"{root / 'tiny'}: 2 runs, 2 at a time"
+    _, threads = sweep.cpu_plan(2)  # a CPU sweep shares the cores out among its runs
+    assert done.stdout.splitlines()[0] == (f"{root / 'tiny'}: 2 runs, 2 at a time, {threads} thread"
+                                           f"{'s' if threads > 1 else ''} each")
     assert done.stdout.splitlines()[-1] == f"finished: {root / 'tiny' / 'sweep.json'}"
     names = ["tiny-beta1", "tiny-beta4"]
     for name, beta in zip(names, (1.0, 4.0)):
@@ -216,3 +218,22 @@ def test_means_over_seeds(monkeypatch):
         {"β": 1, "Finished runs": "2 / 3", "Test loss": "10.50 ± 0.71", "MIG": "0.100"},
         {"β": 4, "Finished runs": "2 / 3", "Test loss": "40.50 ± 0.71", "MIG": "0.400"}]
     assert seed_means(sweep.SweepInfo(Path("x"), "x", "finished", 0.0, {"beta": [1, 4]}, runs)) == []
+
+
+def test_a_cpu_sweep_runs_one_training_per_core_with_one_thread_each(monkeypatch):
+    monkeypatch.setattr(sweep, "cpu_cores", lambda: 4)
+    assert sweep.cpu_plan(None) == (4, 1)
+    assert sweep.cpu_plan(2) == (2, 2)
+    assert sweep.cpu_plan(8) == (8, 1)
+
+
+def test_each_run_starts_with_its_own_environment_and_this_process_keeps_its_own(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    seen = []
+    with sweep._environment(CUDA_VISIBLE_DEVICES="1", OMP_NUM_THREADS=1):
+        seen.append((os.environ["CUDA_VISIBLE_DEVICES"], os.environ["OMP_NUM_THREADS"]))
+    with sweep._environment(CUDA_VISIBLE_DEVICES=None, OMP_NUM_THREADS=None):  # None: left alone
+        seen.append((os.environ.get("CUDA_VISIBLE_DEVICES"), os.environ["OMP_NUM_THREADS"]))
+    assert seen == [("1", "1"), (None, "7")]
+    assert os.environ["OMP_NUM_THREADS"] == "7" and "CUDA_VISIBLE_DEVICES" not in os.environ

@@ -17,7 +17,7 @@ def test_a_link_restores_model_language_and_presenter_mode():
     at = open_with("views/home.py", model="digits-vae-2d", lang="zh", present="1")
     assert not at.exception and not at.toast
     assert at.selectbox(key="model_path").value == PRETRAINED["digits-vae-2d"].path
-    assert at.title[0].value == "VAE 学到了什么?"
+    assert at.title[0].value == "VAE 学到了什么？"
     assert at.toggle(key="present").value is True
     assert dict(at.query_params) == {"model": "digits-vae-2d", "lang": "zh", "present": "1"}
 

@@ -5,6 +5,7 @@ Plain arguments in, figures and bytes out, so tests can read them."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,15 +15,19 @@ import streamlit as st
 import torch
 from plotly.subplots import make_subplots
 
-from ui.catalog import ModelEntry, openable, runs_dir
+from ui.catalog import ASSETS_DIR, ModelEntry, openable, runs_dir
 from ui.i18n import t
 from ui.images import gif_bytes, png_bytes, to_pil
 from ui.loaders import model_for
-from ui.names import dim_name, factor_name
-from ui.traversal_view import MIN_FACTOR_SHARE, describe_dims, mosaic
-from vae import disentanglement
+from ui.names import dim_label, factor_name
+from ui.traversal_view import describe_dims, mosaic
+from vae import disentanglement, naming
 from vae.disentanglement_run import GROUND_TRUTH, SCORES_NAME, read_scores, score_run, write_scores
-from vae.latent import dimension_order, dominant_factor, traverse
+from vae import ladder as ladder_study
+from vae.ladder import LadderRun
+from vae.ladder import groups as ladder_groups
+from vae.ladder import median as ladder_median
+from vae.latent import dimension_order, traverse
 
 FRAME_SIDE = 192  # animation frames are enlarged (nearest neighbour) to this; the browser only shrinks them
 STRIP_SCALE = 4
@@ -35,10 +40,11 @@ def scorable(entry: ModelEntry) -> bool:
 
 
 def ladder(models: list[ModelEntry], chosen: ModelEntry | None) -> list[ModelEntry]:
-    """The pretrained shapes models by β (β-TCVAE, whose β weighs only the total correlation, last),
+    """The pretrained shapes models by β (β-TCVAE, whose β weighs only the total correlation, then the
+    weakly supervised Ada-GVAE last),
     then the sidebar's model when it is a shapes run of the user's own."""
     rungs = sorted((m for m in openable(models) if m.pretrained and scorable(m)),
-                   key=lambda m: (m.is_tcvae, m.model.beta, m.name))
+                   key=lambda m: (m.is_tcvae + 2 * m.is_weakly_supervised, m.model.beta, m.name))
     if chosen is not None and not chosen.pretrained and scorable(chosen):
         rungs.append(chosen)
     return rungs
@@ -49,9 +55,13 @@ def short_label(entry: ModelEntry) -> str:
     beta = f"{entry.model.beta:g}"
     if not entry.pretrained:
         return t("dis_label_run", name=entry.name, beta=beta)
-    if entry.is_tcvae:
-        return t("dis_label_tcvae", beta=beta)
-    return t("dis_label_beta", beta=beta)
+    return group_label(entry.family, entry.model.beta)
+
+
+def group_label(family: str, beta: float) -> str:
+    """ "β = 4" / "β-TCVAE (β = 6)" / "Ada-GVAE (β = 4)": a group of the ladder."""
+    key = {"tcvae": "dis_label_tcvae", "adagvae": "dis_label_adagvae"}.get(family, "dis_label_beta")
+    return t(key, beta=f"{beta:g}")
 
 
 def _scores_stamp(entry: ModelEntry) -> float:
@@ -84,7 +94,8 @@ def compute_scores(entry: ModelEntry) -> dict:
     def progress(fraction: float, stage: str) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=t("dis_computing_stage", stage=t(f"dis_stage_{stage}")))
 
-    report = score_run(entry.path, points=disentanglement.POINTS, progress=progress)
+    # One worker process per core fits DCI's boosted trees (the reference's: ~5 CPU-minutes for a shapes model).
+    report = score_run(entry.path, points=disentanglement.POINTS, progress=progress, workers=os.cpu_count() or 1)
     _computed()[entry] = report
     if Path(entry.path).resolve().is_relative_to(runs_dir().resolve()):
         write_scores(entry.path, report)
@@ -104,18 +115,17 @@ class Rung:
 
 
 def describe(entry: ModelEntry, scores: dict | None) -> Rung:
-    """Active dims and their factor names: from the scores' histogram MI (the one MIG uses), else from
-    the traversal page's estimate on the test images."""
+    """Active dims and what each holds (vae.naming's rule): from the scores' MI, the numbers the scores
+    table uses, else from the traversal page's estimate on the test images (the same estimator)."""
     if scores is None:
         dims = describe_dims(entry, True)
         collapsed = dimension_order(torch.from_numpy(dims.kl))[1] if dims.kl is not None else [False] * len(dims.order)
         active = [d for d, c in zip(dims.order, collapsed) if not c]
         return Rung(entry, None, active, dims.labels, dims.share)
-    share = np.clip(np.array(scores["mi"]) / np.maximum(np.array(scores["entropy"]), 1e-8)[None, :], 0, 1)
+    share = naming.share_of(scores["mi"], scores["entropy"])
     order, collapsed = dimension_order(torch.tensor(scores["kl_per_dim"]))
-    factors = dominant_factor(share, min_share=MIN_FACTOR_SHARE)
-    labels = {d: f"{dim_name(d)} · {factor_name(entry.factor_names[factors[d]])}" if factors[d] is not None else dim_name(d)
-              for d in order}
+    roles = naming.dimension_roles(share, [collapsed[order.index(d)] for d in range(len(order))])
+    labels = {d: dim_label(d, roles[d], entry.factor_names) for d in order}
     return Rung(entry, scores, [d for d, c in zip(order, collapsed) if not c], labels, share)
 
 
@@ -179,3 +189,87 @@ def beta_figure(rungs: list[Rung], metrics: list[str]) -> go.Figure:
     fig.update_layout(height=440, margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
     return fig
+
+
+SEED_METRICS = ("mig", "factor_vae", "recon")  # the seeds figure's panels: two scores, and their price
+SEED_JITTER = 0.12  # a group's dots spread this far apart sideways, so equal scores stay visible
+
+
+def seeds_figure(runs: list[LadderRun]) -> go.Figure:
+    """Every trained seed as a dot and each group's median as a line, per panel of SEED_METRICS (as Locatello
+    et al. 2019 draw them): the β-VAE groups along β, then β-TCVAE and Ada-GVAE; the shown seed is ringed."""
+    grouped = ladder_groups(runs)
+    names = [group_label(*g) for g in grouped]
+    titles = [metric_name(k) if k != "recon" else t("dis_plot_recon") for k in SEED_METRICS]
+    fig = make_subplots(rows=1, cols=len(SEED_METRICS), subplot_titles=titles, horizontal_spacing=0.07)
+    for col, key in enumerate(SEED_METRICS, 1):
+        line_x, line_y = [], []
+        for x, ((family, _), members) in enumerate(grouped.items()):
+            values = [r.scores.get(key) for r in members]
+            offsets = np.linspace(-SEED_JITTER, SEED_JITTER, len(members)) if len(members) > 1 else [0.0]
+            fig.add_trace(go.Scatter(
+                x=[x + o for o in offsets], y=values, mode="markers", showlegend=False,
+                marker=dict(size=[13 if r.shown else 8 for r in members], color="#3060c0",
+                            line=dict(width=[2.5 if r.shown else 0 for r in members], color="#111")),
+                customdata=[[r.seed] for r in members],
+                hovertemplate=names[x] + ", seed %{customdata[0]}: %{y:.3f}<extra></extra>"), row=1, col=col)
+            middle = ladder_median(members, key)
+            if family == "vae":
+                line_x.append(x), line_y.append(middle)
+            elif middle is not None:  # a lone group: its median as a short bar
+                fig.add_trace(go.Scatter(x=[x - 0.25, x + 0.25], y=[middle, middle], mode="lines", showlegend=False,
+                                         line=dict(color="#c03030", width=3), hoverinfo="skip"), row=1, col=col)
+        fig.add_trace(go.Scatter(x=line_x, y=line_y, mode="lines+markers", showlegend=col == 1,
+                                 name=t("dis_seeds_median"), line=dict(color="#c03030", width=3),
+                                 marker=dict(symbol="line-ew", size=18, line=dict(width=3, color="#c03030")),
+                                 hovertemplate=t("dis_seeds_median") + ": %{y:.3f}<extra></extra>"), row=1, col=col)
+        fig.update_xaxes(tickvals=list(range(len(names))), ticktext=names, tickangle=-35, row=1, col=col)
+        if key != "recon":
+            fig.update_yaxes(range=[0, 1.02], row=1, col=col)
+    fig.update_yaxes(title_text=t("dis_recon_unit"), row=1, col=len(SEED_METRICS))
+    fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.08, x=1, xanchor="right"))
+    return fig
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _ladder_file(path: str, stamp: float) -> tuple[list[LadderRun], dict]:
+    return ladder_study.read(path), ladder_study.read_meta(path)
+
+
+def shipped_ladder() -> tuple[list[LadderRun], dict]:
+    """The seeds study that ships in assets/ladder.json (every run's scores), and its protocol and CPU-hours."""
+    path = ASSETS_DIR / ladder_study.LADDER_NAME
+    return _ladder_file(str(path), path.stat().st_mtime if path.is_file() else 0.0)
+
+
+def ladder_sentences(runs: list[LadderRun], meta: dict) -> list[str]:
+    """What the page says about the seeds, each sentence from vae.ladder.claims (the numbers tests check)."""
+    said = ladder_study.claims(runs)
+    medians = ", ".join(f"β = {beta:g}: {value:.2f}" for beta, value in sorted(said.medians.items()))
+    lines = [t("dis_seeds_rises", medians=medians, beta8=said.beta8_median, gain=said.beta8_gain) if said.rises
+             else t("dis_seeds_flat", medians=medians)]
+    if said.weak_median is not None and said.best_unsupervised is not None:
+        key = "dis_weak_beats" if said.weak_beats_unsupervised else "dis_weak_behind"
+        lines.append(t(key, weak=said.weak_median, best=said.best_unsupervised))
+    if meta.get("cpu_hours"):
+        lines.append(t("dis_seeds_cost", n=len(runs), hours=meta["cpu_hours"]))
+    return lines
+
+
+SHAPE_ROW_FACTORS = [[shape, 5, 0, 16, 16] for shape in range(3)]  # each shape at its largest, upright, centred
+SHAPE_ROW_SCALE = 4  # 32-px pictures shown at 128 px
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def shape_row(entry: ModelEntry) -> bytes:
+    """The square, the ellipse and the heart (top) and what the model draws back (bottom): one PNG."""
+    from PIL import Image
+
+    from vae.data.shapes import render_shapes
+
+    model = model_for(entry)
+    pictures = render_shapes(torch.tensor(SHAPE_ROW_FACTORS), entry.model.image_shape[-1])
+    with torch.no_grad():
+        recons = model.reconstruct(pictures.to(model.device)).float().cpu()
+    return png_bytes(Image.fromarray(mosaic(torch.stack([pictures, recons]), SHAPE_ROW_SCALE)))

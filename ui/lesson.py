@@ -45,24 +45,29 @@ class Step:
         return {**query, "lang": lang} if lang != "en" else query
 
 
-# Sneaker #9 -> ankle boot #0 and trousers #2 are Fashion-MNIST test pictures (the whole test split).
+# The views the lesson opens; what each step's text says about them is measured in ui.lesson_claims (pictures
+# by their index in the model's test split: Fashion-MNIST trousers #2, bag #18 and T-shirt #19).
 STEPS = (
     Step("autoencoder", HOME_PAGE, "fashion-vae"),
     Step("sampling", HOME_PAGE, "fashion-vae"),
     Step("map", "views/latent_map.py", "digits-vae-2d"),
-    Step("interpolation", "views/interpolation.py", "fashion-vae", {"a": "9", "b": "0"}),
+    Step("interpolation", "views/interpolation.py", "fashion-vae", {"a": "2", "b": "18"}),
     Step("traversal", "views/traversal.py", "shapes-beta8", {"start": "prior"}),
     Step("beta", "views/disentanglement.py", "shapes-beta8"),
     Step("conditional", "views/conditional.py", "digits-cvae"),
-    Step("restore", "views/restore.py", "fashion-vae", {"pic": "2", "corruption": "mask", "mask": "bottom"}),
-    Step("anomaly", "views/anomaly.py", "fashion-vae-no-ankle-boot", {"score": "complexity"}),
+    Step("restore", "views/restore.py", "fashion-vae", {"pic": "19", "corruption": "mask", "mask": "bottom"}),
+    Step("anomaly", "views/anomaly.py", "digits-vae-no3", {"score": "neg_elbo"}),
     Step("codes", "views/codes.py", "digits-vqvae"),
     Step("train", "views/train.py", "fashion-vae", {"preset": "lesson"}),
 )
 
 
 def step_texts(step: Step) -> dict[str, str]:
-    return {part: t(f"lesson_{step.name}_{part}") for part in ("title", "say", "point", "ask")}
+    """The step's title, say, point and ask, with the numbers measured on the view it opens (ui.lesson_claims)."""
+    from ui.lesson_claims import text_values  # (it imports the pages' helpers; keep the lesson light to import)
+
+    values = text_values(step)
+    return {part: t(f"lesson_{step.name}_{part}", **values) for part in ("title", "say", "point", "ask")}
 
 
 def step_markdown(texts: dict[str, str]) -> str:
@@ -80,15 +85,14 @@ def current() -> int | None:
 
 
 def go(n: int) -> None:
-    """Open step n's saved view (from a button's script run: st.switch_page ends this run)."""
+    """Open step n's saved view (from a button's script run: this run ends), as one entry of the browser's
+    history, so Back and Forward restore page, model and step together."""
     st.session_state[STEP_KEY] = n
     step = STEPS[n - 1]
     query = step.query(n, language())
     if st.session_state.get("present"):
         query["present"] = "1"
-    # The target page reads these as links from outside: forget what this session last wrote.
-    st.session_state.pop(url_state.SEEN, None)
-    st.switch_page(step.page, query_params=query)
+    url_state.navigate(step.url_path, query)
 
 
 def card(n: int) -> None:
@@ -117,21 +121,41 @@ def view_link(step: Step, n: int, origin: str = "") -> str:
     return f"{origin}/{step.url_path}?{urlencode(step.query(n, language()))}"
 
 
-def handout(origin: str) -> str:
-    """Every step on one printable page (HTML), in the current language, with each view's link."""
+def planned_minutes(step: Step) -> int:
+    """The minutes the teacher's copy plans for a step (lesson_<name>_minutes: "4 min", "4 分钟")."""
+    return int(t(f"lesson_{step.name}_minutes").split()[0])
+
+
+def handout(origin: str, teacher: bool = False, follow: str = "") -> str:
+    """Every step on one printable page (HTML), in the current language, with each view's link (origin: the
+    address students reach, ui.share.public_origin). The students' copy gives each step's question; the
+    teacher's copy what to say, point at and ask, the expected answer and the minutes planned. follow: the
+    class's follow address, printed at the top when a class runs."""
+    colon = html.escape(t("lesson_colon"))
     items = []
     for n, step in enumerate(STEPS, 1):
         texts = {k: html.escape(v) for k, v in step_texts(step).items()}
         link = html.escape(view_link(step, n, origin))
-        items.append(
-            f"<li><h2>{texts['title']}</h2>"
-            f"<p><b>{html.escape(t('lesson_say'))}:</b> {texts['say']}</p>"
-            f"<p><b>{html.escape(t('lesson_point'))}:</b> {texts['point']}</p>"
-            f"<p><b>{html.escape(t('lesson_ask'))}:</b> {texts['ask']}</p>"
-            f"<p class=link><a href=\"{link}\">{link}</a></p></li>")
-    title = html.escape(t("lesson_handout_title"))
+        if teacher:
+            minutes = html.escape(t(f"lesson_{step.name}_minutes"))
+            parts = [(t("lesson_say"), texts["say"]), (t("lesson_point"), texts["point"]),
+                     (t("lesson_ask"), texts["ask"]),
+                     (t("lesson_answer"), html.escape(t(f"lesson_{step.name}_answer")))]
+            head = f"<h2>{texts['title']} <span class=min>· {minutes}</span></h2>"
+        else:
+            parts, head = [(t("lesson_handout_question"), texts["ask"])], f"<h2>{texts['title']}</h2>"
+        body = "".join(f"<p><b>{html.escape(label)}{colon}</b>{text}</p>" for label, text in parts)
+        items.append(f"<li>{head}{body}<p class=link><a href=\"{link}\">{link}</a></p></li>")
+    title = html.escape(t("lesson_handout_teacher_title" if teacher else "lesson_handout_title"))
+    top = ""
+    if teacher:
+        total = sum(planned_minutes(step) for step in STEPS)
+        top += f"<p class=top>{html.escape(t('lesson_handout_total', minutes=total))}</p>"
+    if follow:
+        top += f"<p class=top>{html.escape(t('lesson_handout_follow', url=follow))}</p>"
     return (f"<!doctype html><html lang=\"{language()}\"><meta charset=\"utf-8\"><title>{title}</title>"
             "<style>@page{size:A4;margin:10mm}body{font:9pt/1.25 sans-serif;margin:0}h1{font-size:13pt;margin:0 0 4pt}"
             "ol{columns:2;column-gap:8mm;margin:0;padding-left:14pt}li{break-inside:avoid;margin-bottom:5pt}"
-            "h2{font-size:10pt;margin:0}p{margin:1pt 0}.link{font-size:7pt;word-break:break-all;color:#555}</style>"
-            f"<h1>{title}</h1><ol>{''.join(items)}</ol></html>")
+            "h2{font-size:10pt;margin:0}p{margin:1pt 0}.link{font-size:7pt;word-break:break-all;color:#555}"
+            ".min{font-weight:normal;color:#555}.top{margin:0 0 4pt}</style>"
+            f"<h1>{title}</h1>{top}<ol>{''.join(items)}</ol></html>")

@@ -1,7 +1,9 @@
 """Live decoding in the browser: Streamlit Components v2 that run a model's decoder in the page.
 
 `live_model(entry)` exports the decoder once per checkpoint (vae.decoder_export); `load` hands its
-weights to the page as bytes (a mount whose data never changes, so it is sent once per session);
+weights to the page as a media URL that the page fetches once per session and model (the element itself
+carries only the model id and the URL, so a fragment rerun that draws it again no longer rebuilds and
+hashes the weights: issue 25);
 `sliders`, `pad` and `path` draw views that decode on every pointer move and call back into
 Python only on release. A model the browser cannot run gets None from live_model, and pages keep
 their server-side widgets for it. `scrub` needs no decoder: it steps through pictures the server
@@ -19,11 +21,14 @@ from typing import Callable
 
 import streamlit as st
 from PIL import Image
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui.catalog import ModelEntry
 from ui.loaders import model_for
 from vae.decoder_export import UnsupportedDecoder, export_within, pack
 
+WEIGHTS_URLS = "live_weights_urls"  # session key: model id -> the media URL of its packed decoder
 MAX_BYTES = 2_000_000  # weights per model (float32, or float16 when only those fit): what each browser downloads once
 ASSETS = Path(__file__).with_name("live_assets")
 WIDTH_TOLERANCE = 24  # pixels a column must change by before the probe reports it again
@@ -72,9 +77,26 @@ def live_model(entry: ModelEntry) -> LiveModel | None:
     return _live_model(entry, MAX_BYTES)
 
 
+def weights_url(live: LiveModel) -> str:
+    """The packed decoder as a media file of this session (Streamlit's media store, as st.image's pictures:
+    one copy per distinct model whatever the number of sessions, kept while a session references it).
+
+    A full run drops the session's media references and re-adds what it draws; a fragment run keeps them.
+    So the file is registered on full runs (hashing ~1-2 MB) and a fragment rerun, e.g. every slider
+    release, reuses the URL."""
+    urls = st.session_state.setdefault(WEIGHTS_URLS, {})
+    ctx = get_script_run_ctx()
+    if live.model_id not in urls or not (ctx and ctx.fragment_ids_this_run):
+        urls[live.model_id] = runtime.get_instance().media_file_mgr.add(
+            live.packed, "application/octet-stream", f"vae_live_weights.{live.model_id}")
+    return urls[live.model_id]
+
+
 def load(live: LiveModel, key: str) -> None:
-    """Send the decoder's weights to the page (once per session: the data never changes)."""
-    _weights(key=f"{key}_weights_{live.model_id}", data=live.packed, height="content")
+    """Let the page fetch the decoder's weights: an element of a few bytes naming the model and its URL (its
+    data never changes for a model, so it mounts once; the page fetches each model once per session)."""
+    _weights(key=f"{key}_weights_{live.model_id}", data={"id": live.model_id, "url": weights_url(live)},
+             height="content")
 
 
 def data_uri(image: Image.Image) -> str:

@@ -15,7 +15,8 @@ import typing
 import streamlit as st
 
 from ui.i18n import t, table
-from vae.config import ConfigError, ModelConfig, TrainConfig, base_type, settings_of, type_hints, used_by
+from vae.config import (ConfigError, ModelConfig, TrainConfig, base_type, check_setting, settings_of, type_hints,
+                        used_by)
 
 PREFIX = "train_"  # session-state key of a setting's widget: train_<field name>
 GROUPS = ("model", "objective", "data", "run")
@@ -71,7 +72,14 @@ def _shown(f: dataclasses.Field, family: str, dataset: str, values: dict, advanc
     return meta.get("shown") is None or meta["shown"](values)
 
 
-def _widget(f: dataclasses.Field, hint, family: str) -> None:
+def _widget(f: dataclasses.Field, hint, family: str, problem: str | None = None) -> None:
+    """The setting's widget, and under it the problem with its value (if any)."""
+    _input(f, hint, family)
+    if problem:
+        st.error(problem, icon=":material/error:")
+
+
+def _input(f: dataclasses.Field, hint, family: str) -> None:
     kind, optional = base_type(hint)
     name, meta = f.name, f.metadata
     common = dict(key=key_of(name), help=t(f"setting_{name}_help"), persist_state=SESSION)
@@ -95,11 +103,36 @@ def _float_step(default: float) -> float:
     return 10 ** round(math.log10(abs(default))) / 10 if default else 0.1
 
 
-def form(dataset_caption=None) -> None:
-    """Draw the widgets for the family and dataset now chosen, in four columns plus 'More settings'."""
+def field_problems(state) -> dict[str, str]:
+    """{field name: one translated line} for each shown setting whose value its own bounds refuse (vae.config's
+    min/max/above/below, types, examples), all at once; empty fields are left to the schema's default. Rules
+    between fields (conv stages and image size, classes held out) are checked at Start."""
+    family, dataset = state[key_of("family")], state[key_of("dataset")]
+    values = {f.name: state.get(key_of(f.name)) for f, _ in all_settings()}
+    problems = {}
+    for f, hint in all_settings():
+        if not (_shown(f, family, dataset, values, False) or _shown(f, family, dataset, values, True)):
+            continue
+        value, kind = values[f.name], base_type(hint)[0]
+        try:
+            if typing.get_origin(kind) is tuple:
+                value = _parse_numbers(f, value or "") or None
+            elif isinstance(value, str) and not f.metadata.get("choices"):
+                value = value.strip() or None
+            if value is not None:
+                check_setting(f.name, value)
+        except ConfigError as error:
+            problems[f.name] = describe(error, family)
+    return problems
+
+
+def form(dataset_caption=None) -> dict[str, str]:
+    """Draw the widgets for the family and dataset now chosen, in four columns plus 'More settings', each
+    refused value's message under its widget; returns those messages (field_problems)."""
     state = st.session_state
     family, dataset = state[key_of("family")], state[key_of("dataset")]
     values = {f.name: state.get(key_of(f.name)) for f, _ in all_settings()}
+    problems = field_problems(state)
     columns = dict(zip(GROUPS, st.columns(len(GROUPS), gap="medium")))
     section = {"model": "train_section_model", "objective": "train_section_objective",
                "data": "train_section_data", "run": "train_section_run"}
@@ -108,7 +141,7 @@ def form(dataset_caption=None) -> None:
             st.markdown(f"**{t(section[group])}**")
             for f, hint in all_settings():
                 if f.metadata["group"] == group and _shown(f, family, dataset, values, advanced=False):
-                    _widget(f, hint, family)
+                    _widget(f, hint, family, problems.get(f.name))
                     if f.name == "dataset" and dataset_caption is not None:
                         dataset_caption()
     advanced = [(f, hint) for f, hint in all_settings() if _shown(f, family, dataset, values, advanced=True)]
@@ -116,15 +149,17 @@ def form(dataset_caption=None) -> None:
         with st.expander(t("settings_more")):
             for column, (f, hint) in zip(st.columns(4) * len(advanced), advanced):
                 with column:
-                    _widget(f, hint, family)
+                    _widget(f, hint, family, problems.get(f.name))
+    return problems
 
 
 def _parse_numbers(f: dataclasses.Field, text: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in str(text).replace(" ", "").split(",") if p)
     except ValueError:
-        raise ConfigError(f"{f.name} must be whole numbers separated by commas (got {text!r})", field=f.name,
-                          rule="whole_list") from None
+        example = f.metadata.get("example") or "1,2"
+        raise ConfigError(f"{f.name} must be whole numbers separated by commas, e.g. {example} (got {text!r})",
+                          field=f.name, rule="whole_list", example=example) from None
 
 
 def form_settings(state) -> dict:

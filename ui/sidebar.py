@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import lesson, present, url_state
+from ui import classroom, lesson, present, url_state
 from ui.catalog import ModelEntry, list_models, openable
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from ui.share import copy_link_button
 from ui.state import carried, carry
 
-FAMILY_KEYS = {"vae": "family_vae", "tcvae": "family_tcvae", "cvae": "family_cvae", "vqvae": "family_vqvae"}
+FAMILY_KEYS = {"vae": "family_vae", "tcvae": "family_tcvae", "cvae": "family_cvae", "vqvae": "family_vqvae",
+               "adagvae": "family_adagvae"}
 
 
 def family_label(model) -> str:
@@ -53,9 +54,7 @@ def sidebar(models: list[ModelEntry] | None = None) -> ModelEntry | None:
     carried(present.KEY, presenting)
     url_state.keep("present", presenting, default=False, text=lambda _: "1")
     present.apply()
-    step = lesson.current()
-    if step is not None:
-        lesson.card(step)
+    classroom.top_of_page(lesson.current())  # the lesson's card, the projector's bar or a follower's bar
     models = list_models() if models is None else models
     if not models:
         st.sidebar.warning(t("no_models"))

@@ -20,8 +20,9 @@ from PIL import Image
 from ui.catalog import ModelEntry
 from ui.i18n import t
 from ui.loaders import data_for, model_for
-from ui.names import dim_name, factor_name
-from vae import latent
+from ui.names import dim_label, factor_name
+from vae import latent, naming
+from vae.disentanglement_run import read_scores
 
 CELL_MIN_SIDE = 48  # grid cells are enlarged (nearest neighbour) to at least this many pixels
 MIN_TILE = 64  # CSS pixels a grid cell should reach on a 1400×900 screen; they grow with wider ones
@@ -31,7 +32,6 @@ MAX_GRID_PIXELS = 8_000_000  # the mosaic is drawn at about its shown size, up t
 GAP = 2  # pixels of background between grid cells
 GAP_VALUE = 255  # white gaps: cells of dark pictures stay apart
 STATS_IMAGES = 2000  # test images behind the KL order and the factor mutual information
-MIN_FACTOR_SHARE = 0.1  # a dimension is named after a factor only above this share of its information
 TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
 
 
@@ -140,33 +140,44 @@ class Dims:
     code_labels: np.ndarray | None = None  # (N,) their classes
 
 
+def stored_share(entry: ModelEntry) -> np.ndarray | None:
+    """The MI shares (D, F) of the run's disentanglement.json (10,000 protocol points), when it holds valid
+    scores of this checkpoint: the numbers the Disentanglement page shows for the same model."""
+    if not entry.factor_names:
+        return None
+    scores = read_scores(entry.path, entry.latent_dim, len(entry.factor_names))
+    return naming.share_of(scores["mi"], scores["entropy"]) if scores is not None else None
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def latent_stats(entry: ModelEntry) -> dict:
     """KL of each dimension (D,), where the data has factors MI shares (D, F), and the codes (N, D) and
-    labels (N,) themselves (for the live pad's dots), on the first STATS_IMAGES test images."""
+    labels (N,) themselves (for the live pad's dots), on the first STATS_IMAGES test images. The shares are
+    the run's scored ones when it has them, else the same estimator (vae.naming) on those test images."""
     encoded = latent.encode_dataset(model_for(entry), data_for(entry), limit=STATS_IMAGES)
     stats = {"kl": latent.kl_per_dimension(encoded).numpy(), "share": None, "mu": encoded.mu.numpy(),
              "labels": None if encoded.labels is None else encoded.labels.numpy()}
     if entry.factor_names and encoded.factors is not None:
-        mi = latent.factor_mutual_information(encoded.mu, encoded.factors)
-        stats["share"] = np.clip(mi / np.maximum(latent.factor_entropy(encoded.factors), 1e-8)[None, :], 0, 1)
+        stored = stored_share(entry)
+        stats["share"] = stored if stored is not None else naming.estimate_share(encoded.mu, encoded.factors)
     return stats
 
 
 def describe_dims(entry: ModelEntry, has_data: bool) -> Dims:
-    """Order the dimensions by KL and label them (collapsed, or the factor they move most)."""
+    """Order the dimensions by KL and label them by what they hold (vae.naming's rule)."""
     stats = latent_stats(entry) if has_data else None
     if stats is None:
         order, collapsed = list(range(entry.latent_dim)), [False] * entry.latent_dim
     else:
         order, collapsed = latent.dimension_order(torch.from_numpy(stats["kl"]))
     share = stats["share"] if stats else None
-    factors = latent.dominant_factor(share, min_share=MIN_FACTOR_SHARE) if share is not None else [None] * len(order)
-    labels = {}
-    for d, is_collapsed in zip(order, collapsed):
-        tag = t("traversal_collapsed") if is_collapsed else (
-            factor_name(entry.factor_names[factors[d]]) if factors[d] is not None else None)
-        labels[d] = f"{dim_name(d)} · {tag}" if tag else dim_name(d)
+    if share is not None:
+        roles = naming.dimension_roles(share, [collapsed[order.index(d)] for d in range(len(order))])
+    elif stats is not None:
+        roles = [naming.DimensionRole("collapsed") if collapsed[order.index(d)] else None for d in range(len(order))]
+    else:
+        roles = [None] * len(order)
+    labels = {d: dim_label(d, roles[d], entry.factor_names) for d in order}
     return Dims(order, labels, stats["kl"] if stats else None, share, stats["mu"] if stats else None,
                 stats["labels"] if stats else None)
 

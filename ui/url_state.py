@@ -5,6 +5,7 @@ holds, and `keep(name, value)` once it knows the value it uses. A parameter that
 outside (a link opened on a fresh server, a reload, a lesson step) is parsed and validated once and
 put into the widget's session state; a bad one falls back to the page's default with a short notice.
 Every other run writes the page's values back, so the address bar always holds the view on screen.
+`navigate(url_path, query)` opens another page's view as one entry of the browser's history.
 
 Not Streamlit's own `bind="query-params"`: it writes an option widget's *formatted* label into the
 URL (a translated class name, the model picker's long label), so a link would depend on the language
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import math
 from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 SEEN = "_url_seen"  # {parameter: the text this session last read from, or wrote to, the URL}
+SEEN_PAGE = "_url_seen_page"  # the page (its script hash) that SEEN belongs to
 LIST_SEPARATOR = ","
 
 
@@ -29,6 +32,15 @@ class BadValue(ValueError):
 
 
 def _seen() -> dict[str, str]:
+    """This page's record of the URL. Another page's record is forgotten: the widgets of a page that is not
+    drawn lose their state, so on arrival (a menu click, Back, Forward) every parameter in the URL is news."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    page = context.page_script_hash if context is not None else None
+    if st.session_state.get(SEEN_PAGE) != page:
+        st.session_state[SEEN_PAGE] = page
+        st.session_state[SEEN] = {}
     return st.session_state.setdefault(SEEN, {})
 
 
@@ -36,6 +48,7 @@ def incoming(name: str) -> str | None:
     """The URL's text for `name` when it came from outside this session's own writes, else None.
 
     Each outside value is returned once: after that the widget owns the value and the URL follows it."""
+    claim(name)
     raw = st.query_params.get(name)
     seen = _seen()
     if raw is None or seen.get(name) == raw:
@@ -76,6 +89,7 @@ def refuse(name: str, raw: str) -> None:
 
 def keep(name: str, value: Any, default: Any = None, text: Callable[[Any], str] = str) -> None:
     """Write the value the page now shows into the URL; a default value leaves the URL clean."""
+    claim(name)
     seen = _seen()
     if value is None or value == default:
         if name in st.query_params:
@@ -88,6 +102,28 @@ def keep(name: str, value: Any, default: Any = None, text: Callable[[Any], str] 
     seen[name] = written
 
 
+CLAIMED = "_url_claimed"  # the parameters this run has read or written (a cut-short run's stay: a superset)
+
+
+def claim(*names: str) -> None:
+    """Mark parameters as this page's, so drop_unclaimed keeps them (incoming and keep claim theirs; a page
+    that reads st.query_params itself claims its names here)."""
+    st.session_state.setdefault(CLAIMED, set()).update(names)
+
+
+def drop_unclaimed() -> None:
+    """After a page's full run (app.py): a parameter no code of the page read or wrote leaves the address bar
+    (another page's, or junk), and one given twice keeps the value the page read (the last), so the URL
+    and Copy link hold only the view on screen (issue 24, bug 5)."""
+    claimed = st.session_state.pop(CLAIMED, set())
+    for name in list(st.query_params):
+        values = st.query_params.get_all(name)
+        if name not in claimed:
+            del st.query_params[name]
+        elif len(values) > 1:
+            st.query_params[name] = values[-1]
+
+
 def restore_language() -> None:
     """A link's `lang=` becomes the session's language (app.py calls this before it names the pages; it
     imports no PyTorch, so the first visit's loading message is in that language too)."""
@@ -95,6 +131,30 @@ def restore_language() -> None:
 
     carry("lang", LANGUAGES, DEFAULT_LANGUAGE)
     restore("lang", "lang", choice({code: code for code in LANGUAGES}))
+
+
+# A page change as the browser's own Back and Forward make it: one history entry holding the new page and its
+# query together, then the popstate event Streamlit's frontend answers by running that page with that query.
+# (st.switch_page first pushes the new query under the old page's address, an entry that Back then opens as
+# the old page with the new view's parameters: issue 24, state bug 1.)
+_NAVIGATE_JS = """
+export default function ({ data }) {
+  const target = new URL(data.href, window.location.href);
+  if (target.href !== window.location.href) window.history.pushState({}, "", target);
+  window.dispatchEvent(new PopStateEvent("popstate", { state: {} }));
+}
+"""
+_navigate = st.components.v2.component("vae_navigate", js=_NAVIGATE_JS)
+NAVIGATIONS = "_url_navigations"  # how many navigate() calls this session made: each mounts a new element
+
+
+def navigate(url_path: str, query: Mapping[str, str]) -> None:
+    """Open the page served at `url_path` ("" for the default page) with `query`, as one browser-history entry,
+    and end this run. The target page reads the query as a link from outside."""
+    st.session_state.pop(SEEN, None)
+    count = st.session_state[NAVIGATIONS] = st.session_state.get(NAVIGATIONS, 0) + 1
+    _navigate(key=f"vae_navigate_{count}", data={"href": f"./{url_path}?{urlencode(query)}"})
+    st.stop()
 
 
 # --- Parsers: raw text -> a value the page offers, or BadValue -------------------------------------

@@ -17,8 +17,9 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-FAMILIES = ("vae", "tcvae", "cvae", "vqvae")
-GAUSSIAN_FAMILIES = ("vae", "tcvae", "cvae")  # a N(0, I) prior over a vector z
+FAMILIES = ("vae", "tcvae", "cvae", "vqvae", "adagvae")
+GAUSSIAN_FAMILIES = ("vae", "tcvae", "cvae", "adagvae")  # a N(0, I) prior over a vector z
+WEAKLY_SUPERVISED_FAMILIES = ("adagvae",)  # trained on pairs that differ in a few known-to-differ factors
 CONDITIONAL_FAMILIES = ("cvae",)  # encoder and decoder are told the class
 QUANTIZED_FAMILIES = ("vqvae",)  # z is a grid of codebook rows
 ARCHS = ("mlp", "conv")
@@ -98,6 +99,11 @@ class FamilyTraits:
         return self.is_plain_vae and self.beta != 1
 
     @property
+    def is_weakly_supervised(self) -> bool:
+        """Ada-GVAE: trained on pairs of pictures that share all factors but a few (Locatello et al. 2020)."""
+        return self.family in WEAKLY_SUPERVISED_FAMILIES
+
+    @property
     def is_tcvae(self) -> bool:
         """β-TCVAE: β weighs the total correlation, not the whole KL (Chen et al. 2018)."""
         return self.family == "tcvae"
@@ -105,7 +111,8 @@ class FamilyTraits:
 
 @dataclass(frozen=True)
 class ModelConfig(FamilyTraits):
-    family: str = setting("vae", "model family: vae (β-VAE through --beta), tcvae, cvae or vqvae",
+    family: str = setting("vae", "model family: vae (β-VAE through --beta), tcvae, cvae, vqvae or adagvae "
+                          "(weakly supervised by pairs of shapes, Locatello et al. 2020)",
                           group="model", choices=FAMILIES, name="model")
     arch: str = setting("mlp", "mlp: fully connected; conv: stride-2 conv stages", group="model", choices=ARCHS,
                         family_defaults={"vqvae": "conv"})
@@ -147,6 +154,9 @@ class ModelConfig(FamilyTraits):
     warmup_steps: int = setting(0, "linear: steps to reach full weight; cyclical: length of one cycle",
                                 group="objective", min=0, max=10_000_000, families=GAUSSIAN_FAMILIES,
                                 shown=lambda v: v.get("warmup", "none") != "none")
+    pair_changes: int = setting(0, "adagvae: factors that differ within a training pair; 0 draws 1 to F−1 per "
+                                "pair, as Locatello et al. 2020", group="objective", min=0, max=16,
+                                families=WEAKLY_SUPERVISED_FAMILIES, advanced=True)
     free_bits: float = setting(0.0, "minimum nats per latent dimension in the KL term (Kingma et al. 2016)",
                                group="objective", min=0, max=100.0, families=("vae", "cvae"))
 
@@ -184,12 +194,15 @@ class TrainConfig:
     epochs: int = setting(10, "passes over the data (with --resume: train on to this many)", group="run", min=1,
                           max=100_000)
     batch_size: int = setting(128, "images per optimizer step", group="run", min=1, max=65_536, name="batch size")
-    lr: float = setting(1e-3, "Adam learning rate", group="run", above=0, name="learning rate")
+    # max 1: Adam moves each weight by about lr per step whatever the gradient's scale, so lr 1 already moves
+    # weights of size ~0.1 by ten times their size each step; published VAE rates are 1e-4 to 1e-2.
+    lr: float = setting(1e-3, "Adam learning rate", group="run", above=0, max=1.0, name="learning rate")
     seed: int = setting(0, "seeds initialization, batch order and sampling; CPU runs repeat exactly", group="run",
                         min=0, max=2**31 - 1)
     device: str = setting("auto", "auto (cuda, then mps, then cpu), cpu, cuda or mps", group="run", choices=DEVICES)
     log_every: int = setting(50, "optimizer steps between metrics events", group="run", min=1, max=1_000_000)
-    bf16: bool = setting(True, "bf16 autocast on CUDA (ignored elsewhere)", group="run", flag="no-bf16",
+    bf16: bool = setting(True, "bf16 autocast where it is faster: CUDA, and Gaussian conv models in one process on CPUs "
+                         "with AMX", group="run", flag="no-bf16",
                          advanced=True)
     grid_images: int = setting(64, "images in the per-epoch sample and reconstruction grids", group="run", min=1,
                                max=1024, advanced=True)
@@ -273,8 +286,9 @@ def _check_value(f: dataclasses.Field, hint: Any, value: Any) -> Any:
     if typing.get_origin(kind) is tuple:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool)
                                                            for v in value):
-            raise ConfigError(f"{name} must be whole numbers separated by commas, e.g. 32,64 (got {value!r})",
-                              field=f.name, rule="whole_list")
+            example = meta.get("example") or "1,2"
+            raise ConfigError(f"{name} must be whole numbers separated by commas, e.g. {example} (got {value!r})",
+                              field=f.name, rule="whole_list", example=example)
         items = tuple(value)
     elif kind is bool:
         if not isinstance(value, bool):
@@ -315,6 +329,14 @@ def _check_value(f: dataclasses.Field, hint: Any, value: Any) -> Any:
             raise ConfigError(f"{name} must be below {meta['below']:g} (got {v})", field=f.name, rule="below",
                               below=meta["below"], value=v)
     return items if typing.get_origin(kind) is tuple else value
+
+
+def check_setting(name: str, value: Any) -> Any:
+    """One setting's value (a field of ModelConfig or TrainConfig), type- and bound-checked alone, as the form
+    checks each field while it is typed; the value, or ConfigError. Rules between fields wait for the config."""
+    f = setting_field(name)
+    owner = next(cls for cls in (ModelConfig, TrainConfig) if f in dataclasses.fields(cls))
+    return _check_value(f, type_hints(owner)[name], value)
 
 
 def validate(config) -> None:

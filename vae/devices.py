@@ -20,3 +20,22 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name not in ("cpu", "cuda", "mps"):
         raise ConfigError(f"unknown device '{name}': choose auto, cpu, cuda or mps")
     return torch.device(name)
+
+
+def cpu_has_amx() -> bool:
+    """True on x86 CPUs with AMX tiles (Sapphire Rapids and later), where oneDNN runs bf16 convolutions
+    natively. Without AMX, bf16 on the CPU is emulated and slower than float32 (benchmarks/shapes_throughput.py)."""
+    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)  # private, so asked for with a fallback
+    try:
+        return bool(probe and probe())
+    except RuntimeError:
+        return False
+
+
+def fast_bf16(device: torch.device, arch: str) -> bool:
+    """Whether bf16 autocast speeds up training a model of this arch on this device: always on CUDA; on the
+    CPU only for conv models with AMX (a small MLP runs slower in bf16 there: 11k against 17k images/s for
+    the digits recipe, where the casts cost more than the matrix products save)."""
+    if device.type == "cuda":
+        return True
+    return device.type == "cpu" and arch == "conv" and cpu_has_amx()

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from vae.dci_classifiers import CLASSIFIERS, REFERENCE, check_kind, fit_factors
 from vae.latent import factor_entropy
 
 Represent = Callable[[np.ndarray], np.ndarray]  # factor indices (N, F) int64 -> mean codes (N, D)
@@ -28,7 +29,6 @@ POINTS = 10_000  # training points of every metric; test sets and FactorVAE's ev
 NUM_BINS = 20  # histogram bins per code dimension (MIG, Modularity)
 FACTOR_VAE_BATCH = 64  # codes per FactorVAE vote
 PRUNE_STD = 0.05  # FactorVAE drops dims whose standard deviation is below this (see factor_vae)
-DCI_FOREST = {"n_estimators": 10, "max_depth": 8, "max_features": None}  # DCI's classifier per factor (see dci)
 METRIC_KEYS = ("mig", "factor_vae", "dci_disentanglement", "dci_completeness", "dci_informativeness",
                "sap", "modularity")
 
@@ -149,43 +149,37 @@ def _entropy_score(p: np.ndarray, axis: int) -> np.ndarray:
     return np.clip(1.0 + (p * np.log(p)).sum(axis=axis) / np.log(p.shape[axis]), 0.0, 1.0)  # rounding: -1e-16
 
 
+def dci_scores(importance: np.ndarray) -> tuple[float, float]:
+    """(disentanglement, completeness) of an importance matrix R (D, F) of non-negative entries.
+
+    Disentanglement: 1 - entropy of each dim's row (base F), weighted by the row's share of R.
+    Completeness: 1 - entropy of each factor's column (base D), weighted by the column's share of R.
+    disentanglement_lib's `disentanglement` and `completeness`; an all-zero R scores 0 on both."""
+    weights = importance if importance.sum() > 0 else np.ones_like(importance)
+    return (float(np.sum(_entropy_score(importance, 1) * weights.sum(1) / weights.sum())),
+            float(np.sum(_entropy_score(importance, 0) * weights.sum(0) / weights.sum())))
+
+
 def dci(codes: np.ndarray, factors: np.ndarray, codes_test: np.ndarray, factors_test: np.ndarray,
-        seed: int = 0, classifier: Callable[[int], object] | None = None, n_jobs: int = 1) -> dict:
+        seed: int = 0, classifier: str = REFERENCE, workers: int = 1,
+        progress: Callable[[float], None] | None = None) -> dict:
     """Disentanglement, completeness, informativeness (Eastwood & Williams 2018).
 
-    One classifier per factor predicts it from all D dims; its impurity importances form R (D, F).
-    Disentanglement: 1 - entropy of each dim's row (base F), weighted by the row's share of R.
-    Completeness: 1 - entropy of each factor's column (base D), weighted likewise. Informativeness:
-    mean test accuracy (disentanglement_lib's "informativeness_test").
-    disentanglement_lib fits sklearn's GradientBoostingClassifier (100 stages of depth-3 trees per
-    class, 11,300 trees for the shapes factors' 3 + 6 + 40 + 32 + 32 classes): ~75 s of one core on
-    2,000 points, so roughly 6 min on the protocol's 10,000. We fit a random forest instead, the model of Eastwood
-    & Williams' own paper: 10 trees of depth 8 that weigh every dim at each split, a few seconds. Like
-    the boosted trees, its capacity does not grow with the points; fully grown trees would spread their
-    importance over noise dims. On the three shapes assets' codes (2,000 points) it lands within 0.04
-    of the boosted trees' D, C and I and ranks the models alike, ~100× quicker (`python -m
-    benchmarks.disentanglement --dci-reference` sets the two side by side). classifier(seed) -> an unfitted sklearn classifier
-    with feature_importances_ replaces the forest. n_jobs: the forest's trees fitted at once (the same
-    forest whatever the count: each tree's seed is drawn from random_state first).
+    One classifier per factor predicts it from all D dims; its impurity importances form R (D, F), read by
+    dci_scores. Informativeness: mean test accuracy (disentanglement_lib's "informativeness_test").
+    classifier: a kind of vae.dci_classifiers.CLASSIFIERS, by default the reference's
+    GradientBoostingClassifier() (100 stages of depth-3 trees per class: ~2.5 s of one core per class on
+    10,000 points, ~5 min for the shapes factors' 113 classes), its factors fitted in `workers` processes;
+    "hist" grows the same boosting's trees on 255-bin histograms (vae.dci_boosting), ~7× less CPU; "forest"
+    is a 10-tree random forest, ~70× less, up to 0.06 off the reference's D and C on the shapes models
+    (python -m benchmarks.dci_classifiers). `classifier` is returned with the scores. progress(share of the
+    classes fitted) after each factor.
     """
-    from sklearn.ensemble import RandomForestClassifier
-
-    classifier = classifier or (lambda seed: RandomForestClassifier(**DCI_FOREST, random_state=seed,
-                                                                         n_jobs=n_jobs))
-    importance = np.zeros((codes.shape[1], factors.shape[1]))
-    accuracy = []
-    for j in range(factors.shape[1]):
-        forest = classifier(seed)
-        forest.fit(codes, factors[:, j])
-        importance[:, j] = np.abs(forest.feature_importances_)
-        accuracy.append(float(np.mean(forest.predict(codes_test) == factors_test[:, j])))
-    weights = importance if importance.sum() > 0 else np.ones_like(importance)
-    return {
-        "disentanglement": float(np.sum(_entropy_score(importance, 1) * weights.sum(1) / weights.sum())),
-        "completeness": float(np.sum(_entropy_score(importance, 0) * weights.sum(0) / weights.sum())),
-        "informativeness": float(np.mean(accuracy)),
-        "importance": importance,
-    }
+    fitted = fit_factors(classifier, codes, factors, codes_test, factors_test, seed, workers, progress)
+    disentanglement, completeness = dci_scores(fitted["importance"])
+    return {"disentanglement": disentanglement, "completeness": completeness,
+            "informativeness": float(np.mean(fitted["accuracy"])), "importance": fitted["importance"],
+            "classifier": classifier, "worker_cpu_seconds": fitted["worker_cpu_seconds"]}
 
 
 def sap(codes: np.ndarray, factors: np.ndarray) -> float:
@@ -282,18 +276,19 @@ def factor_vae(represent: Represent, space: FactorSpace, rng: np.random.Generato
 # --- All of them --------------------------------------------------------------------------------
 
 def score(represent: Represent, space: FactorSpace, points: int = POINTS, seed: int = 0,
-          progress: Progress | None = None, workers: int = 1) -> dict:
+          progress: Progress | None = None, workers: int = 1, dci_classifier: str = REFERENCE) -> dict:
     """Every metric of one representation: the METRIC_KEYS, plus `sap_discrete`,
     `factor_vae_train`, `factor_vae_active_dims`, `mi` (D, F) nats, `entropy` (F,) nats,
-    `modularity_per_dim` (D,), `dci_importance` (D, F), and `seconds` and `cpu_seconds` per stage
-    (arrays as lists).
+    `modularity_per_dim` (D,), `dci_importance` (D, F), `dci_classifier` (the kind DCI fitted), and
+    `seconds` and `cpu_seconds` per stage (arrays as lists).
 
     points: training points (10,000 in the protocol); test sets and evaluation votes are half.
     Codes are shared between metrics through a CodeCache, so each grid cell is encoded once. workers:
-    chunks of cells encoded at once and DCI's trees fitted at once (see CodeCache); the scores do not
-    depend on it.
+    chunks of cells encoded at once (see CodeCache) and DCI's factors fitted at once (see dci); the scores
+    do not depend on it.
     """
     progress = progress or (lambda fraction, stage: None)
+    votes_end = 0.97 - CLASSIFIERS[check_kind(dci_classifier)].share  # the progress bar: the votes, then DCI
     cached = CodeCache(represent, space, workers)
     data_rng, vote_rng = (np.random.default_rng([seed, stream]) for stream in (0, 1))
     seconds: dict[str, float] = {}
@@ -318,16 +313,17 @@ def score(represent: Represent, space: FactorSpace, points: int = POINTS, seed: 
     lap("mig", 0.05, "modularity")
     out["modularity"] = modularity(mi)
     lap("modularity", 0.05, "factor_vae")
-    # The votes are ~85% of the time: report them as they are cast.
     fvae = factor_vae(cached, space, vote_rng, points, points, points // 2,
-                      progress=lambda share: progress(0.05 + 0.85 * share, "factor_vae"))
+                      progress=lambda share: progress(0.05 + (votes_end - 0.05) * share, "factor_vae"))
     out.update(factor_vae=fvae["score"], factor_vae_train=fvae["train_accuracy"],
                factor_vae_active_dims=fvae["active_dims"])
-    lap("factor_vae", 0.9, "dci")
-    result = dci(codes, factors, codes_test, factors_test, seed, n_jobs=workers)
+    lap("factor_vae", votes_end, "dci")
+    result = dci(codes, factors, codes_test, factors_test, seed, dci_classifier, workers,
+                 progress=lambda share: progress(votes_end + (0.97 - votes_end) * share, "dci"))
     out.update(dci_disentanglement=result["disentanglement"], dci_completeness=result["completeness"],
-               dci_informativeness=result["informativeness"])
+               dci_informativeness=result["informativeness"], dci_classifier=dci_classifier)
     lap("dci", 0.97, "sap")
+    cpu_seconds["dci"] += result["worker_cpu_seconds"]
     out["sap"] = sap(codes, factors)
     lap("sap", 0.97, "sap_discrete")
     out["sap_discrete"] = sap_discrete(codes, factors, codes_test, factors_test)

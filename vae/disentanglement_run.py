@@ -24,19 +24,26 @@ from vae.checkpoint import load_model
 from vae.config import ConfigError, TrainConfig
 from vae.data import shapes
 from vae.data.transforms import convert_channels
+from vae.dci_classifiers import CLASSIFIERS, REFERENCE, check_kind
 from vae.disentanglement import METRIC_KEYS, POINTS, FactorSpace, Progress, Represent, score
 from vae.latent import dimension_order, encode_dataset, kl_per_dimension
 from vae.runs import checkpoint_digest, read_run
 
 SCORES_NAME = "disentanglement.json"
-SCORES_VERSION = 1
+SCORES_VERSION = 2  # 2 records `dci_classifier`; a version 1 file's DCI is the forest (read_scores says so)
+READABLE_VERSIONS = {1: {"dci_classifier": "forest"}, SCORES_VERSION: {}}  # what an older file leaves unsaid
 ENCODE_BATCH = 256  # small batches keep a conv encoder's activations in cache: ~1.5× quicker than 1,024 here
 PROTOCOL = ("disentanglement_lib (Locatello et al. 2019): mean codes; MIG and Modularity on 20-bin histograms of "
             "10,000 points; FactorVAE with 10,000 points for variances, 10,000 training and 5,000 evaluation votes of "
-            "batch 64, dims of std < 0.05 pruned; DCI (random forest) and SAP (R², continuous factors) on 10,000 "
-            "train / 5,000 test points")
+            "batch 64, dims of std < 0.05 pruned; DCI and SAP (R², continuous factors) on 10,000 train / 5,000 "
+            "test points")  # a report adds DCI's classifier (dci_protocol)
 # Ground truth the library can render for any factor combination, by dataset name.
 GROUND_TRUTH = {shapes.NAME: (FactorSpace(shapes.FACTOR_NAMES, shapes.FACTOR_SIZES), shapes.render_shapes)}
+
+
+def dci_protocol(dci_classifier: str) -> str:
+    """PROTOCOL naming the classifier DCI fitted: "...; DCI's classifier per factor: GradientBoostingClassifier()"."""
+    return f"{PROTOCOL}; DCI's classifier per factor: {CLASSIFIERS[check_kind(dci_classifier)].label}"
 
 
 def ground_truth(dataset: str) -> tuple[FactorSpace, Callable[[torch.Tensor, int], torch.Tensor]]:
@@ -127,12 +134,14 @@ def fit_facts(model, train_config: TrainConfig) -> dict:
 
 
 def score_run(run_dir: str | Path, points: int = POINTS, seed: int = 0, device: str | torch.device = "cpu",
-              progress: Progress | None = None, workers: int = 1) -> dict:
+              progress: Progress | None = None, workers: int = 1, dci_classifier: str = REFERENCE) -> dict:
     """Every disentanglement metric of a run plus what the app shows beside them (JSON-ready).
 
-    workers: threads that encode and fit at once (vae.disentanglement.score); the scores do not depend on it.
+    workers: threads that encode and processes that fit DCI's factors at once (vae.disentanglement.score); the
+    scores do not depend on it. dci_classifier: a kind of vae.dci_classifiers.CLASSIFIERS.
 
     Raises ConfigError (one line) for a folder without a run, a VQ-VAE, or data without factors."""
+    check_kind(dci_classifier)
     if points < 100:
         raise ConfigError(f"--points {points} is too few to score anything: use at least 100 (the protocol uses "
                           f"{POINTS:,})")
@@ -148,12 +157,13 @@ def score_run(run_dir: str | Path, points: int = POINTS, seed: int = 0, device: 
     space, render = ground_truth(train_config.dataset)
     model = load_model(run_dir, device).eval()
     started = time.perf_counter()
-    scores = score(model_representation(model, render), space, points, seed, progress, workers)
+    scores = score(model_representation(model, render), space, points, seed, progress, workers, dci_classifier)
     return {
         "version": SCORES_VERSION, "run": Path(run_dir).name, "family": run.model.family,
         "beta": float(model.config.beta), "latent_dim": model.latent_dim, "dataset": train_config.dataset,
         "factor_names": list(space.names), **scores, **fit_facts(model, train_config),
-        "total_seconds": time.perf_counter() - started, "protocol": PROTOCOL,
+        "total_seconds": time.perf_counter() - started,
+        "protocol": dci_protocol(dci_classifier),
         "checkpoint_sha256": checkpoint_digest(run_dir), "library_version": __version__, "created": time.time(),
     }
 
@@ -174,9 +184,15 @@ def _matrix(value, rows: int, columns: int) -> bool:
 
 def read_scores(run_dir: str | Path, latent_dim: int, factors: int) -> dict | None:
     """The run's disentanglement.json when it is whole, fits a (latent_dim, factors) model and belongs to
-    the checkpoint now in the folder; None otherwise (a run folder is untrusted: never trust its shapes)."""
+    the checkpoint now in the folder; None otherwise (a run folder is untrusted: never trust its shapes).
+    An older version's file is read as the current one, with what it left unsaid filled in (its
+    `dci_classifier`), so it opens until it is scored again."""
     report = read_json(Path(run_dir) / SCORES_NAME)
-    if not isinstance(report, dict) or report.get("version") != SCORES_VERSION:
+    if not isinstance(report, dict) or type(report.get("version")) is not int or \
+            report["version"] not in READABLE_VERSIONS:
+        return None
+    report = {**READABLE_VERSIONS[report["version"]], **report}
+    if not isinstance(report.get("dci_classifier"), str) or report["dci_classifier"] not in CLASSIFIERS:
         return None
     numbers = [*METRIC_KEYS, "recon", "kl"]
     if not all(isinstance(report.get(k), (int, float)) and math.isfinite(report[k]) for k in numbers):

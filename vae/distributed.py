@@ -105,8 +105,9 @@ class _Objective(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, step: int = 0) -> dict[str, torch.Tensor]:
-        return self.model.loss(x, y, step=step)
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, step: int = 0,
+                **pair) -> dict[str, torch.Tensor]:
+        return self.model.loss(x, y, step=step, **pair)
 
 
 class Group:

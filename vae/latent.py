@@ -160,20 +160,6 @@ def decoded_manifold(model, steps: int = 15, span: float = 3.0, dims: tuple[int,
     return images.view(steps, steps, *images.shape[1:])
 
 
-def factor_mutual_information(codes: torch.Tensor, factors: torch.Tensor, seed: int = 0) -> np.ndarray:
-    """Mutual information (nats) between each latent dimension and each discrete factor: (D, F).
-
-    scikit-learn's kNN estimator for a continuous feature against a discrete target
-    (Ross 2014), the estimate behind MIG-style disentanglement views.
-    """
-    from sklearn.feature_selection import mutual_info_classif
-
-    x = codes.numpy()
-    return np.stack(
-        [mutual_info_classif(x, factors[:, f].numpy(), discrete_features=False, random_state=seed)
-         for f in range(factors.shape[1])], axis=1)
-
-
 def prior_codes(n: int, latent_dim: int, temperature: float = 1.0, seed: int = 0) -> torch.Tensor:
     """n codes z ~ N(0, temperature² I), reproducible from the seed: -> (n, D)."""
     generator = torch.Generator().manual_seed(int(seed))
@@ -231,14 +217,3 @@ def factor_entropy(factors: torch.Tensor) -> np.ndarray:
         p = counts / counts.sum()
         entropies.append(float(-(p * p.log()).sum()))
     return np.array(entropies)
-
-
-def dominant_factor(mi: np.ndarray, entropy: np.ndarray | None = None, min_share: float = 0.1) -> list[int | None]:
-    """The factor each dimension informs most: mi (D, F) -> D factor indices (None: none above min_share).
-
-    With entropy (F,), MI is first divided by it (as in MIG, Chen et al. 2018), so a factor with
-    many values does not win only because it has more information to give.
-    """
-    share = mi / np.maximum(entropy, 1e-8)[None, :] if entropy is not None else mi
-    best = share.argmax(1)
-    return [int(f) if share[d, f] >= min_share else None for d, f in enumerate(best)]

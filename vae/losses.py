@@ -85,3 +85,30 @@ def free_bits_kl(kl_per_dim: torch.Tensor, free_bits: float) -> torch.Tensor:
     if free_bits <= 0:
         return kl_per_dim.sum()
     return torch.clamp(kl_per_dim, min=free_bits).sum()
+
+
+def gaussian_kl_between(mu1: torch.Tensor, logvar1: torch.Tensor, mu2: torch.Tensor,
+                        logvar2: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu1, exp(logvar1)) || N(mu2, exp(logvar2))) per dimension; (B, D) each -> (B, D)."""
+    return 0.5 * (logvar2 - logvar1 + (logvar1.exp() + (mu1 - mu2).pow(2)) / logvar2.exp() - 1.0)
+
+
+def adaptive_group_average(mu1: torch.Tensor, logvar1: torch.Tensor, mu2: torch.Tensor, logvar2: torch.Tensor
+                           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Ada-GVAE's posterior sharing (Locatello et al. 2020, "Weakly-Supervised Disentanglement Without
+    Compromises", §4, eq. 6 and 7; disentanglement_lib's `weak/weak_vae.py`).
+
+    Two pictures that differ in a few unknown factors should differ in the same few dimensions. Per pair,
+    δ_j = KL(q(z_j|x1) || q(z_j|x2)); the dimensions with δ_j below τ = ½(max_j δ_j + min_j δ_j) are taken
+    as shared, and both posteriors are replaced there by their average (GVAE: the mean of the means and of
+    the variances); the others keep their own. mu*, logvar* (B, D) -> the new (mu1, logvar1), (mu2, logvar2)
+    stacked as (2, B, D) each, and the shared mask (B, D) bool.
+    """
+    delta = gaussian_kl_between(mu1, logvar1, mu2, logvar2)  # (B, D)
+    tau = 0.5 * (delta.max(dim=1, keepdim=True).values + delta.min(dim=1, keepdim=True).values)  # (B, 1)
+    shared = delta < tau
+    mean_mu = 0.5 * (mu1 + mu2)
+    mean_logvar = torch.log(0.5 * (logvar1.exp() + logvar2.exp()))
+    new_mu = torch.stack([torch.where(shared, mean_mu, mu1), torch.where(shared, mean_mu, mu2)])
+    new_logvar = torch.stack([torch.where(shared, mean_logvar, logvar1), torch.where(shared, mean_logvar, logvar2)])
+    return new_mu, new_logvar, shared

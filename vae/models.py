@@ -99,13 +99,18 @@ class VAE(_Base):
         z = torch.randn(n, self.latent_dim, generator=generator, device="cpu").to(self.device) * temperature
         return self.decode(z, y)
 
-    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, step: int = 0) -> dict[str, torch.Tensor]:
+    def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, step: int = 0,
+             pair: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """The training objective and its named terms, in nats per image (batch means).
 
         Keys: loss, recon, kl, neg_elbo, kl_per_dim (D,), kl_weight; with capacity:
-        capacity; for tcvae: mi, tc, dwkl.
+        capacity; for tcvae: mi, tc, dwkl; for adagvae given pair: shared_dims.
+        pair (B, C, H, W): Ada-GVAE's second pictures, each sharing all factors but a few with x's; without
+        it an Ada-GVAE is scored as the β-VAE it is on single pictures (its test loss).
         """
         cfg = self.config
+        if pair is not None and cfg.is_weakly_supervised:
+            return self._pair_loss(x, pair, step)
         mu, logvar = self.encode(x, y)
         z = self.reparameterize(mu, logvar)
         recon = self.nll(self.decode_params(z, y), x).mean()
@@ -126,6 +131,24 @@ class VAE(_Base):
             out["loss"] = recon + weight * cfg.beta * losses.free_bits_kl(kl_per_dim, cfg.free_bits)
         out["kl_weight"] = torch.tensor(weight * (cfg.capacity_gamma if cfg.capacity_max > 0 else cfg.beta))
         return out
+
+    def _pair_loss(self, x: torch.Tensor, pair: torch.Tensor, step: int) -> dict[str, torch.Tensor]:
+        """Ada-GVAE (Locatello et al. 2020): both pictures encoded, their posteriors averaged on the dimensions
+        that look shared (losses.adaptive_group_average), then the β-VAE loss of each picture from its new
+        posterior; every term is the mean over the 2B pictures, so its scale matches a VAE's."""
+        cfg = self.config
+        mu1, logvar1 = self.encode(x)
+        mu2, logvar2 = self.encode(pair)
+        mu, logvar, shared = losses.adaptive_group_average(mu1, logvar1, mu2, logvar2)  # (2, B, D) each
+        mu, logvar = mu.flatten(0, 1), logvar.flatten(0, 1)  # (2B, D): x's first, then pair's
+        z = self.reparameterize(mu, logvar)
+        recon = self.nll(self.decode_params(z), torch.cat([x, pair])).mean()
+        kl_per_dim = losses.gaussian_kl(mu, logvar).mean(0)  # (D,)
+        kl = kl_per_dim.sum()
+        weight = losses.kl_warmup_weight(step, cfg.warmup, cfg.warmup_steps)
+        return {"loss": recon + weight * cfg.beta * kl, "recon": recon, "kl": kl, "neg_elbo": recon + kl,
+                "kl_per_dim": kl_per_dim, "kl_weight": torch.tensor(weight * cfg.beta),
+                "shared_dims": shared.float().sum(1).mean()}
 
 
 class VQVAE(_Base):

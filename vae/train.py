@@ -28,8 +28,11 @@ import torch
 from vae import __version__, distributed
 from vae.atomic import atomic_write_json, atomic_write_jsonl
 from vae.checkpoint import read_checkpoint, model_from_checkpoint, save_checkpoint
-from vae.config import ConfigError, ModelConfig, TrainConfig, default_hidden, split_settings
+from vae.config import (WEAKLY_SUPERVISED_FAMILIES, ConfigError, ModelConfig, TrainConfig, default_hidden,
+                        split_settings)
 from vae.data import ImageData, load_split
+from vae.data import shapes
+from vae.devices import fast_bf16
 from vae.evaluate import batched_losses
 from vae.grids import interleave_rows, save_grid
 from vae.models import build_model
@@ -75,6 +78,13 @@ def fit_model_config(model_config: ModelConfig | dict, data: ImageData) -> Model
     fields.setdefault("hidden", default_hidden(fields.get("arch", "mlp"), data.info.image_shape[-1]))
     fields["image_shape"] = tuple(data.info.image_shape)
     fields["dataset_size"] = len(data)
+    if fields.get("family") in WEAKLY_SUPERVISED_FAMILIES and (data.info.name != shapes.NAME or data.factors is None):
+        raise ConfigError(f"Ada-GVAE learns from pairs of pictures that differ in known factors, which only the "
+                          f"shapes generator renders, not '{data.info.name}': pick the shapes dataset",
+                          field="family", rule="pairs_need_shapes")
+    if fields.get("family") in WEAKLY_SUPERVISED_FAMILIES and fields.get("pair_changes", 0) > len(shapes.FACTOR_SIZES):
+        raise ConfigError(f"a pair of shapes can differ in at most {len(shapes.FACTOR_SIZES)} factors: give "
+                          f"--pair-changes 0 to {len(shapes.FACTOR_SIZES)}", field="pair_changes", rule="pair_changes")
     if fields.get("family") == "cvae":
         if data.labels is None or data.info.num_classes < 2:
             raise ConfigError(f"a conditional VAE needs class labels, and '{data.info.name}' has none: "
@@ -234,9 +244,18 @@ class _Loop:
         self.y = train_data.labels.to(device) if train_data.labels is not None else None
         self.test = test_data
         self.needs_labels = model.num_classes > 0
+        # Ada-GVAE: each picture's factors, from which its pair partner is drawn and rendered at every step.
+        self.pair_factors = train_data.factors if model.config.is_weakly_supervised else None
         self.steps_per_epoch = math.ceil(len(self.x) / config.batch_size)
-        self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16)
-                         if device.type == "cuda" and config.bf16 else contextlib.nullcontext())
+        # The CPU's fast path (bf16, channels-last) is for one process of a Gaussian model: DistributedDataParallel's
+        # gradient buckets and a VQ-VAE's codebook statistics expect the float32, contiguous layout they were built for.
+        cpu_fast = device.type == "cpu" and not comm.distributed and model.config.has_gaussian_latent
+        bf16 = config.bf16 and fast_bf16(device, model.config.arch) and (device.type == "cuda" or cpu_fast)
+        self.autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+        if cpu_fast and model.config.arch == "conv":
+            # oneDNN's convolutions run fastest on NHWC; the parameters keep their identity (the optimizer's
+            # references stay valid) and checkpoints are written contiguous, so files do not change.
+            model.to(memory_format=torch.channels_last)
         # On a GPU, `if not isfinite(loss)` would wait for every step to finish; a flag kept on the device
         # is read at the next log event or checkpoint instead, so a broken step is never saved. Processes of
         # a data-parallel run check together, at log events, so that all of them stop.
@@ -336,8 +355,9 @@ class _Loop:
         """One optimizer step on the images at index, this process's part of a global batch of total."""
         x = replace_pixels(self.x[index], self.config.pixel_noise)
         y = self.y[index] if self.needs_labels else None
+        pair = {"pair": self._partners(index, x)} if self.pair_factors is not None else {}
         with self.autocast:
-            terms = self.loss(x, y, step=self.state["step"])
+            terms = self.loss(x, y, step=self.state["step"], **pair)
         loss = terms["loss"]
         if self.defer_finite_check:
             self.all_finite &= torch.isfinite(loss.detach())
@@ -349,6 +369,14 @@ class _Loop:
         (loss if scale == 1.0 else loss * scale).backward()
         self.optimizer.step()
         return terms
+
+    def _partners(self, index: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Ada-GVAE's second pictures for the images at index: each shares all factors but a few with its
+        own (shapes.partner_factors, from the global random stream, so a resumed run draws the same pairs),
+        rendered at the training size: (B, C, H, W) like x."""
+        partners = shapes.partner_factors(self.pair_factors[index.cpu()], self.model.config.pair_changes)
+        pictures = shapes.render_shapes(partners, x.shape[-1]).to(self.device)
+        return pictures.expand(-1, x.shape[1], -1, -1)
 
     def _check_finite(self) -> None:
         """Raise TrainingDiverged if a step since the last check had a NaN/inf loss (deferred on a GPU)."""

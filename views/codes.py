@@ -35,15 +35,20 @@ def draw_picture(entry: ModelEntry, model, data, grid, cell: tuple[int, int], co
     right.image(pngs["recon"], output_format="PNG", width="stretch", caption=t("reconstruction"))
 
 
-def pick_edit(model, grid) -> tuple[tuple[int, int], int]:
-    """Row, column and new code for one cell, from widgets (the chart's clicks also set row and column)."""
+def pick_edit(entry: ModelEntry, model, grid, index: int) -> tuple[tuple[int, int], int]:
+    """Row, column and new code for one cell, from widgets (the chart's clicks also set row and column).
+
+    The code slider starts at the code the cell holds, and starts there again when the cell, the picture or
+    the model changes: the page then opens on "this is the code the cell already has", never on an edit
+    the text beside it does not describe."""
     rows, columns = grid.shape
     keep_valid("codes_row", range(rows), 0)
     keep_valid("codes_col", range(columns), 0)
-    keep_valid("codes_new_code", range(model.config.codebook_size), 0)
     row_box, column_box, code_box = st.columns([1, 1, 4], vertical_alignment="bottom")
     row = int(row_box.number_input(t("codes_row"), 0, rows - 1, step=1, key="codes_row"))
     column = int(column_box.number_input(t("codes_column"), 0, columns - 1, step=1, key="codes_col"))
+    keep_valid("codes_new_code", range(model.config.codebook_size), int(grid[row, column]),
+               shown=(entry.path, index, row, column))
     code = code_box.slider(t("codes_new_code"), 0, model.config.codebook_size - 1, key="codes_new_code",
                            help=t("codes_new_code_help"))
     return (row, column), int(code)
@@ -155,7 +160,7 @@ if data is not None and len(data) > 0:
         picture_area = st.container()  # drawn after the edit widgets, which it needs, but shown above them
         st.header(t("codes_edit_header"))
         st.markdown(t("codes_edit_help"))
-        cell, code = pick_edit(model, grids[index])
+        cell, code = pick_edit(entry, model, grids[index], index)
         with picture_area:
             draw_picture(entry, model, data, grids[index], cell, code, index)
         draw_edit(entry, model, data, grids[index], cell, code, index)

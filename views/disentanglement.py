@@ -7,19 +7,23 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.disentanglement_view import (Rung, beta_figure, compute_scores, describe, ladder, metric_name, scorable,
-                                     scores_for, short_label, sweeps)
+from ui.disentanglement_view import (Rung, beta_figure, compute_scores, describe, ladder, ladder_sentences,
+                                     metric_name, scorable, scores_for, seeds_figure, shape_row, shipped_ladder,
+                                     short_label, sweeps)
+from vae.ladder import groups as ladder_groups
 from ui.i18n import t
 from ui.page import open_page
 from ui.names import dim_name, factor_name
 from ui.traversal_view import mi_figure
 from vae import disentanglement
+from vae.dci_classifiers import CLASSIFIERS
 from vae.disentanglement import METRIC_KEYS
 
 CHART_CONFIG = {"displayModeBar": False}
 MI_TOP, MI_ROW = 110, 44  # MI heatmap height: room for the factor names, then per row
 MI_PER_ROW = 2  # heatmaps side by side: wide enough cells for their numbers
 ROW_PX = 35  # st.dataframe's row height
+SHAPES_PER_ROW = 4  # models per row of the three shapes' reconstructions
 MIN_TILES = 5  # a row of animations has at least this many places, so a model with few dims keeps big tiles
 
 
@@ -72,6 +76,10 @@ def scores_table(rungs: list[Rung]) -> None:
         styled = styled.format(fmt, subset=(i, frame.columns[1:]), na_rep="–")  # – : not scored yet
     st.dataframe(styled, hide_index=True, key="dis_table", placeholder="–",
                  height=ROW_PX * (len(names) + 1) + 3)  # every row shows
+    kinds = sorted({r.scores.get("dci_classifier", "forest") for r in rungs if r.scores})
+    if kinds:  # which classifier DCI fitted: the reference's boosted trees, or the quick forest (labelled)
+        st.caption(t("dis_dci_classifier", classifier=" / ".join(CLASSIFIERS[k].label for k in kinds
+                                                                  if k in CLASSIFIERS)))
     points = {r.scores["points"] for r in rungs if r.scores}
     if points - {disentanglement.POINTS}:
         st.caption(t("dis_points_note", points=", ".join(f"{p:,}" for p in sorted(points))))
@@ -105,6 +113,28 @@ def mi_matrices(rungs: list[Rung]) -> None:
                 st.plotly_chart(figure, key=f"dis_mi::{rung.entry.path}", config=CHART_CONFIG)
 
 
+def seeds_section() -> None:
+    """Every trained seed of the shipped ladder with its group's median, and what that says (measured)."""
+    runs, meta = shipped_ladder()
+    if not runs:
+        return
+    st.subheader(t("dis_seeds_title"))
+    st.caption(t("dis_seeds_help", seeds=max(len(g) for g in ladder_groups(runs).values())))
+    st.plotly_chart(seeds_figure(runs), key="dis_seeds_chart", config=CHART_CONFIG)
+    for line in ladder_sentences(runs, meta):
+        st.markdown(line)
+
+
+def shapes_section(rungs: list[Rung]) -> None:
+    """Each model's reconstruction of the three shapes: whether "shape" is a factor it can show at all."""
+    st.subheader(t("dis_shapes_title"))
+    st.caption(t("dis_shapes_help"))
+    per_row = min(len(rungs), SHAPES_PER_ROW)
+    for start in range(0, len(rungs), per_row):
+        for column, rung in zip(st.columns(per_row), rungs[start:start + per_row]):
+            column.image(shape_row(rung.entry), caption=short_label(rung.entry), width="stretch")
+
+
 opened = open_page("dis_title", "dis_intro", needs_model=False)
 entry = opened.entry
 rungs = [describe(m, scores_for(m)) for m in ladder(opened.models, entry)]
@@ -132,6 +162,8 @@ scores_table(rungs)
 missing_scores(rungs)
 st.markdown(t("dis_reading"))
 
+shapes_section(rungs)
+seeds_section()
 if any(r.scores is not None for r in rungs):
     st.subheader(t("dis_beta_title"))
     st.caption(t("dis_beta_help"))

@@ -36,10 +36,13 @@ def controls(entry, codes: map_view.Codes) -> tuple[str, int, str | None]:
     method_col, points_col, colour_col = st.columns([1, 2, 1], gap="large")
     method = "pca"
     if codes.mu.shape[1] > 2:
+        # The default lives in session state, not in the widget: a link's method is put there too, and a
+        # widget given both a default and a session-state value makes Streamlit warn.
+        st.session_state.setdefault("map_method", "pca")
         url_state.restore("method", "map_method", url_state.choice({m: m for m in METHODS}))
         with method_col:
             method = st.segmented_control(t("map_method"), list(METHODS), format_func=lambda m: t(METHODS[m]),
-                                          key="map_method", default="pca", required=True, persist_state="session",
+                                          key="map_method", required=True, persist_state="session",
                                           help=t("map_method_help")) or "pca"
     choices = map_view.point_choices(len(codes.mu))
     if len(choices) > 1:

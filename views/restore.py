@@ -87,9 +87,18 @@ def _with_reseed(button_key: str) -> st.delta_generator.DeltaGenerator:
     return left
 
 
+def _resend(key: str, options, default: str) -> None:
+    """Before a choice's widget is drawn: write its value back into session state, so every run sends it to
+    the browser. The browser forgets a widget's value when a run that drew it is cut short by the next one
+    (a second upload while the first is being repaired); a widget drawn without a value then shows nothing
+    chosen, and sends "nothing" back, while the page goes on applying the old value (issue 24, bug 2)."""
+    value = st.session_state.get(key)
+    st.session_state[key] = value if value in options else default
+
+
 def pick_corruption(height: int, width: int) -> tuple[Corruption, int]:
     """The corruption widgets -> the Corruption and the number of completion rounds."""
-    st.session_state.setdefault("restore_kind", "noise")
+    _resend("restore_kind", KINDS, "noise")
     url_state.restore("corruption", "restore_kind", url_state.choice({k: k for k in KINDS}))
     kind = st.segmented_control(t("restore_kind"), KINDS, format_func=lambda k: t(f"restore_kind_{k}"),
                                 key="restore_kind", required=True, persist_state="session")
@@ -106,7 +115,7 @@ def pick_corruption(height: int, width: int) -> tuple[Corruption, int]:
         rate = _with_reseed("restore_new_noise").slider(t("restore_rate"), 0.0, 0.5, 0.1, 0.01, key="restore_rate",
                                                         help=t("restore_rate_help"), persist_state="session")
         return Corruption("salt_pepper", rate=rate, seed=seed), 0
-    st.session_state.setdefault("restore_mask", "bottom")
+    _resend("restore_mask", MASKS, "bottom")
     url_state.restore("mask", "restore_mask", url_state.choice({m: m for m in MASKS}))
     mask = st.segmented_control(t("restore_mask"), MASKS, format_func=lambda m: t(f"restore_mask_{m}"), wrap=True,
                                 key="restore_mask", required=True, persist_state="session")

@@ -103,12 +103,14 @@ preset = st.pills(t("train_presets"), list(PRESETS), format_func=t, key="train_p
                   help=t("train_presets_help"))
 url_state.keep("preset", preset.removeprefix("train_preset_") if preset else None)
 with st.container(border=True):
-    form(dataset_caption({s.name: s for s in list_datasets()}))
+    refused = form(dataset_caption({s.name: s for s in list_datasets()}))
     name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
     name_col.text_input(t("train_name_label"), key="train_name", placeholder=t("train_name_placeholder"),
                         max_chars=80, help=t("train_name_help"), persist_state=SESSION)
     button_col.button(t("train_start"), key="train_start", type="primary", icon=":material/rocket_launch:",
-                      on_click=start, width="stretch")
+                      on_click=start, width="stretch", disabled=bool(refused))
+    if refused:  # each message is under its field; Start waits until none is left
+        st.warning(t("train_fix_first", count=len(refused)), icon=":material/block:")
     for problem in st.session_state.pop("train_problems", []):
         st.error(t("train_problem", message=problem))
     started = st.session_state.pop("train_started", None)

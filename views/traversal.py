@@ -25,7 +25,7 @@ from ui.pickers import pick_class, pick_picture
 from ui.sidebar import model_label
 from ui.state import keep_valid
 from ui.traversal_live import (CODE_STATE, SLIDER_STEP, SPAN, live_sliders, pad_section, reset_code, server_moved,
-                               set_code, slider_columns, slider_help)
+                               set_code, slider_columns, slider_help, slider_range)
 from ui.traversal_view import (Dims, describe_dims, grid_figure, grid_layout, hover_text,
                                label_width, mi_figure)
 from vae.data import ImageData
@@ -66,9 +66,9 @@ def pick_start(entry: ModelEntry, data: ImageData | None) -> tuple[torch.Tensor 
 
 
 def code_in_reach(base: list[float], raw: str) -> list[float]:
-    """A link's `z` -> the code, when it has one number per dimension, each within SPAN of the start point."""
+    """A link's `z` -> the code, when it has one number per dimension, each within its slider's range."""
     z = url_state.numbers(len(base), -1e6, 1e6)(raw)
-    if any(abs(v - b) > SPAN + 0.005 for v, b in zip(z, base)):
+    if any(not slider_range(b)[0] - 0.005 <= v <= slider_range(b)[1] + 0.005 for v, b in zip(z, base)):
         raise url_state.BadValue(raw)
     return z
 
@@ -119,8 +119,9 @@ def server_sliders(entry: ModelEntry, base: list[float], y: int | None, dims: Di
         per_column = math.ceil(len(dims.order) / ncols)
         columns = st.columns(ncols)
         for i, d in enumerate(dims.order):
-            columns[i // per_column].slider(dims.labels[d], min_value=round(base[d] - SPAN, 2),
-                                            max_value=round(base[d] + SPAN, 2), step=SLIDER_STEP, format="%.2f",
+            low, high = slider_range(base[d])
+            columns[i // per_column].slider(dims.labels[d], min_value=low, max_value=high, step=SLIDER_STEP,
+                                            format="%.2f",
                                             key=f"z{d}", help=slider_help(dims, d), on_change=server_moved)
         st.button(t("traversal_reset"), on_click=reset_code, args=(base,), key="trav_reset",
                   icon=":material/restart_alt:")

@@ -5,6 +5,7 @@ const vaeLive = (globalThis.__vaeLive ??= (() => {
   const waiting = new Map();  // model id -> resolve functions of views that asked before it arrived
   const KEEP = 6;  // decoders kept after the user moves on to other models (a few MB each at most)
   return {
+    fetching: new Set(),  // model ids whose weights are on their way (weights.js)
     has(id) { return decoders.has(id); },
     put(id, decoder) {
       decoders.delete(id);

@@ -47,8 +47,13 @@ class SlidersView extends View {
       const value = el("span", "vl-slider-value", head);
       const input = el("input", "vl-range", row);
       Object.assign(input, { type: "range", step: String(data.step) });
-      input.min = String(round2(data.base[dim.d] - data.span));
-      input.max = String(round2(data.base[dim.d] + data.span));
+      // The page's limits when it gives them (the same for every number, so the thumb's place shows the value).
+      input.min = String(round2(dim.min ?? data.base[dim.d] - data.span));
+      input.max = String(round2(dim.max ?? data.base[dim.d] + data.span));
+      const limits = el("div", "vl-slider-limits", row);
+      limits.style.cssText = "display:flex;justify-content:space-between;font-size:0.8em;opacity:0.7";
+      el("span", "vl-slider-min", limits, Number(input.min).toFixed(1));
+      el("span", "vl-slider-max", limits, Number(input.max).toFixed(1));
       input.setAttribute("aria-label", dim.label);
       input.dataset.dim = String(dim.d);
       const show = () => {

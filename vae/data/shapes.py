@@ -142,6 +142,22 @@ def render_shapes(factors: torch.Tensor, image_size: int = DEFAULT_SIZE,
     return out.unsqueeze(1)
 
 
+def partner_factors(factors: torch.Tensor, changes: int = 0, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Weak supervision's second pictures (Locatello et al. 2020): (B, 5) factor indices -> (B, 5), each row
+    with `changes` of its factors (0: a number from 1 to 4 drawn per row) set to another of their values,
+    uniformly; the rest shared. Draws from `generator` (default: the global stream a run checkpoints)."""
+    factors = _check_factors(factors)
+    count, width = factors.shape
+    if not 0 <= changes <= width:
+        raise ValueError(f"a pair can differ in 0 to {width} factors, not {changes}")
+    sizes = torch.tensor(FACTOR_SIZES)
+    k = (torch.full((count,), changes) if changes else torch.randint(1, width, (count,), generator=generator))
+    rank = torch.rand(count, width, generator=generator).argsort(1).argsort(1)  # a random order of the factors
+    change = rank < k[:, None]  # (B, 5): the first k factors of that order
+    offset = (torch.rand(count, width, generator=generator) * (sizes - 1)).long() + 1  # 1 .. size-1: another value
+    return torch.where(change, (factors + offset) % sizes, factors)
+
+
 def split_indices(split: str, seed: int = 0, train_size: int | None = None) -> torch.Tensor:
     """Flat grid indices of a split: disjoint seeded draws for train/test, everything for "all".
 

@@ -1,0 +1,61 @@
+"""Ship the β ladder: read every scored run of the shapes sweep (scripts/make_ladder.sh), pick each group's
+median-MIG seed (vae.ladder's stated rule), copy the picks into assets/ under the names the pages open, and
+write assets/ladder.json with every run's scores and the CPU-hours the sweep took.
+
+    python scripts/ship_ladder.py RUNS_DIR [--assets assets]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from vae import ladder
+from vae.disentanglement_run import PROTOCOL
+
+# The folder each group's pick ships as: the names the pages, the lesson and the tests open.
+SHIPPED = {("vae", 1.0): "shapes-vae", ("vae", 2.0): "shapes-beta2", ("vae", 4.0): "shapes-beta4",
+           ("vae", 8.0): "shapes-beta8", ("vae", 16.0): "shapes-beta16", ("tcvae", 6.0): "shapes-tcvae",
+           ("adagvae", 4.0): "shapes-adagvae"}
+
+
+def cpu_seconds(run_dir: Path) -> float:
+    """Training (one thread: its loop's wall time, an upper bound of its CPU time when the core was shared)
+    plus scoring (the scorer's CPU time) of one run."""
+    events = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    report = json.loads((run_dir / "disentanglement.json").read_text())
+    return float(events[-1]["wall_time"]) + float(sum(report.get("cpu_seconds", {}).values()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs_dir", type=Path)
+    parser.add_argument("--assets", type=Path, default=Path("assets"))
+    args = parser.parse_args()
+    folders = sorted(p for p in args.runs_dir.iterdir() if (p / "disentanglement.json").is_file())
+    runs = [r for r in (ladder.run_from_folder(p) for p in folders) if r is not None]
+    shipped = []
+    for group, members in ladder.groups(runs).items():
+        pick = ladder.median_pick(members)
+        target = SHIPPED.get(group)
+        for run in members:
+            shipped.append(ladder.LadderRun(run.name, run.family, run.beta, run.seed, run.scores,
+                                            target if run is pick else None))
+        if target:
+            destination = args.assets / target
+            if destination.exists():
+                shutil.rmtree(destination)
+            shutil.copytree(args.runs_dir / pick.name, destination,
+                            ignore=shutil.ignore_patterns("train.log", "launch.json", "*.tmp"))
+            seeds = ", ".join(f"{r.scores['mig']:.3f}" for r in members)
+            print(f"{target:16s} <- {pick.name} (MIG {pick.scores['mig']:.3f}, median of {seeds})")
+    hours = sum(cpu_seconds(args.runs_dir / r.name) for r in runs) / 3600
+    path = ladder.write(args.assets / ladder.LADDER_NAME, shipped, PROTOCOL, round(hours, 2))
+    print(f"{path}: {len(shipped)} runs, {hours:.1f} CPU-hours")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
