@@ -5,6 +5,7 @@ decoder's weights travel once, as a media file, not inside every fragment rerun 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import random
 
 import pytest
@@ -20,6 +21,13 @@ from ui.catalog import list_models
 LESSON_MODEL = "shapes-beta8"  # the lesson's traversal step opens this model
 RUN_TIMEOUT_S = 600  # a cold first page on a busy machine (the benchmark counts 120 s as an error)
 WEIGHTS_ELEMENT_MAX = 20_000  # bytes: the element names the weights (id, URL) and carries the component's JS
+
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: a Playwright test earlier in this worker may leave its event loop
+    running in the main thread, where asyncio.run refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +66,7 @@ async def lesson_then_release(url: str):
 
 
 def test_a_released_live_slider_reaches_the_server_and_the_weights_travel_once_as_a_media_file(server):
-    seen = asyncio.run(lesson_then_release(server))
+    seen = run_async(lesson_then_release(server))
     entry = next(m for m in list_models() if m.pretrained and m.name == LESSON_MODEL)
     assert all(not run.exceptions for run in seen["first"]) and not seen["release"].exceptions
     # The weights: a media URL (fetched with the first page) whose bytes are the packed decoder, exactly.

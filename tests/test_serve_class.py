@@ -5,6 +5,7 @@ pictures on one process; a process that stops failing its health check gets no n
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import signal
@@ -20,6 +21,13 @@ from ui.app_server import ROOT, free_port, healthy
 pytestmark = pytest.mark.proxy
 START_TIMEOUT_S = 180  # two processes import torch at once: slow on a busy machine
 COOKIE = "VAE_PROCESS"
+
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: a Playwright test earlier in this worker may leave its event loop
+    running in the main thread, where asyncio.run refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +92,9 @@ async def session_on_one_process(url: str):
 
 def test_cookies_spread_new_browsers_and_keep_a_session_on_its_process(proxy):
     url, pids = proxy
-    cookies = [asyncio.run(first_cookie(url)) for _ in range(4)]
+    cookies = [run_async(first_cookie(url)) for _ in range(4)]
     assert set(cookies) == {"app1", "app2"}  # one client address, both processes: not by IP
-    run, mine, elsewhere, again = asyncio.run(session_on_one_process(url))
+    run, mine, elsewhere, again = run_async(session_on_one_process(url))
     assert run.status == ForwardMsg.FINISHED_SUCCESSFULLY and not run.exceptions and mine in {"app1", "app2"}
     assert again and all(status == 200 for status in again)  # the pictures live in the session's process ...
     assert all(status == 404 for status in elsewhere)  # ... and the other process has never seen them
@@ -99,7 +107,7 @@ def test_a_process_that_stops_answering_gets_no_new_students(proxy):
         deadline, cookies = time.monotonic() + 40, set()
         while time.monotonic() < deadline and cookies != {"app1"}:
             time.sleep(1)
-            cookies = {asyncio.run(first_cookie(url, 2)) for _ in range(4)}  # a request app2 holds: None
+            cookies = {run_async(first_cookie(url, 2)) for _ in range(4)}  # a request app2 holds: None
         assert cookies == {"app1"} and healthy(url)
     finally:
         os.kill(pids[1], signal.SIGCONT)
