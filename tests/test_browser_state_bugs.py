@@ -45,34 +45,6 @@ def settled(page: Page) -> None:
 
 
 @pytest.mark.browser
-def test_upload_sequences_keep_the_chosen_corruption(page: Page, streamlit_server):  # noqa: F811
-    """Issue 24 (2): PNG then JPEG left the Corruption control with nothing selected; a too-small file then
-    the PNG again showed nothing selected while "Hidden region: bottom half" was applied. It happened when an
-    upload cut short the run of the one before (seen here with the second upload 0.3 s after the first)."""
-    open_page(page, streamlit_server, "Denoise & complete")
-    control(page, "Picture").get_by_role("radio", name="Upload your own").click()
-    wait_idle(page)
-    for delay in (0.0, 0.3, 0.6):
-        upload(page, "one.png", picture_bytes("PNG"), "image/png", wait=False)
-        expect(page.get_by_test_id("stFileChipName")).to_have_text("one.png", timeout=STEP_MS)  # its run starts
-        page.wait_for_timeout(delay * 1000)
-        upload(page, "one.jpg", picture_bytes("JPEG"), "image/jpeg")
-        settled(page)
-        expect(selected(page, "Corruption")).to_have_text("Gaussian noise", timeout=STEP_MS)
-    control(page, "Corruption").get_by_role("radio", name="Hide a region").click()
-    settled(page)
-    control(page, "Hidden region").get_by_role("radio", name="Left half").click()
-    settled(page)
-    upload(page, "tiny.png", picture_bytes("PNG", (4, 4)), "image/png")
-    expect(page.get_by_test_id("stAlertContentError")).to_have_count(1, timeout=STEP_MS)
-    upload(page, "one.png", picture_bytes("PNG"), "image/png")
-    settled(page)
-    expect(selected(page, "Corruption")).to_have_text("Hide a region", timeout=STEP_MS)
-    expect(selected(page, "Hidden region")).to_have_text("Left half", timeout=STEP_MS)
-    expect(page.get_by_test_id("stImageCaption").nth(1)).to_contain_text("orange: hidden")
-
-
-@pytest.mark.browser
 def test_live_sliders_show_their_limits_and_the_thumb_the_value(page: Page, streamlit_server):  # noqa: F811
     """Issue 24 (7): the live sliders spanned the start value ± 3 with no limits shown, so every thumb started
     in the middle. Each range is the prior's -3 to 3, written at its ends, and the thumbs differ."""
