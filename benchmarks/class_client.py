@@ -16,6 +16,7 @@ mounted; a live view sends its state (json) on release.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import time
 import urllib.parse
@@ -386,3 +387,10 @@ class Student:
                 self.set_component(widget, "width", WIDTH)
                 runs.append(await self.rerun(widget.fragment_id))
         return runs
+
+
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: a caller (a Playwright test earlier in a pytest worker) may leave an
+    event loop running in this thread, where asyncio.run refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

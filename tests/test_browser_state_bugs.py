@@ -2,46 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from browser_server import browser_type_launch_args, streamlit_server  # noqa: F401  (pytest fixtures)
 from test_browser_explorer import STEP_MS, open_page, wait_idle
-
-
-def picture_bytes(fmt: str, size=(120, 160)) -> bytes:
-    picture = Image.new("RGB", size, "white")
-    middle = size[0] // 2
-    ImageDraw.Draw(picture).line((middle, 10, middle, size[1] - 10), fill="black", width=max(1, size[0] // 8))
-    buffer = io.BytesIO()
-    picture.save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def control(page: Page, label: str):
-    """A segmented control of the main area by its label."""
-    return page.get_by_test_id("stMain").get_by_test_id("stButtonGroup").filter(has_text=label)
-
-
-def selected(page: Page, label: str):
-    """The option the control shows as chosen (a radio group: aria-checked)."""
-    return control(page, label).locator('[role=radio][aria-checked=true]')
-
-
-def upload(page: Page, name: str, data: bytes, mime: str, wait: bool = True) -> None:
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files({"name": name, "mimeType": mime, "buffer": data})
-    if wait:
-        expect(page.get_by_test_id("stFileChipName")).to_have_text(name, timeout=STEP_MS)
-        wait_idle(page)
-
-
-def settled(page: Page) -> None:
-    """The repaired row is on screen and the script idle (an upload's run is slow on a busy machine)."""
-    expect(page.get_by_test_id("stImageCaption").nth(1)).to_be_visible(timeout=STEP_MS)
-    wait_idle(page)
 
 
 @pytest.mark.browser

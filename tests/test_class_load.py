@@ -4,14 +4,12 @@ decoder's weights travel once, as a media file, not inside every fragment rerun 
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import random
 
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks.class_client import Student
+from benchmarks.class_client import Student, run_async
 from benchmarks.class_load import percentile
 from benchmarks.class_paths import SLIDERS, LessonPath
 from ui import live
@@ -21,12 +19,6 @@ from ui.catalog import list_models
 LESSON_MODEL = "shapes-beta8"  # the lesson's traversal step opens this model
 RUN_TIMEOUT_S = 600  # a cold first page on a busy machine (the benchmark counts 120 s as an error)
 WEIGHTS_ELEMENT_MAX = 20_000  # bytes: the element names the weights (id, URL) and carries the component's JS
-
-def run_async(coroutine):
-    """asyncio.run in a thread of its own: a Playwright test earlier in this worker may leave its event loop
-    running in the main thread, where asyncio.run refuses to start another."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 

@@ -4,8 +4,6 @@ pictures on one process; a process that stops failing its health check gets no n
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
 import shutil
 import signal
@@ -15,25 +13,19 @@ import time
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks.class_client import Http, ProtocolError, Student
+from benchmarks.class_client import Http, ProtocolError, Student, run_async
 from ui.app_server import ROOT, free_port, healthy
 
 pytestmark = pytest.mark.proxy
 START_TIMEOUT_S = 180  # two processes import torch at once: slow on a busy machine
 COOKIE = "VAE_PROCESS"
 
-def run_async(coroutine):
-    """asyncio.run in a thread of its own: a Playwright test earlier in this worker may leave its event loop
-    running in the main thread, where asyncio.run refuses to start another."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
 
 
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory):
     if shutil.which("haproxy") is None:
-        pytest.skip("the proxy test needs HAProxy (apt-get install haproxy)")
+        pytest.fail("the proxy test needs HAProxy: apt-get install haproxy (the README's test command installs it)")
     base = tmp_path_factory.mktemp("serve-class")
     port, app_port = free_port(), free_port()
     env = {**os.environ, "VAE_PROXY_BIND": f"127.0.0.1:{port}", "VAE_APP_PORT": str(app_port),
