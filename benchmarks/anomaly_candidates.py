@@ -9,7 +9,7 @@ For each held-out class: benchmarks.anomaly_quality's Fashion-MNIST MLP recipe t
 - the Local Outlier Factor (Breunig et al. 2000, k = 20) against the same sample, in pixel space, the first
   hidden layer and the posterior means: a kNN distance relative to the neighbours' own, so that a busy
   garment among sparse busy ones is not far just for being busy;
-- the library's neg_elbo and complexity (vae.anomaly);
+- the library's neg_elbo and complexity (vae.metrics.anomaly.scores);
 - DoSE (Morningstar et al. 2021, "Density of States Estimation for Out-of-Distribution Detection"): the density,
   under a KDE or an 8-component Gaussian mixture fitted on 10,000 training pictures, of each picture's summary
   statistics (reconstruction term, KL, PNG length), standardised;
@@ -17,7 +17,7 @@ For each held-out class: benchmarks.anomaly_quality's Fashion-MNIST MLP recipe t
   training posterior means, with the training labels;
 - rank sums of those, an ad-hoc ensemble (no paper).
 It prints the AUROC per class and the mean over the classes. Exploratory: none of these reaches the issue's
-0.75, so none is in vae/anomaly.py.
+0.75, so none is in vae/metrics/anomaly/scores.py.
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ from sklearn.neighbors import KernelDensity, LocalOutlierFactor, NearestNeighbor
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.anomaly_quality import RECIPES, trained
-from vae.anomaly import score_images
-from vae.checkpoint import load_model
-from vae.compress import png_code_length
+from vae.metrics.anomaly.scores import score_images
+from vae.training.checkpoint import load_model
+from vae.metrics.anomaly.compress import png_code_length
 from vae.config import TrainConfig
 from vae.data import load_split
-from vae.evaluate import elbo_terms
+from vae.metrics.evaluate import elbo_terms
 
 
 def knn_distance(reference: np.ndarray, points: np.ndarray, k: int) -> np.ndarray:

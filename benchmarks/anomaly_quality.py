@@ -28,14 +28,14 @@ from pathlib import Path
 
 import torch
 
-from vae.anomaly import CORRECTED_SCORES, SCORES, ScoreSettings, available_scores, pca_scores, roc, score_images
-from vae.anomaly_sets import (assemble, dataset_task, find_background, held_out_task, needed_rows, other_set,
+from vae.metrics.anomaly.scores import CORRECTED_SCORES, SCORES, ScoreSettings, available_scores, pca_scores, roc, score_images
+from vae.metrics.anomaly.sets import (assemble, dataset_task, find_background, held_out_task, needed_rows, other_set,
                               own_test_set)
-from vae.checkpoint import load_model
+from vae.training.checkpoint import load_model
 from vae.config import TrainConfig
 from vae.data import DatasetUnavailable, list_datasets, load_split
-from vae.runs import read_run
-from vae.train import train
+from vae.training.runs import read_run
+from vae.training.trainer import train
 
 REPO = Path(__file__).resolve().parents[1]
 PIXEL_NOISE = 0.2  # Ren et al. 2019 use 0.1-0.3; the asset script trains the backgrounds with the same

@@ -337,9 +337,8 @@ class Student:
         known = widget_id in self.widgets
         self.widgets[widget_id] = widget
         if kind == "bidi_component":
-            data = widget.data() or {}
-            if isinstance(data.get("url"), str) and data["url"].startswith("/media/"):
-                media.append(data["url"])  # the live decoder's weights, fetched by the weights component
+            # What the live views fetch (ui.live): their JS bundle, the decoder's weights, the pad's dots.
+            media += sorted(media_urls(widget.data() or {}))
             return
         if not known or getattr(proto, "set_value", False):
             state = default_state(widget)
@@ -387,6 +386,17 @@ class Student:
                 self.set_component(widget, "width", WIDTH)
                 runs.append(await self.rerun(widget.fragment_id))
         return runs
+
+
+def media_urls(value) -> set[str]:
+    """Every "/media/..." string in a component's data, however deep (a browser's view fetches each once)."""
+    if isinstance(value, str):
+        return {value} if value.startswith("/media/") else set()
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(*(media_urls(v) for v in value)) if value else set()
+    return set()
 
 
 def run_async(coroutine):

@@ -8,7 +8,7 @@ Each student (benchmarks/class_client.py: one websocket, Streamlit's protobufs, 
 over HTTP) arrives at a random moment within --ramp seconds, opens the lesson's traversal link and then,
 after an exponential think time (mean --think s), does one thing at a time: mostly lets go of a live
 slider (the fragment rerun a browser sends on release), sometimes the pad, a server slider, a visit to
-the latent map and back, or another model. Without --url a fresh `streamlit run app.py` (ui.app_server)
+the latent map and back, or another model. Without --url a fresh `streamlit run app.py` (harness.app_server)
 serves each class size, warmed by one student first (a teacher opened the lesson before the class);
 with --url the students go to that address (a proxy, say: scripts/serve_class.sh) and --pid names the
 processes whose CPU and memory count. Loopback only.
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
                 raise SystemExit("--url needs --pid for each server process to measure")
             rows.append(measure(args.url, args.pid, path, size, args.minutes, args.think, args.ramp, args.seed))
         else:
-            from ui.app_server import serve_app
+            from harness.app_server import serve_app
 
             with tempfile.TemporaryDirectory() as runs, serve_app(runs, script=args.app) as server:
                 url = server.url.replace("localhost", "127.0.0.1")

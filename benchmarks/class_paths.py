@@ -14,7 +14,7 @@ import urllib.parse
 from typing import Protocol
 
 from benchmarks.class_client import ProtocolError, Run, Student, Widget
-from ui.lesson import STEPS
+from ui.teaching.lesson import STEPS
 
 TRAVERSAL_STEP = next(n for n, s in enumerate(STEPS, 1) if s.name == "traversal")
 MODELS = ("shapes-beta8", "digits-vae", "fashion-vae", "shapes-beta2")  # a model switch picks among these

@@ -18,7 +18,7 @@ import threading
 
 from benchmarks.class_client import Student
 from benchmarks.class_paths import SLIDERS, LessonPath, stamp
-from ui.app_server import SCRIPT_IDLE, chromium, serve_app
+from harness.app_server import SCRIPT_IDLE, chromium, serve_app
 
 STEP_MS = 120_000
 LIVE_SLIDER = ".vl-sliders input.vl-range"

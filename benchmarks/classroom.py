@@ -3,7 +3,7 @@ pages, against one `streamlit run app.py` (issues 11 and 15).
 
     python -m benchmarks.classroom [--sessions 30] [--minutes 3] [--json]
 
-One headless Chromium (ui.app_server: Debian's, with the recipe's flags), one browser context per
+One headless Chromium (harness.app_server: Debian's, with the recipe's flags), one browser context per
 student. Each opens the app, goes to the traversal page (digits-vae), and for --minutes from its first
 picture on presses ArrowRight / ArrowLeft on the server's first slider ("Exact values" tab; one press is
 one rerun of the slider fragment), waits for the server's new picture, and every few moves visits the
@@ -33,7 +33,7 @@ from typing import Iterator
 import numpy as np
 
 from benchmarks.live_decode import ARM_ROUND_TRIP, EXACT_TAB, PICTURE_CAPTION
-from ui.app_server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_IDLE, serve_app
+from harness.app_server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_IDLE, serve_app
 
 STEP_MS = 120_000  # one rerun with 30 sessions on 2 cores can take long; longer counts as an error
 MOVES_PER_VISIT = 3  # slider moves between two visits to the latent map

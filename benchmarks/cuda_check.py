@@ -24,14 +24,14 @@ from pathlib import Path
 
 import torch
 
-from vae.checkpoint import load_model
+from vae.training.checkpoint import load_model
 from vae.config import TrainConfig
 from vae.data import DatasetUnavailable, load_split
-from vae.devices import resolve_device
-from vae.evaluate import batched_losses
-from vae.latent import encode_dataset, traverse
-from vae.runs import read_metrics, read_run
-from vae.train import resume, train
+from vae.training.devices import resolve_device
+from vae.metrics.evaluate import batched_losses
+from vae.explore.latent import encode_dataset, traverse
+from vae.training.runs import read_metrics, read_run
+from vae.training.trainer import resume, train
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILIES = {  # model fields; image size for the conv ones
@@ -129,7 +129,7 @@ def pretrained_on_gpu(device: str) -> None:
             values = torch.linspace(-3, 3, 11)
             dims = list(range(min(4, cpu.latent_dim)))
             grid_gap = float((traverse(gpu, base, dims, values, y) - traverse(cpu, base, dims, values, y)).abs().max())
-            if cpu.config.is_vector_quantized:
+            if cpu.config.kind.codes:
                 # Nearest-code search: float rounding may flip a near tie, so count the cells that agree.
                 x = data.images[:500]
                 agree = (gpu.encode_indices(x.to(device)).cpu() == cpu.encode_indices(x)).float().mean().item()
@@ -152,7 +152,7 @@ def pretrained_on_gpu(device: str) -> None:
 def divergence(root: Path, device: str) -> None:
     """A NaN loss on the GPU (found by the deferred check) stops the run and keeps the last good checkpoint."""
     from vae.models import VAE
-    from vae.train import TrainingDiverged
+    from vae.training.trainer import TrainingDiverged
 
     original = VAE.loss
 
@@ -177,9 +177,9 @@ def divergence(root: Path, device: str) -> None:
 
 
 def vq_prior(root: Path, device: str) -> None:
-    """The VQ-VAE code prior trains on the GPU (when vae.prior is there)."""
+    """The VQ-VAE code prior trains on the GPU (when vae.models.prior is there)."""
     try:
-        from vae import prior
+        from vae.models import prior
     except ImportError:
         return
     run = root / "vqvae"  # trained by families()

@@ -25,17 +25,17 @@ import numpy as np
 import torch
 
 from benchmarks.disentanglement import shapes_runs
-from vae.checkpoint import load_model
-from vae.dci_classifiers import CLASSIFIERS, REFERENCE
-from vae.disentanglement import POINTS, dci
-from vae.disentanglement_run import GROUND_TRUTH, model_representation, read_scores
-from vae.runs import read_run
+from vae.training.checkpoint import load_model
+from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS, REFERENCE
+from vae.metrics.disentanglement.scores import POINTS, dci
+from vae.metrics.disentanglement.run import GROUND_TRUTH, model_representation, read_scores
+from vae.training.runs import read_run
 
 TOLERANCE = 0.01  # issue 27: a stand-in lands within this of GradientBoostingClassifier() on D, C and I
 
 
 def protocol_codes(folder: Path, points: int, seed: int) -> tuple[np.ndarray, ...]:
-    """(codes, factors, codes_test, factors_test) of a run, drawn as vae.disentanglement.score draws them."""
+    """(codes, factors, codes_test, factors_test) of a run, drawn as vae.metrics.disentanglement.scores.score draws them."""
     space, render = GROUND_TRUTH[read_run(folder).config["train"]["dataset"]]
     represent = model_representation(load_model(folder).eval(), render)
     rng = np.random.default_rng([seed, 0])

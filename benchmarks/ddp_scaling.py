@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from vae.runs import read_metrics
+from vae.training.runs import read_metrics
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = {  # the trainer's flags for each model
@@ -92,7 +92,7 @@ def build(model: str, args):
     from vae.config import default_hidden
     from vae.models import build_model
     from vae.data import load_split
-    from vae.train import fit_model_config
+    from vae.training.trainer import fit_model_config
 
     fields, config = configs_from_args(build_parser().parse_args(["train", "--dataset", args.dataset, "--limit",
                                                                   str(BATCH_SIZE), *MODELS[model]]))

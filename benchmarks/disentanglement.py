@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.dci_classifiers import CLASSIFIERS, REFERENCE
-from vae.disentanglement import METRIC_KEYS, POINTS
-from vae.disentanglement_run import GROUND_TRUTH, score_run
-from vae.runs import read_run
+from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS, REFERENCE
+from vae.metrics.disentanglement.scores import METRIC_KEYS, POINTS
+from vae.metrics.disentanglement.run import GROUND_TRUTH, score_run
+from vae.training.runs import read_run
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 BUDGET_S = 60.0  # issue 9: all metrics for one shapes model within a minute on the 2-core CPU

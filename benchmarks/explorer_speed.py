@@ -6,7 +6,7 @@
 In-process rows time what a rerun of a page computes (no Streamlit server): the median and p95 of many
 repetitions after a warm-up. "slider" is one decode of one z plus encoding the enlarged picture
 (ui.images.to_pil + png_bytes; a second row uses st.image's own encoder, JPEG for opaque pictures).
-"traversal" is vae.latent.traverse of 10 dims × 11 steps plus the PNG of the grid (a second row builds
+"traversal" is vae.explore.latent.traverse of 10 dims × 11 steps plus the PNG of the grid (a second row builds
 the traversal page's plotly figure instead). The latent map encodes 5,000 test images (listed apart),
 then projects them once with PCA and once with t-SNE (first call, no cache); the cached view is the
 latent map page's st.cache_data projection on a hit, plus its 5,000-point figure serialized to JSON,
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ui.app_server import chromium, free_port
+from harness.app_server import chromium, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
@@ -70,7 +70,7 @@ def report_value(name: str, value: str, target: str, ok: bool | None) -> None:
 
 def pick_model(name: str | None, run_dir: str | None):
     """The model the in-process rows use: --run-dir, --model, fashion-vae, digits-vae, else any small one."""
-    from vae.checkpoint import load_model
+    from vae.training.checkpoint import load_model
 
     if run_dir:
         return Path(run_dir).name, load_model(run_dir)
@@ -78,15 +78,15 @@ def pick_model(name: str | None, run_dir: str | None):
     for n in names:
         if (ASSETS / n / "checkpoint.safetensors").is_file():
             model = load_model(ASSETS / n)
-            if model.config.has_gaussian_latent and max(model.config.image_shape[1:]) <= 28:
+            if model.config.kind.posterior and max(model.config.image_shape[1:]) <= 28:
                 return n, model
     sys.exit(f"no pretrained Gaussian model of 28×28 or smaller in {ASSETS}: run scripts/make_assets.sh")
 
 
 def in_process(name: str, model, quick: bool) -> None:
     from ui.images import png_bytes, to_pil
-    from vae.grids import grid_pil
-    from vae.latent import decode_path, traverse
+    from vae.explore.grids import grid_pil
+    from vae.explore.latent import decode_path, traverse
 
     reps = 30 if quick else 300
     shape = "×".join(map(str, model.config.image_shape[1:]))
@@ -124,7 +124,7 @@ def in_process(name: str, model, quick: bool) -> None:
 
     report(f"traversal: {len(dims)} dims × 11 steps decoded + grid PNG", timed(grid_png, reps // 3), 150)
     try:
-        from ui.traversal_view import grid_figure
+        from ui.parts.traversal import grid_figure
 
         def figure_json():
             images = traverse(model, base, dims, steps)
@@ -151,7 +151,7 @@ def latent_map(name: str, model, quick: bool, tsne: bool = True, tsne_quality: b
     import streamlit as st
 
     from ui.catalog import data_for, list_models
-    from vae.latent import encode_dataset, project_2d
+    from vae.explore.latent import encode_dataset, project_2d
 
     entry = next(m for m in list_models() if m.name == name)  # a --run-dir stand-in is listed as a run
     data = data_for(entry)
@@ -168,7 +168,7 @@ def latent_map(name: str, model, quick: bool, tsne: bool = True, tsne_quality: b
     try:
         from ui import map_view  # the latent map page's cached projection and figure
     except ImportError as error:
-        print(f"(no ui.map_view, so no cached view rows: {error})", file=sys.stderr)
+        print(f"(no ui.parts.latent_map, so no cached view rows: {error})", file=sys.stderr)
         map_view = None
     st.cache_data.clear()
 
@@ -201,7 +201,7 @@ def latent_map(name: str, model, quick: bool, tsne: bool = True, tsne_quality: b
             report(f"latent map, cached {method} view: cache hit + {n:,}-point figure → JSON",
                    timed(cached_view, 10 if quick else 30), 500)
         except TypeError as error:
-            print(f"(skipped the cached {method} view: ui.map_view.map_figure changed: {error})", file=sys.stderr)
+            print(f"(skipped the cached {method} view: ui.parts.latent_map.map_figure changed: {error})", file=sys.stderr)
     st.cache_data.clear()
 
 
@@ -212,7 +212,7 @@ def compare_tsne(codes: np.ndarray, labels: np.ndarray, ours: np.ndarray) -> Non
     from sklearn.model_selection import cross_val_score
     from sklearn.neighbors import KNeighborsClassifier
 
-    from vae.latent import TSNE_SPEED, tsne_perplexity
+    from vae.explore.latent import TSNE_SPEED, tsne_perplexity
 
     def quality(points: np.ndarray) -> str:
         accuracy = cross_val_score(KNeighborsClassifier(10), points, labels, cv=3).mean()

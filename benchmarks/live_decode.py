@@ -2,7 +2,7 @@
 
     python -m benchmarks.live_decode [--json] [--seconds S] [--presses N] [--models a,b]
 
-In a bare Chromium page (ui/live_harness.py, the app's own JavaScript): the largest difference between
+In a bare Chromium page (harness/live_page.py, the app's own JavaScript): the largest difference between
 the JavaScript decoder's pictures and PyTorch's on 100 seeded codes (in [0, 1]; 1/255 = 0.0039 is one
 grey level); ms per decode + paint (median and p95 over 30 runs of 10 codes in a row: the page's clock
 ticks in 0.1 ms); and frames per second while a script drags the first slider of the live sliders view for S seconds
@@ -14,7 +14,7 @@ display (requestAnimationFrame: 60 Hz here), so that rate is printed too, and a 
 rate passes when at most 2% of its frames are missed. Targets (issue 10): >= 60 fps for MLP decoders,
 >= 30 for conv decoders (in the app; in the bare page for a model the app keeps on the server), weights
 <= 2 MB (ui.live.MAX_BYTES). Every figure is for the weights the app ships: float32 when they fit the
-budget, float16 when only those do (vae.decoder_export.export_within); the table gives both sizes. The
+budget, float16 when only those do (vae.models.decoder_export.export_within); the table gives both sizes. The
 machine's load average is printed: re-run when it is busy.
 """
 
@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ui.app_server import SCRIPT_IDLE, chromium, wait_idle
+from harness.app_server import SCRIPT_IDLE, chromium, wait_idle
 from ui.strings.traversal import STRINGS as TRAVERSAL_STRINGS
 
 CODES = 100
@@ -66,7 +66,7 @@ EXACT_TAB = TRAVERSAL_STRINGS["traversal_tab_exact"][0]  # the tab of the server
 def gaussian_models(names: list[str] | None):
     from ui.catalog import list_models
 
-    entries = [m for m in list_models() if m.pretrained and m.has_gaussian_latent]
+    entries = [m for m in list_models() if m.pretrained and m.kind.posterior]
     return [m for m in entries if names is None or m.name in names]
 
 
@@ -83,9 +83,9 @@ def decoder_kind(export) -> str:
 def bare_page_rows(browser, entries, seconds: float) -> dict[str, dict]:
     """Parity, decode time and a scripted drag of the sliders view, each model in its own fresh page."""
     from ui.live import MAX_BYTES
-    from ui.live_harness import LivePage, summary
-    from vae.checkpoint import load_model
-    from vae.decoder_export import export_decoder, export_within
+    from harness.live_page import LivePage, summary
+    from vae.training.checkpoint import load_model
+    from vae.models.decoder_export import export_decoder, export_within
 
     rows = {}
     for entry in entries:
@@ -149,8 +149,8 @@ def wait_settled(page, timeout_ms: float = STEP_MS) -> None:
 def app_rows(browser, entries, seconds: float, presses: int) -> dict[str, dict]:
     """In `streamlit run app.py`: fps of the scripted drag on the traversal page's live slider, and the
     server slider's round trip (key press -> new server picture)."""
-    from ui.app_server import serve_app
-    from ui.live_harness import SCRIPTED_DRAG
+    from harness.app_server import serve_app
+    from harness.live_page import SCRIPTED_DRAG
 
     rows = {}
     with tempfile.TemporaryDirectory() as runs, serve_app(runs) as server:

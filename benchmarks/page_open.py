@@ -1,4 +1,4 @@
-"""How long the slow pages take to open on the pretrained models, with the views they ship precomputed and without,
+"""How long the slow pages take to open on the pretrained models, with the data they ship precomputed and without,
 side by side; and (--startup) server start → first page drawn in Chromium.
 
     python -m benchmarks.page_open [--models a,b] [--pages latent_map,anomaly,restore] [--repeats 3] [--startup]
@@ -44,8 +44,8 @@ def state_for(page: str, run: Path) -> dict:
     if page == "latent_map":
         return {"map_method": "tsne"}
     if page == "anomaly":
-        from vae.anomaly_sets import held_out_classes
-        from vae.runs import read_run
+        from vae.metrics.anomaly.sets import held_out_classes
+        from vae.training.runs import read_run
 
         held_out = held_out_classes(read_run(run).config["train"])
         return {} if held_out else {"anom_mode": "dataset"}
@@ -76,7 +76,7 @@ def open_once(page: str, run: Path, state: dict) -> tuple[float, str | None]:
 
 
 def bare_copy(run: Path, into: Path) -> Path:
-    """The run folder without its precomputed views (as a user's run has none)."""
+    """The run folder without its precomputed files (as a user's run has none)."""
     target = into / run.name
     shutil.copytree(run, target, ignore=shutil.ignore_patterns(*PRECOMPUTED, "samples", "recons"))
     return target
@@ -127,7 +127,7 @@ def startup_once(app: str) -> tuple[float, float]:
     view" line: an earlier version let Chromium retry the refused connection, which added up to a second."""
     from playwright.sync_api import expect
 
-    from ui.app_server import chromium, free_port
+    from harness.app_server import chromium, free_port
 
     port = free_port()
     log = tempfile.TemporaryFile()

@@ -4,10 +4,10 @@
 
 For every pretrained model in assets/ whose dataset is on this machine: N test pictures (a seeded random
 choice), spoiled two ways, then repaired by the model and by the baselines, exactly as the
-denoise-and-complete page does it (vae.restore.compare):
+denoise-and-complete page does it (vae.explore.restore.compare):
 
 - denoise: Gaussian noise σ = 0.3, clipped to [0, 1]; the model's one reconstruction and its code search
-  (vae.restore.search_code: 200 Adam steps on z, error std 0.3) against PCA reconstruction and a 3×3
+  (vae.explore.restore.search_code: 200 Adam steps on z, error std 0.3) against PCA reconstruction and a 3×3
   median filter;
 - complete: the bottom half hidden (starting at the training mean); the model's iterative completion
   (R rounds, known pixels kept) and its code search (from the completion, error std 0.1) against the same
@@ -30,11 +30,11 @@ from pathlib import Path
 
 import torch
 
-from vae.checkpoint import load_model
+from vae.training.checkpoint import load_model
 from vae.config import TrainConfig
 from vae.data import DatasetUnavailable, load_split
-from vae.restore import Comparison, Corruption, baseline_components, compare, training_pca
-from vae.runs import read_run
+from vae.explore.restore import Comparison, Corruption, baseline_components, compare, training_pca
+from vae.training.runs import read_run
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"

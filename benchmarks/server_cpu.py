@@ -4,7 +4,7 @@ shares, and what each move costs the student's own browser.
     python -m benchmarks.server_cpu [--pages traversal,home] [--visits 8] [--moves 10]
         [--app app.py[,app_before.py|,/tmp/before/app.py]]
 
-One `streamlit run` per entry script (ui.app_server), one Chromium page (digits-vae): each page is opened once
+One `streamlit run` per entry script (harness.app_server), one Chromium page (digits-vae): each page is opened once
 to warm the caches, then opened --visits more times (each open is a new session: the sidebar, the page's first
 run, the reruns its widgets ask for); the server's CPU seconds (its process and children, from /proc) and the
 wall time per visit, until the script has ended. Then --moves presses of the traversal page's first server
@@ -25,7 +25,7 @@ import time
 
 from benchmarks.classroom import tree_cpu_s
 from benchmarks.live_decode import EXACT_TAB, STEP_MS, WATCH_BUSY, press_server_slider, wait_settled
-from ui.app_server import chromium, serve_app, wait_idle
+from harness.app_server import chromium, serve_app, wait_idle
 
 MODEL = "digits-vae"
 

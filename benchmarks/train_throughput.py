@@ -1,4 +1,4 @@
-"""Training throughput on Fashion-MNIST, side by side in one run: our trainer (`vae.train.train`)
+"""Training throughput on Fashion-MNIST, side by side in one run: our trainer (`vae.training.trainer.train`)
 against a bare in-memory PyTorch loop and the pytorch/examples VAE pipeline (`DataLoader` +
 `ToTensor`), all on the examples' MLP (784→400→20), batch 128, Adam 1e-3, BCE-sum + KL.
 
@@ -9,7 +9,7 @@ logs (every 50 steps) the bare loop and then the examples pipeline take as many 
 three alternate every second or so and share the machine's load fairly. Throughput is training
 images per second of wall time summed over whole epochs (ours includes its logging, epoch-end
 test loss, grids and checkpoint), the median over epochs after the first, which is a warm-up.
-Prints a markdown table and PASS/FAIL lines for the README's targets; exits 0 either way.
+Prints a markdown table and PASS/FAIL lines for the targets in docs/benchmarks.md; exits 0 either way.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from torchvision import datasets, transforms
 
 from vae.config import TrainConfig
 from vae.data import ImageData, load_dataset
-from vae.devices import resolve_device
-from vae.evaluate import batched_losses
+from vae.training.devices import resolve_device
+from vae.metrics.evaluate import batched_losses
 from vae.models import build_model
-from vae.train import fit_model_config, train
+from vae.training.trainer import fit_model_config, train
 
 MODEL_FIELDS = dict(family="vae", arch="mlp", hidden=(400,), latent_dim=20)  # --arch mlp --hidden 400 --latent-dim 20
 BATCH_SIZE = 128
@@ -279,7 +279,7 @@ def report(n: int, ours: Interleave, bare: BareLoop, examples: ExamplesPipeline,
     ours_test = ours.epochs[epochs - 1]["test_loss"]
     what = f"median of epochs 2-{k}" if k > 1 else "epoch 1 only"
     rows = [
-        ("ours: `vae.train.train`, whole epochs", ours_s, f"{ours_test:.2f} @ {epochs}"),
+        ("ours: `vae.training.trainer.train`, whole epochs", ours_s, f"{ours_test:.2f} @ {epochs}"),
         ("ours, training loop only (no epoch end)", loop_s, "-"),
         (f"(a) {bare.name}", bare.epoch_seconds, f"{bare.test_loss():.2f} @ {k}"),
         (f"(b) {examples.name}", examples.epoch_seconds, f"{examples.test_loss():.2f} @ {k}"),

@@ -83,12 +83,12 @@ for run in assets/*/; do
     python -m vae anomaly "$run" --precompute --device cpu --quiet
 done
 
-# --- Precomputed page views (issue 11), so the latent map's t-SNE and the Restore page open at once: the t-SNE of
+# --- Precomputed page data (issue 11), so the latent map's t-SNE and the Restore page open at once: the t-SNE of
 # every number of points the map offers and the restorations the Restore page opens on, in
 # assets/<model>/latent_map.safetensors and restore_examples.safetensors (keyed by the checkpoint's digest); and
 # the home page's pictures (home_samples.png, home_recons.png), drawn before PyTorch is imported.
 for run in assets/*/; do
-    echo "== page views: $run"
+    echo "== precomputed: $run"
     python -m vae precompute "$run" --quiet
 done
 

@@ -6,9 +6,11 @@
 # Environment: VAE_PROXY_BIND (default 0.0.0.0:8501: where students connect), VAE_APP_PORT (default 8601:
 # the first process's port, on 127.0.0.1 only), VAE_RUNS_DIR (the run folder all processes share),
 # VAE_SERVE_DIR (default: a new temporary folder: the generated haproxy.cfg, one log and pid file per
-# process, app.pids with all of them). An app process that exits is started again (its students' sessions
-# are lost, their runs are not: README "Serving a class"). Runs in the foreground; Ctrl-C or SIGTERM
-# stops HAProxy and every process it started.
+# process, app.pids with all of them), VAE_CLASS_DIR (default: VAE_SERVE_DIR/classes: the classes of
+# "follow the teacher", one file each, which every process reads, so a student follows a teacher whose
+# session is on another process; ui/teaching/class_store.py). An app process that exits is started
+# again (its students' sessions are lost, their runs and classes are not: README "Serving a class").
+# Runs in the foreground; Ctrl-C or SIGTERM stops HAProxy and every process it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,8 @@ BASE_PORT="${VAE_APP_PORT:-8601}"
 DIR="${VAE_SERVE_DIR:-$(mktemp -d -t vae-class.XXXXXX)}"
 mkdir -p "$DIR"
 rm -f "$DIR/stopping" "$DIR"/app*.pid "$DIR/haproxy.pid"
+export VAE_CLASS_DIR="${VAE_CLASS_DIR:-$DIR/classes}"
+mkdir -p -m 700 "$VAE_CLASS_DIR"  # private: the class store refuses a folder other users may write to
 PYTHON="${PYTHON:-python}"
 
 run_app() {  # i port: one app process, started again whenever it exits
@@ -63,5 +67,5 @@ for i in $(seq 1 "$N"); do cat "$DIR/app$i.pid"; done > "$DIR/app.pids"
 haproxy -c -q -f "$DIR/haproxy.cfg"
 haproxy -db -f "$DIR/haproxy.cfg" >> "$DIR/haproxy.log" 2>&1 &
 echo "$!" > "$DIR/haproxy.pid"
-echo "serving $N processes at http://$VAE_PROXY_BIND (files in $DIR)"
+echo "serving $N processes at http://$VAE_PROXY_BIND (files in $DIR, classes in $VAE_CLASS_DIR)"
 wait "$(cat "$DIR/haproxy.pid")"   # HAProxy stopped: stop the rest

@@ -1,5 +1,5 @@
 """Ship the β ladder: read every scored run of the shapes sweep (scripts/make_ladder.sh), pick each group's
-median-MIG seed (vae.ladder's stated rule), copy the picks into assets/ under the names the pages open, and
+median-MIG seed (vae.metrics.disentanglement.ladder's stated rule), copy the picks into assets/ under the names the pages open, and
 write assets/ladder.json with every run's scores and the CPU-hours the sweep took.
 
     python scripts/ship_ladder.py RUNS_DIR [--assets assets]
@@ -12,8 +12,8 @@ import json
 import shutil
 from pathlib import Path
 
-from vae import ladder
-from vae.disentanglement_run import PROTOCOL
+from vae.metrics.disentanglement import ladder
+from vae.metrics.disentanglement.run import PROTOCOL
 
 # The folder each group's pick ships as: the names the pages, the lesson and the tests open.
 SHIPPED = {("vae", 1.0): "shapes-vae", ("vae", 2.0): "shapes-beta2", ("vae", 4.0): "shapes-beta4",

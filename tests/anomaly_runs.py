@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vae.config import TrainConfig
-from vae.train import train
+from vae.training.trainer import train
 
 TINY = dict(family="vae", arch="mlp", hidden=(32,), latent_dim=3)
 RUNS = {  # name: TrainConfig changes

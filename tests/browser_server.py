@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.app_server import CHROMIUM, CHROMIUM_ARGS, ServerDidNotStart, serve_app
+from harness.app_server import CHROMIUM, CHROMIUM_ARGS, ServerDidNotStart, serve_app
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def streamlit_server(tmp_path_factory) -> StreamlitServer:
-    """`streamlit run app.py` on a free port (ui.app_server), ready before the first test."""
+    """`streamlit run app.py` on a free port (harness.app_server), ready before the first test."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"browser tests need {CHROMIUM} (apt-get install chromium)")
     base = tmp_path_factory.mktemp("streamlit-server")
@@ -63,7 +63,7 @@ def streamlit_server(tmp_path_factory) -> StreamlitServer:
 
 def _stop_trainers(runs: Path) -> None:
     """Trainers the browser tests started outlive the server by design: stop them here."""
-    from vae import launch
+    from vae.training import launch
 
     for run_dir in launch.list_run_dirs(runs):
         state = launch.run_state(run_dir)

@@ -19,6 +19,7 @@ FAMILIES = {
     "cvae-mlp": dict(family="cvae", arch="mlp", num_classes=10),
     "cvae-conv": dict(family="cvae", arch="conv", num_classes=10),
     "vqvae": dict(family="vqvae", arch="conv", codebook_size=16),
+    "adagvae": dict(family="adagvae", arch="conv", beta=4.0),  # on single pictures: its β-VAE test loss
 }
 
 
@@ -98,7 +99,7 @@ def tiny_runs(tmp_path_factory):
     (MLP, latent 3), tiny-vqvae (conv, 16×16 images, 4×4 grid of 16 codes). Point VAE_RUNS_DIR at
     this folder (monkeypatch.setenv) to offer them in the app's model picker."""
     from vae.config import TrainConfig
-    from vae.train import train
+    from vae.training.trainer import train
 
     root = tmp_path_factory.mktemp("tiny-runs")
     config = TrainConfig(dataset="digits", limit=200, epochs=1, batch_size=50, device="cpu", grid_images=16)

@@ -53,7 +53,7 @@ def make_base_runs(root: Path) -> list[Path]:
     (anomaly scores read more of it), launch.json and train.log as the app's launcher writes them; a VQ-VAE
     with a learned code prior (prior.safetensors). A few seconds."""
     from vae.cli import main
-    from vae.train import train_settings
+    from vae.training.trainer import train_settings
 
     vae = root / "vae"
     train_settings({**TINY, "exclude_classes": (9,)}, vae)

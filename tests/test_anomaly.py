@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from vae.anomaly import (SCORES, AnomalyError, ScoreSettings, available_scores, decoder_passes, extremes,
+from vae.metrics.anomaly.scores import (SCORES, AnomalyError, ScoreSettings, available_scores, decoder_passes, extremes,
                          heldout_mask, pca_scores, roc, score_images, threshold_metrics)
-from vae.compress import idat_bytes, png_code_length
-from vae.evaluate import elbo_terms, iwae_log_likelihood
+from vae.metrics.anomaly.compress import idat_bytes, png_code_length
+from vae.metrics.evaluate import elbo_terms, iwae_log_likelihood
 from vae.models import build_model
-from vae.regret import regret_terms
+from vae.metrics.anomaly.regret import regret_terms
 
 
 def test_auroc_of_separated_reversed_and_tied_scores():

@@ -9,14 +9,14 @@ import pytest
 import torch
 
 from tests.anomaly_runs import make_runs
-from vae.anomaly import ScoreSettings, score_images
-from vae.anomaly_sets import (assemble, dataset_task, find_background, held_out_task, is_background_for,
+from vae.metrics.anomaly.scores import ScoreSettings, score_images
+from vae.metrics.anomaly.sets import (assemble, dataset_task, find_background, held_out_task, is_background_for,
                               needed_rows, other_set, own_test_set, score_task, uploaded_set)
-from vae.anomaly_store import STORE_NAME, load_scores, save_scores
-from vae.checkpoint import load_model
+from vae.precompute.anomaly_scores import STORE_NAME, load_scores, save_scores
+from vae.training.checkpoint import load_model
 from vae.config import ConfigError, TrainConfig
 from vae.data import DatasetUnavailable
-from vae.runs import read_run
+from vae.training.runs import read_run
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from browser_server import browser_type_launch_args, fresh_server, streamlit_server  # noqa: F401  (pytest fixtures)
-from ui import app_server
+from harness import app_server
 from ui.catalog import first_model
-from vae import home_pictures
+from vae.precompute import home_pictures
 
 FIRST_LOAD_MS = 120_000  # the server's first script run imports torch and loads models
 STEP_MS = 60_000  # one rerun of a page, on a busy machine

@@ -14,14 +14,14 @@ from browser_server import browser_type_launch_args, streamlit_server  # noqa: F
 from test_browser_explorer import FIRST_LOAD_MS, STEP_MS, expect_no_error, open_page, wait_idle
 from ui.catalog import list_models
 from ui.live import MAX_BYTES
-from ui.live_harness import LivePage
-from vae.checkpoint import load_model
-from vae.decoder_export import export_decoder, export_within
+from harness.live_page import LivePage
+from vae.training.checkpoint import load_model
+from vae.models.decoder_export import export_decoder, export_within
 
 CODES = 100  # seeded random codes per model
 PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
-GAUSSIAN = [name for name, m in PRETRAINED.items() if m.has_gaussian_latent]
-VQ = [name for name, m in PRETRAINED.items() if not m.has_gaussian_latent]  # their decoders add Conv2d
+GAUSSIAN = [name for name, m in PRETRAINED.items() if m.kind.posterior]
+VQ = [name for name, m in PRETRAINED.items() if not m.kind.posterior]  # their decoders add Conv2d
 LATENT_SLIDER = "input.vl-range[data-dim]"  # the live sliders' inputs (the scrubber's has no dimension)
 PIXELS = """c => Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))"""
 
@@ -80,6 +80,49 @@ def test_js_decoder_runs_every_family(page: Page, tiny, family):
     floats, pixels = LivePage(page).decode(export, z.numpy(), None if y is None else y.numpy())
     assert np.abs(floats - expected).max() <= 1 / 255 and pixels.shape == (20, 16, 8, 3)
     assert np.abs(pixels.astype(int) - (expected * 255).round().transpose(0, 2, 3, 1)).max() <= 1
+
+
+BOOT_CALLS = """async (boot) => {
+  const blob = (source) => URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  const module = blob(`export const css = ".x { color: red }";
+    export default function ({ data }) {
+      globalThis.__calls.push(data.n);
+      return () => globalThis.__cleanups.push(data.n);
+    }`);
+  globalThis.__calls = [];
+  globalThis.__cleanups = [];
+  const start = (await import(blob(boot))).default;
+  const root = document.body.appendChild(document.createElement("div")).attachShadow({ mode: "open" });
+  const call = (n) => start({ data: { module, n }, parentElement: root });
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 50));
+  const seen = [];
+  const first = call(1), second = call(2);  // new data before the bundle's import resolved
+  await tick();
+  seen.push([...__calls], typeof first, typeof second);
+  first();  // Streamlit's late cleanup of a call it replaced: the view stays
+  await tick();
+  seen.push([...__cleanups]);
+  const third = call(3);
+  await tick();
+  third();
+  const fourth = call(4);  // a newer call within the tick keeps the view ...
+  await tick();
+  seen.push([...__calls], [...__cleanups]);
+  fourth();  // ... the last one's cleanup removes it
+  await tick();
+  seen.push([...__cleanups], root.querySelectorAll("style[data-vae-live]").length);
+  return seen;
+}"""
+
+
+@pytest.mark.browser
+def test_the_bootstrap_draws_the_latest_data_and_cleans_up_once(page: Page):
+    """boot.js, as every element carries it: the bundle's default export gets only the latest data, its CSS goes
+    into the element's root once, and only the element's last cleanup (a tick later) reaches the bundle."""
+    from ui.live import BOOT
+
+    page.set_content("<!doctype html><html><body></body></html>")
+    assert page.evaluate(BOOT_CALLS, BOOT) == [[2], "function", "function", [], [2, 3, 4], [], [4], 1]
 
 
 def live_picture(page: Page, index: int = 0):
@@ -183,9 +226,53 @@ def test_traversal_pad_decodes_under_the_pointer_and_keeps_a_click(page: Page, s
     expect_no_error(page)
 
 
+PALETTE_PIXELS = """(canvas, colours) => {
+    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    const wanted = new Set(colours);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (wanted.has((data[i] << 16) | (data[i + 1] << 8) | data[i + 2])) n++;
+    return n;
+}"""
+MEDIA_FETCHES = """() => performance.getEntriesByType("resource").map((e) => e.name)
+    .filter((u) => u.includes("/media/"))"""
+
+
+@pytest.mark.browser
+def test_traversal_pad_draws_its_dots_from_one_file_per_model(page: Page, streamlit_server):  # noqa: F811
+    """Issue 25: the dots come as one media file per model (every dimension's codes), fetched once; other
+    axes take other columns of it, and the bundles of JavaScript come as media files too, once per page."""
+    from ui.parts.latent_map import palette
+    from ui.parts.traversal_live import PAD_POINTS
+    from vae.config import TrainConfig
+    from vae.data import load_split
+
+    shown = str(min(PAD_POINTS, len(load_split(TrainConfig(dataset="digits"), "test"))))  # digits: 360
+    open_page(page, streamlit_server, "Latent traversal", start="prior")
+    pad = page.get_by_test_id("stMain").locator("canvas.vl-pad-canvas")
+    expect(pad).to_be_visible(timeout=STEP_MS)
+    pad.scroll_into_view_if_needed()
+    expect(pad).to_have_attribute("data-points", shown, timeout=STEP_MS)
+    colours = [int(c[1:], 16) for c in palette(10)]
+    dotted = pad.evaluate(PALETTE_PIXELS, colours)
+    assert dotted > int(shown) * 5  # the dots' own colours: several pixels each
+    fetched = page.evaluate(MEDIA_FETCHES)
+    bundles, files = [u for u in fetched if u.endswith(".js")], [u for u in fetched if u.endswith(".bin")]
+    assert len(bundles) == 2 and len(files) == 2  # the view and weights bundles; the weights and the dots
+    across = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text="Across")
+    across.click()
+    page.get_by_role("option").nth(2).click()
+    wait_idle(page)
+    pad = page.get_by_test_id("stMain").locator("canvas.vl-pad-canvas")
+    expect(pad).to_have_attribute("data-points", shown, timeout=STEP_MS)
+    page.wait_for_function("c => c.dataset.points && globalThis.__vaeLive.frames.length > 0", arg=pad.element_handle())
+    assert pad.evaluate(PALETTE_PIXELS, colours) not in (0, dotted)  # other columns: the dots moved
+    assert page.evaluate(MEDIA_FETCHES) == fetched  # ... from the file the page holds: nothing fetched again
+    expect_no_error(page)
+
+
 @pytest.mark.browser
 def test_interpolation_t_drag_decodes_between_the_codes(page: Page, streamlit_server):  # noqa: F811
-    from ui.interp_view import encode_means
+    from ui.parts.interpolation import encode_means
     from ui.pickers import class_members
     from vae.config import TrainConfig
     from vae.data import load_split

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from browser_server import browser_type_launch_args, fresh_server, streamlit_server  # noqa: F401  (pytest fixtures)
 from test_browser_explorer import FIRST_LOAD_MS, STEP_MS, expect_no_error, wait_idle
 
-from ui.lesson import STEPS
+from ui.teaching.lesson import STEPS
 
 
 def query(page: Page) -> dict[str, str]:

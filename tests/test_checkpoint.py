@@ -10,10 +10,10 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-import vae.checkpoint
-from vae.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint
+import vae.training.checkpoint
+from vae.training.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint
 from vae.models import build_model
-from vae.runs import CHECKPOINT_NAME
+from vae.training.runs import CHECKPOINT_NAME
 
 
 def _trained(tiny, family, digits_batch):
@@ -80,7 +80,7 @@ def test_checkpoint_is_written_atomically(tiny, digits_batch, tmp_path, monkeypa
             handle.write(b"\x00" * 100)
         raise OSError("disk full")
 
-    monkeypatch.setattr(vae.checkpoint, "save_file", torn_write)
+    monkeypatch.setattr(vae.training.checkpoint, "save_file", torn_write)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(tmp_path, model, {"epoch": 3})
     assert sorted(os.listdir(tmp_path)) == [CHECKPOINT_NAME]  # no temp file left behind
@@ -158,3 +158,19 @@ def test_an_unreadable_config_is_refused(config, tiny, digits_batch, tmp_path):
     save_checkpoint(tmp_path, _trained(tiny, "vae-mlp", digits_batch), {})
     _rewrite(tmp_path / CHECKPOINT_NAME, edit_header=lambda h: h.update(config=config))
     assert "config" in _one_line_error(tmp_path)
+
+
+def test_every_shipped_checkpoints_config_agrees_with_its_run_folder():
+    """A checkpoint's header holds the full ModelConfig as before RunSpec; the run folder's config.json (old
+    layout in the assets) reads as the same model through vae.spec, and the weights load into it."""
+    from pathlib import Path
+
+    from vae.training.runs import read_run
+
+    assets = Path(__file__).resolve().parents[1] / "assets"
+    folders = sorted(p.parent for p in assets.glob(f"*/{CHECKPOINT_NAME}"))
+    assert folders
+    for folder in folders:
+        run, checkpoint = read_run(folder), read_checkpoint(folder)
+        assert run.problem is None and checkpoint.config == run.model == run.spec.model_config(run.data), folder
+        load_model(folder)  # strict: every weight matches the config

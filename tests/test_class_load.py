@@ -13,7 +13,7 @@ from benchmarks.class_client import Student, run_async
 from benchmarks.class_load import percentile
 from benchmarks.class_paths import SLIDERS, LessonPath
 from ui import live
-from ui.app_server import ServerDidNotStart, serve_app
+from harness.app_server import ServerDidNotStart, serve_app
 from ui.catalog import list_models
 
 LESSON_MODEL = "shapes-beta8"  # the lesson's traversal step opens this model

@@ -15,8 +15,8 @@ from PIL import Image
 from vae.cli import main
 from vae.config import TrainConfig
 from vae.data import DATASET_NAMES
-from vae.runs import read_run
-from vae.train import train
+from vae.training.runs import read_run
+from vae.training.trainer import train
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--hidden", "32", "--latent-dim", "4", "--device", "cpu", "--quiet"]
@@ -153,8 +153,8 @@ def test_resume_trains_on_to_more_epochs(epochs, tmp_path, capsys):
 
 
 def test_slim_keeps_the_weights_and_thins_the_grids(tmp_path, capsys):
-    from vae.checkpoint import load_model, read_checkpoint
-    from vae.runs import RECONS_DIR, SAMPLES_DIR, epoch_images
+    from vae.training.checkpoint import load_model, read_checkpoint
+    from vae.training.runs import RECONS_DIR, SAMPLES_DIR, epoch_images
 
     run = tmp_path / "run"
     config = TrainConfig(dataset="digits", limit=64, epochs=7, batch_size=32, device="cpu", grid_images=4)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.anomaly_runs import make_runs
-from vae.anomaly import ScoreSettings, roc
-from vae.anomaly_run import open_run, task_for
-from vae.anomaly_sets import score_task
-from vae.anomaly_store import STORE_NAME, load_scores
+from vae.metrics.anomaly.scores import ScoreSettings, roc
+from vae.metrics.anomaly.run import open_run, task_for
+from vae.metrics.anomaly.sets import score_task
+from vae.precompute.anomaly_scores import STORE_NAME, load_scores
 from vae.cli import main
 
 REPO = Path(__file__).resolve().parents[1]

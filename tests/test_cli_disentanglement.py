@@ -14,9 +14,9 @@ import pytest
 from vae.atomic import atomic_write_json
 from vae.cli import main
 from vae.config import TrainConfig
-from vae.disentanglement import METRIC_KEYS
-from vae.disentanglement_run import SCORES_NAME, read_scores
-from vae.train import train
+from vae.metrics.disentanglement.scores import METRIC_KEYS
+from vae.metrics.disentanglement.run import SCORES_NAME, read_scores
+from vae.training.trainer import train
 
 REPO = Path(__file__).resolve().parents[1]
 # The protocol's 10,000 points take minutes; the meaning is the same. The quick forest for DCI, except where
@@ -149,7 +149,7 @@ def test_the_frozen_encoder_gives_the_models_own_means(name, shape):
     import torch
     from conftest import tiny_config
 
-    from vae.disentanglement_run import _frozen, _Means, encoder_means
+    from vae.metrics.disentanglement.run import _frozen, _Means, encoder_means
     from vae.models import build_model
 
     torch.manual_seed(0)

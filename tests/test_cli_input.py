@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from vae.cli import main
-from vae.train import train_settings
+from vae.training.trainer import train_settings
 
 TINY = dict(dataset="digits", limit=64, hidden=(16,), latent_dim=2, batch_size=32, epochs=1, device="cpu",
             log_every=1, grid_images=4)
@@ -22,6 +22,11 @@ def run(tmp_path_factory) -> Path:
     run_dir = tmp_path_factory.mktemp("cli-input") / "run"
     train_settings(TINY, run_dir)
     return run_dir
+
+
+def _spec(config: dict, **parts) -> dict:
+    """config.json with parts of its spec ("model", "train") replaced."""
+    return {**config, "spec": {**config["spec"], **parts}}
 
 
 def _damaged(run: Path, tmp_path: Path, name: str, change) -> Path:
@@ -67,12 +72,14 @@ def test_resume_of_a_finished_run_says_how_to_train_on(run, capsys):
 
 
 DAMAGE = [
-    ("config.json", lambda c: {**c, "train": {**c["train"], "epochs": "ten"}}),
-    ("config.json", lambda c: {**c, "train": {**c["train"], "exclude_classes": 3}}),
-    ("config.json", lambda c: {**c, "train": {**c["train"], "lr": "fast"}}),
-    ("config.json", lambda c: {**c, "train": [1, 2]}),
-    ("config.json", lambda c: {k: v for k, v in c.items() if k != "train"}),
-    ("config.json", lambda c: {**c, "model": {**c["model"], "latent_dim": 2.0}}),
+    ("config.json", lambda c: _spec(c, train={**c["spec"]["train"], "epochs": "ten"})),
+    ("config.json", lambda c: _spec(c, train={**c["spec"]["train"], "exclude_classes": 3})),
+    ("config.json", lambda c: _spec(c, train={**c["spec"]["train"], "lr": "fast"})),
+    ("config.json", lambda c: _spec(c, train=[1, 2])),
+    ("config.json", lambda c: {**c, "spec": {"model": c["spec"]["model"]}}),
+    ("config.json", lambda c: _spec(c, model={**c["spec"]["model"], "latent_dim": 2.0})),
+    ("config.json", lambda c: {**c, "data": {**c["data"], "image_shape": "8x8"}}),
+    ("config.json", lambda c: {**c, "spec": None}),
     ("config.json", lambda c: [c]),
     ("status.json", lambda s: [s]),
     ("status.json", lambda s: {**s, "pid": "123"}),

@@ -10,11 +10,11 @@ import pytest
 import torch
 from torch import nn
 
-from vae import decoder_export
-from vae.decoder_export import (CHECK_ATOL, HALF_ATOL, MAGIC, UnsupportedDecoder, export_decoder, export_within, pack,
+from vae.models import decoder_export
+from vae.models.decoder_export import (CHECK_ATOL, HALF_ATOL, MAGIC, UnsupportedDecoder, export_decoder, export_within, pack,
                                 reference_decode, unpack)
 from vae.models import build_model
-from vae.nets import MLPDecoder
+from vae.models.nets import MLPDecoder
 
 
 def codes(model, n: int = 16, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -173,7 +173,7 @@ def test_every_pretrained_gaussian_model_runs_in_the_browser_within_the_budget()
         if not entry.pretrained:
             continue
         decoded = live.live_model(entry)
-        if not entry.has_gaussian_latent:
+        if not entry.kind.posterior:
             assert decoded is None
             continue
         full = export_decoder(live.model_for(entry))

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae import disentanglement as dis
+from vae.metrics.disentanglement import scores as dis
 from vae.data import shapes
-from vae.disentanglement import METRIC_KEYS, FactorSpace
+from vae.metrics.disentanglement.scores import METRIC_KEYS, FactorSpace
 
 SHAPES = FactorSpace(shapes.FACTOR_NAMES, shapes.FACTOR_SIZES)
 # Every factor has at most 20 values, so the protocol's 20-bin histograms lose none of it.
@@ -227,8 +227,8 @@ def test_default_classifier_is_the_references():
 
     from sklearn.ensemble import GradientBoostingClassifier
 
-    from vae.dci_classifiers import REFERENCE, make_classifier
-    from vae.disentanglement_run import score_run
+    from vae.metrics.disentanglement.dci_classifiers import REFERENCE, make_classifier
+    from vae.metrics.disentanglement.run import score_run
 
     for function, name in ((dis.dci, "classifier"), (dis.score, "dci_classifier"), (score_run, "dci_classifier")):
         assert inspect.signature(function).parameters[name].default == REFERENCE == "gbt"
@@ -268,7 +268,7 @@ def test_reference_dci_of_perfect_and_entangled_codes(kind):
 @pytest.mark.parametrize("kind", ["gbt", "hist"])
 def test_worker_processes_change_no_dci(kind):
     """With workers > 1 the boosted trees' factors are fitted in worker processes: the same numbers as here."""
-    from vae.dci_classifiers import fit_factors
+    from vae.metrics.disentanglement.dci_classifiers import fit_factors
 
     encoders = Encoders(TINY, noise_dims=2)
     rng = np.random.default_rng(1)
@@ -290,7 +290,7 @@ def test_histogram_boosting_grows_the_references_trees(classes):
     training points alike and sets the same Newton steps, so the decision values agree."""
     from sklearn.ensemble import GradientBoostingClassifier
 
-    from vae.dci_boosting import HistGradientBoosting
+    from vae.metrics.disentanglement.dci_boosting import HistGradientBoosting
 
     rng = np.random.default_rng(classes)
     X = rng.choice(rng.normal(size=60), (400, 1))  # 60 values
@@ -311,7 +311,7 @@ def test_histogram_boosting_lands_near_the_reference_on_several_features():
     gap on the shipped models (python -m benchmarks.dci_classifiers)."""
     from sklearn.ensemble import GradientBoostingClassifier
 
-    from vae.dci_boosting import HistGradientBoosting
+    from vae.metrics.disentanglement.dci_boosting import HistGradientBoosting
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(500, 4))

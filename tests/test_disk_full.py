@@ -27,9 +27,9 @@ from pathlib import Path
 import pytest
 
 from vae import atomic
-from vae.checkpoint import load_model
+from vae.training.checkpoint import load_model
 from vae.cli import main
-from vae.runs import CHECKPOINT_NAME, CONFIG_NAME, METRICS_NAME, STATUS_NAME, read_metrics
+from vae.training.runs import CHECKPOINT_NAME, CONFIG_NAME, METRICS_NAME, STATUS_NAME, read_metrics
 
 TINY = ["--dataset", "digits", "--limit", "64", "--hidden", "64", "--latent-dim", "2", "--batch-size", "32",
         "--epochs", "2", "--log-every", "1", "--grid-images", "4", "--device", "cpu", "--quiet"]

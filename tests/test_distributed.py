@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from vae import distributed
-from vae.checkpoint import load_model, read_checkpoint
+from vae.training import distributed
+from vae.training.checkpoint import load_model, read_checkpoint
 from vae.cli import build_parser, settings_from_args
 from vae.config import split_settings
 from vae.config import ConfigError, TrainConfig
-from vae.runs import CHECKPOINT_NAME, epoch_images, pid_alive, read_metrics, read_run
-from vae.train import train
+from vae.training.runs import CHECKPOINT_NAME, epoch_images, pid_alive, read_metrics, read_run
+from vae.training.trainer import train
 
 REPO = Path(__file__).resolve().parents[1]
 # 470 digits in global batches of 15: 32 steps an epoch. Each of the 2 processes takes 8 or 7 images of a
@@ -237,7 +237,7 @@ def test_the_run_folder_is_complete_and_opens_in_the_app(ddp_run, monkeypatch):
 
     run_dir = ddp_run["run_dir"]
     saved = json.loads((run_dir / "config.json").read_text())
-    assert saved["model"]["dataset_size"] == 470 and saved["train"]["batch_size"] == 15  # the whole set, the global batch
+    assert saved["data"]["dataset_size"] == 470 and saved["spec"]["train"]["batch_size"] == 15  # the whole set, the global batch
     assert len(epoch_images(run_dir)) == len(epoch_images(run_dir, "recons")) == EPOCHS
     assert (run_dir / CHECKPOINT_NAME).is_file()
     monkeypatch.setenv("VAE_RUNS_DIR", str(run_dir.parent))
@@ -266,9 +266,9 @@ def _mean_code(mu, logvar):
 
 def _spawned(rank: int, port: int, out: str) -> None:
     """One of two processes: joins the group that torchrun's environment would describe, for three runs."""
-    import vae.losses
+    import vae.models.losses
     import vae.models
-    import vae.train
+    import vae.training.trainer
 
     os.environ.update(RANK=str(rank), WORLD_SIZE="2", LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1",
                       MASTER_PORT=str(port))
@@ -285,19 +285,19 @@ def _spawned(rank: int, port: int, out: str) -> None:
 
     # β-TCVAE: which minibatch and dataset size reach the estimator.
     calls = []
-    terms = vae.losses.total_correlation_terms
+    terms = vae.models.losses.total_correlation_terms
 
     def recording(z, mu, logvar, dataset_size):
         calls.append((z.shape[0], dataset_size))
         return terms(z, mu, logvar, dataset_size)
 
-    vae.losses.total_correlation_terms = recording
+    vae.models.losses.total_correlation_terms = recording
     _train_recording(dict(MLP, family="tcvae", beta=4.0), config, out / "tcvae", rank,
                      out / f"tcvae.rank{rank}.safetensors")
     (out / f"tcvae.rank{rank}.json").write_text(json.dumps(calls))
 
     # VQ-VAE with dead codes re-seeded at nearly every step, from each process's own images and random numbers.
-    build = vae.train.build_model
+    build = vae.training.trainer.build_model
 
     def eager_restarts(model_config):
         model = build(model_config)
@@ -311,7 +311,7 @@ def _spawned(rank: int, port: int, out: str) -> None:
         shared.append(n)
         return pick_rows(self, flat, n)
 
-    vae.train.build_model, distributed.Group.pick_rows = eager_restarts, counting
+    vae.training.trainer.build_model, distributed.Group.pick_rows = eager_restarts, counting
     _train_recording(dict(family="vqvae", arch="conv", hidden=(8, 8), latent_dim=4, codebook_size=16),
                      config, out / "vqvae", rank, out / f"vqvae.rank{rank}.safetensors")
     (out / f"vqvae.rank{rank}.json").write_text(json.dumps(shared))
@@ -322,20 +322,20 @@ def _train_recording(fields: dict, config: TrainConfig, run_dir: Path, rank: int
     """Train, then write this process's own final model state (so that processes can be compared)."""
     from safetensors.torch import save_file
 
-    import vae.train
+    import vae.training.trainer
 
     models = []
-    loop_init = vae.train._Loop.__init__
+    loop_init = vae.training.trainer._Loop.__init__
 
     def keep(self, model, *args, **kwargs):
         models.append(model)
         loop_init(self, model, *args, **kwargs)
 
-    vae.train._Loop.__init__ = keep
+    vae.training.trainer._Loop.__init__ = keep
     try:
         result = train(fields, config, run_dir)
     finally:
-        vae.train._Loop.__init__ = loop_init
+        vae.training.trainer._Loop.__init__ = loop_init
     assert result.state == "finished" and result.main == (rank == 0)
     save_file({k: v.detach().contiguous() for k, v in models[0].state_dict().items()}, str(state_path))
 
@@ -394,4 +394,4 @@ def test_tcvae_estimates_with_the_whole_dataset_size_on_each_shard(spawned):
         assert {size for _, size in calls} == {70}  # N of the training set, not of a shard (35)
         expected = {8, 5} if rank == 0 else {7, 5}  # this process's part of 15, and of the last batch's 10
         assert {batch for batch, _ in calls} == expected
-    assert json.loads((spawned / "tcvae" / "config.json").read_text())["model"]["dataset_size"] == 70
+    assert json.loads((spawned / "tcvae" / "config.json").read_text())["data"]["dataset_size"] == 70

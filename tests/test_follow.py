@@ -1,20 +1,31 @@
-"""Follow the teacher: the class store (codes, expiry, the key, guesses, one lock), and sessions under AppTest
-running the app's router: a follower moves when the teacher's step changes, the projected window follows the
-speaker view, the speaker view shows the step the projected window is on."""
+"""Follow the teacher: the class store (codes, expiry, the key, guesses, one lock; one folder that several store
+objects, as several processes, share; damaged files and path-like codes), and sessions under AppTest running the
+app's router: a follower moves when the teacher's step changes, the projected window follows the speaker view,
+the speaker view shows the step the projected window is on."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import class_store, classroom
+from ui.teaching import class_store
+
+from ui.teaching import follow as classroom
 from ui.catalog import ROOT
 from ui.i18n import table
-from ui.class_store import ALPHABET, CODE_LENGTH, IDLE_S, ClassStore, TooManyGuesses, View, normalize, pretty
-from ui.lesson import STEPS
+from ui.teaching.class_store import (ALPHABET, CODE_LENGTH, IDLE_S, ClassesFull, ClassStore, TooManyGuesses, View,
+                                     normalize, pretty)
+from ui.teaching.lesson import STEPS
+
+parse = class_store._parse  # the class file's parser, before a test wraps it to count reads
 
 
 class Clock:
@@ -103,6 +114,148 @@ def test_the_store_is_safe_under_concurrent_sessions():
     assert all(0 <= moves <= 200 for moves in seen)
 
 
+# --- One folder, many processes: each store object below stands for one app process ---------------------
+
+def genuine(folder, clock) -> tuple[ClassStore, str, str, bytes]:
+    """A store over folder with one class started: (store, code, key, the class file's bytes)."""
+    store = ClassStore(clock, folder)
+    code, key = store.start(step_view(3))
+    return store, code, key, (folder / f"{code}.json").read_bytes()
+
+
+def age(path, seconds: float = 30.0) -> None:
+    """Date a file back, as if written a while ago (a fresh file is always read again: SETTLE_S)."""
+    then = path.stat().st_mtime - seconds
+    os.utime(path, (then, then))
+
+
+def test_stores_over_one_folder_see_each_others_classes_and_moves(tmp_path, monkeypatch):
+    clock, folder = Clock(), tmp_path / "classes"
+    teachers, students = ClassStore(clock, folder), ClassStore(clock, folder)  # two processes of one server
+    code, key = teachers.start(step_view(3))
+    assert students.join(pretty(code), "10.0.0.1").view == step_view(3)
+    # The teacher key is only in the teacher's hands: the file holds its SHA-256.
+    text = (folder / f"{code}.json").read_text()
+    assert key not in text and json.loads(text)["key_sha256"] == hashlib.sha256(key.encode()).hexdigest()
+    assert students.publish(code, "not the key", step_view(4)) is None
+    # A move made through either store is seen by the other, and a follower's poll reads the file only when
+    # it changed.
+    age(folder / f"{code}.json")
+    reads = []
+    monkeypatch.setattr(students.files, "parse", lambda *a: reads.append(a) or parse(*a))
+    assert [students.peek(code).moves for _ in range(5)] == [0] * 5 and len(reads) == 1
+    clock.now += 5
+    assert students.publish(code, key, step_view(4)).moves == 1  # the speaker view, on the students' process
+    age(folder / f"{code}.json")  # even as old as the version cached: the file is another one
+    assert teachers.peek(code).view == step_view(4) and teachers.peek(code).moved_at == clock.now
+    assert teachers.publish(code, key, step_view(5)).moves == 2
+    assert students.peek(code).moves == 2 and len(students) == len(teachers) == 1
+    # The teacher's polls keep it alive for everyone; ending it ends it everywhere.
+    clock.now += IDLE_S - 1
+    assert teachers.touch(code, key) is not None
+    clock.now += IDLE_S - 1
+    assert students.peek(code) is not None
+    assert students.end(code, key) and teachers.peek(code) is None and len(teachers) == 0
+
+
+def test_moves_from_two_processes_at_once_are_never_lost(tmp_path):
+    folder = tmp_path / "classes"
+    a, b = ClassStore(folder=folder), ClassStore(folder=folder)  # separate locks and caches: only the file lock
+    code, key = a.start(step_view(1))
+
+    def teach(store: ClassStore, steps: tuple[int, int]):
+        for i in range(60):
+            store.publish(code, key, step_view(steps[i % 2]))  # never the step the class is on: each is a move
+
+    threads = [threading.Thread(target=teach, args=(a, (2, 1))), threading.Thread(target=teach, args=(b, (3, 4)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert a.peek(code).moves == b.peek(code).moves == 120
+
+
+def test_a_damaged_or_foreign_file_is_no_class(tmp_path):
+    clock, folder = Clock(), tmp_path / "classes"
+    store, code, key, good = genuine(folder, clock)
+    record = json.loads(good)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "22222222.json").write_bytes(good)
+    bad = {
+        "33333333": b"{not json",
+        "44444444": good[: len(good) // 2],  # cut short
+        "55555555": json.dumps({**record, "moves": "7"}).encode(),
+        "56666666": json.dumps({**record, "page": "/etc/passwd"}).encode(),
+        "57777777": json.dumps({**record, "query": [["model", 3]]}).encode(),
+        "58888888": json.dumps({**record, "format": 2}).encode(),
+        "59999999": json.dumps({**record, "seen": clock.now + 100 * IDLE_S}).encode(),  # would never expire
+        "5AAAAAAA": json.dumps({**record, "pad": "x" * class_store.MAX_FILE_BYTES}).encode(),  # oversized
+        "5BBBBBBB": b"[" * 100_000,  # deep nesting, and oversized
+        "5CCCCCCC": json.dumps({**record, "seen": float("nan")}).encode(),
+    }
+    for name, data in bad.items():
+        (folder / f"{name}.json").write_bytes(data)
+    (folder / "5DDDDDDD.json").symlink_to(outside / "22222222.json")  # a genuine file, but through a link
+    os.mkfifo(folder / "5EEEEEEE.json")  # reading it would block
+    (folder / "5FFFFFFF.json").mkdir()
+    for name in [*bad, "5DDDDDDD", "5EEEEEEE", "5FFFFFFF"]:
+        assert store.peek(name) is None and store.join(name, "10.0.0.2") is None, name
+        assert store.touch(name, key) is None and store.publish(name, key, step_view(4)) is None, name
+    # The genuine class is untouched; the junk is neither counted nor removed by a start's sweep (only the
+    # well-formed class whose time is up is).
+    assert store.peek(code).view == step_view(3) and len(store) == 1
+    store.start(step_view(1))
+    assert len(store) == 2 and {name for name in bad if (folder / f"{name}.json").exists()} == set(bad) - {"59999999"}
+
+
+def test_a_code_with_path_characters_never_forms_a_path(tmp_path):
+    clock, folder = Clock(), tmp_path / "classes"
+    store, code, key, good = genuine(folder, clock)
+    (tmp_path / "22222222.json").write_bytes(good)  # a genuine class file just outside the folder
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    for raw in ("../22222222", "..\\22222222", "/tmp/x", code + "/..", code[:4] + "/" + code[5:], code + "\0",
+                "２２２２２２２２", code.lower()):  # full-width digits and lower case are not codes until normalized
+        assert not class_store._is_code(raw), raw
+        assert store.files.path(raw) is None or raw == code.lower(), raw  # the folder refuses path characters too
+        assert store.peek(raw) is None and store.touch(raw, key) is None, raw
+        assert store.publish(raw, key, step_view(4)) is None and not store.end(raw, key), raw
+    assert store.join("../2222-2222", "10.0.0.3") is None and normalize("../2222-2222") == ""
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing made, nothing removed
+    assert store.peek(code).moves == 0
+
+
+def test_max_classes_counts_every_process_and_expired_ones_make_room(tmp_path, monkeypatch):
+    monkeypatch.setattr(class_store, "MAX_CLASSES", 5)
+    clock, folder = Clock(), tmp_path / "classes"
+    a, b = ClassStore(clock, folder), ClassStore(clock, folder)
+    for store in (a, b, a, b):
+        store.start(step_view(1))
+    clock.now += 10
+    last, key = b.start(step_view(1))
+    with pytest.raises(ClassesFull):
+        a.start(step_view(1))
+    clock.now += IDLE_S - 5  # the first four expire; the last is 5 s younger
+    a.start(step_view(2))
+    assert len(b) == 2 and b.peek(last) is not None
+    assert len(list(folder.glob("*.json"))) == 2  # the sweep removed the expired files
+
+
+def test_the_default_folder_is_per_user_and_port_or_the_environment_s(tmp_path, monkeypatch):
+    monkeypatch.delenv(class_store.FOLDER_ENV, raising=False)
+    default = class_store.class_folder()
+    assert default.parent == Path(tempfile.gettempdir()) and default.name == f"vae-classes-{os.getuid()}-8501"
+    monkeypatch.setenv(class_store.FOLDER_ENV, str(tmp_path / "shared"))
+    assert class_store.class_folder() == tmp_path / "shared"
+    # A folder others may write to (a planted one in /tmp, say) is not used: the classes stay in this process.
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    planted.chmod(0o777)
+    store = ClassStore(folder=planted)
+    code, key = store.start(step_view(1))
+    assert store.peek(code) is not None and not list(planted.iterdir()) and store.folder != planted
+
+
 # --- Sessions under AppTest, through app.py's router (st.switch_page needs it) ------------------------
 
 def url_state_seen() -> str:
@@ -123,12 +276,14 @@ def current_view(at: AppTest) -> tuple[str, dict[str, str]]:
 
 
 @pytest.fixture
-def store(monkeypatch):
-    """A fresh store for the app's sessions (the module-level one is shared by the whole test process)."""
-    store = ClassStore(Clock())
-    for module in ("ui.class_store", "ui.classroom", "ui.speaker"):
-        monkeypatch.setattr(f"{module}.STORE", store)
-    return store
+def store(monkeypatch, tmp_path):
+    """The test's hand on a fresh class folder, and the app's sessions' store over the same folder: two objects,
+    as two processes of one server hold (the module-level store is shared by the whole test process)."""
+    clock = Clock()
+    app_store = ClassStore(clock, tmp_path / "classes")
+    for module in ("ui.teaching.class_store", "ui.teaching.follow", "ui.teaching.speaker"):
+        monkeypatch.setattr(f"{module}.STORE", app_store)
+    return ClassStore(clock, tmp_path / "classes")
 
 
 def test_a_follower_moves_when_the_teacher_changes_step(store):

@@ -137,7 +137,7 @@ def test_a_trainer_removes_the_temporary_files_a_killed_one_left(copy):
     assert main(["train", "--resume", str(run), "--epochs", "2", "--quiet"]) == 0
     assert not any(path.exists() for path in stale)
     assert (run / ".launch.json.k2.tmp").exists()
-    from vae.runs import remove_stale_temps
+    from vae.training.runs import remove_stale_temps
 
     assert remove_stale_temps(run) == 0
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 import textwrap
 
-from ui.app_server import ROOT
+from harness.app_server import ROOT
 
 
 def test_the_first_call_freezes_later_calls_do_not_and_new_garbage_is_still_collected():

@@ -1,4 +1,4 @@
-"""The home page's shipped pictures (vae.home_pictures): they are what the model draws, a stale, torn or foreign
+"""The home page's shipped pictures (vae.precompute.home_pictures): they are what the model draws, a stale, torn or foreign
 file is ignored, and the first visit's home page draws from them without importing PyTorch."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import torch
 from PIL import Image, PngImagePlugin
 
 from ui.catalog import ROOT, list_models
-from vae import home_pictures
-from vae.checkpoint import load_model
+from vae.precompute import home_pictures, store
+from vae.training.checkpoint import load_model
 from vae.data import load_split
-from vae.page_views import home_grid, home_recons, home_samples, precompute_home
-from vae.runs import checkpoint_digest, read_run
+from vae.precompute.pages import home_grid, home_recons, home_samples, precompute_home
+from vae.training.runs import checkpoint_digest, read_run
 
 SHIPPING = [m for m in list_models() if m.pretrained and home_pictures.ships(m)]
 
@@ -85,7 +85,7 @@ def test_a_stale_torn_or_foreign_file_is_ignored(run):
     assert home_pictures.load_picture(run_dir, "home_samples", drawn_with, digest) == path.read_bytes()
     assert home_pictures.load_picture(run_dir, "home_samples", home_pictures.settings(3), digest) is None
     assert home_pictures.load_picture(run_dir, "home_samples", drawn_with, "0" * 64) is None  # other weights
-    good = {"format": home_pictures.FORMAT, "checkpoint": digest, "settings": drawn_with}
+    good = {"format": store.FORMAT, "checkpoint": digest, "settings": drawn_with}
     cases = {
         "torn": path.read_bytes()[:-20],
         "torn in its pixels": path.read_bytes()[:800] + path.read_bytes()[-12:],

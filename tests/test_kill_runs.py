@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from tests.fuzz_runs import fuzz_seed
-from vae.checkpoint import load_model, read_checkpoint
-from vae.runs import CHECKPOINT_NAME, METRICS_NAME, STATUS_NAME
+from vae.training.checkpoint import load_model, read_checkpoint
+from vae.training.runs import CHECKPOINT_NAME, METRICS_NAME, STATUS_NAME
 
 EPOCHS, LIMIT, BATCH = 3, 256, 32
 STEPS = EPOCHS * LIMIT // BATCH

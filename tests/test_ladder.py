@@ -1,4 +1,4 @@
-"""The β ladder's seeds study (vae.ladder): the median pick, the claims the page states, the untrusted file,
+"""The β ladder's seeds study (vae.metrics.disentanglement.ladder): the median pick, the claims the page states, the untrusted file,
 and the shipped study itself: the claims the Disentanglement page and the lesson make must hold on it."""
 
 import json
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from vae import ladder
-from vae.ladder import LadderRun
+from vae.metrics.disentanglement import ladder
+from vae.metrics.disentanglement.ladder import LadderRun
 
 ASSETS_LADDER = "assets/ladder.json"
 
@@ -78,7 +78,7 @@ def test_the_shipped_ladder_tells_the_truth():
     for members in grouped.values():
         shown = [r for r in members if r.shown]
         assert len(shown) == 1 and shown[0] is ladder.median_pick(members)
-    # What the README and the lesson state about the shipped study (the page picks its sentences by the same
+    # What docs/benchmarks.md and the lesson state about the shipped study (the page picks its sentences by the same
     # claims): the median MIG rises from β = 1 to 8, reaches 0.30 at β = 8, 0.15 above β = 1, and the weakly
     # supervised Ada-GVAE's median beats every unsupervised group's.
     assert said.rises, said.medians

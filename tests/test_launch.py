@@ -1,4 +1,4 @@
-"""vae.launch: names, settings checked before anything starts, and real trainer processes started,
+"""vae.training.launch: names, settings checked before anything starts, and real trainer processes started,
 stopped, resumed, killed and deleted (all at once, so the module waits for Python's start-up only twice)."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from vae import launch
+from vae.training import launch
 from vae.config import ConfigError
 from vae.data import list_datasets, load_dataset
-from vae.runs import read_metrics, read_run
+from vae.training.runs import read_metrics, read_run
 
 TINY = dict(dataset="digits", limit=300, hidden=(32,), latent_dim=3, batch_size=32, log_every=1, device="cpu")
 TIMEOUT_S = 240  # a trainer's start-up (importing torch) takes seconds here, much longer on a busy machine
@@ -230,7 +230,7 @@ def test_bad_settings_fail_with_the_cli_message(launched):
 
 def _finished_run(root: Path, name: str) -> Path:
     """A tiny run trained in this process, as a copied or downloaded run folder would arrive."""
-    from vae.train import train_settings
+    from vae.training.trainer import train_settings
 
     run_dir = root / name
     train_settings(dict(TINY, epochs=1, limit=64), run_dir)
@@ -274,7 +274,7 @@ def test_links_are_never_run_folders(tmp_path):
     before = sorted(p.name for p in victim.rglob("*"))
     (root / "link").symlink_to(elsewhere, target_is_directory=True)
     assert launch.list_run_dirs(root) == []
-    from vae.runs import list_runs
+    from vae.training.runs import list_runs
     assert list_runs(root) == []
     for action in (launch.resume_run, launch.delete_run):
         with pytest.raises(launch.LaunchError, match="not a run folder"):
@@ -287,14 +287,26 @@ def test_links_are_never_run_folders(tmp_path):
 def test_damaged_files_read_as_a_problem_not_a_crash(tmp_path):
     run_dir = _finished_run(tmp_path, "damaged")
     config = json.loads((run_dir / "config.json").read_text())
+    spec = config["spec"]
+    old = read_run(run_dir).config  # the layout written before RunSpec, still read (shipped assets)
     cases = [
-        ("config.json", {**config, "model": {**config["model"], "family": "gan"}}, "unknown model 'gan'"),
-        ("config.json", {**config, "model": {**config["model"], "beta": "4"}}, "beta must be a number"),
-        ("config.json", {**config, "model": [1, 2]}, "must be a JSON object"),
-        ("config.json", {**config, "train": [1]}, "must be a JSON object"),
-        ("config.json", {k: v for k, v in config.items() if k != "train"}, "must be a JSON object"),
-        ("config.json", {**config, "dataset_info": "x"}, "dataset_info must be a JSON object"),
-        ("config.json", {**config, "dataset_info": {"class_names": 3}}, "class_names must be a list"),
+        ("config.json", {**config, "spec": {**spec, "model": {**spec["model"], "family": "gan"}}},
+         "unknown model 'gan'"),
+        ("config.json", {**config, "spec": {**spec, "model": {**spec["model"], "beta": "4"}}}, "beta must be a number"),
+        ("config.json", {**config, "spec": {**spec, "model": [1, 2]}}, "must be a JSON object"),
+        ("config.json", {**config, "spec": {**spec, "train": [1]}}, "must be a JSON object"),
+        ("config.json", {**config, "spec": {"model": spec["model"]}}, "must be a JSON object"),
+        ("config.json", {**config, "spec": {**spec, "extra": 1}}, "unknown spec parts"),
+        ("config.json", {**config, "data": "x"}, "data settings must be a JSON object"),
+        ("config.json", {**config, "data": {**config["data"], "class_names": 3}}, "class_names must be a list"),
+        ("config.json", {**config, "data": {**config["data"], "image_shape": [1, 8]}}, "image shape must be"),
+        ("config.json", {**old, "model": {**old["model"], "family": "gan"}}, "unknown model 'gan'"),
+        ("config.json", {**old, "model": {**old["model"], "beta": "4"}}, "beta must be a number"),
+        ("config.json", {**old, "model": [1, 2]}, "must be a JSON object"),
+        ("config.json", {**old, "train": [1]}, "must be a JSON object"),
+        ("config.json", {k: v for k, v in old.items() if k != "train"}, "must be a JSON object"),
+        ("config.json", {**old, "dataset_info": "x"}, "dataset_info must be a JSON object"),
+        ("config.json", {**old, "dataset_info": {"class_names": 3}}, "class_names must be a list"),
         ("status.json", {"state": "running", "pid": "12"}, "status.json's pid has the wrong type"),
         ("status.json", [1, 2], "status.json is not a JSON object"),
     ]

@@ -15,7 +15,7 @@ from links import open_with
 from ui import url_state
 from ui.catalog import ROOT, list_models
 from ui.i18n import table
-from ui.lesson import STEPS, handout
+from ui.teaching.lesson import STEPS, handout
 
 TOPICS = {"autoencoder", "sampling", "map", "interpolation", "traversal", "conditional", "restore", "anomaly",
           "codes", "train"}  # what the issue asks the path to cover (β is shown beside the traversal)
@@ -63,7 +63,7 @@ class _Links(HTMLParser):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_handout_lists_every_step_with_its_link(monkeypatch, lang):
-    monkeypatch.setattr("ui.lesson.language", lambda: lang)
+    monkeypatch.setattr("ui.teaching.lesson.language", lambda: lang)
     monkeypatch.setattr("ui.i18n.language", lambda: lang)
     page = handout("http://classroom:8501")
     parser = _Links()

@@ -1,4 +1,4 @@
-"""Every fact a lesson step states about its screen holds on the shipped assets (ui.lesson_claims), and the
+"""Every fact a lesson step states about its screen holds on the shipped assets (ui.teaching.claims), and the
 numbers its texts show are the measured ones, in both languages: a retrained asset that breaks a claim fails
 here, not in front of a class."""
 
@@ -10,8 +10,8 @@ import string
 import pytest
 
 from ui.i18n import table
-from ui.lesson import STEPS
-from ui.lesson_claims import CLAIMS, MISSING, Said, check, text_values
+from ui.teaching.lesson import STEPS
+from ui.teaching.claims import CLAIMS, MISSING, Said, check, text_values
 
 PARTS = ("title", "say", "point", "ask")
 
@@ -69,7 +69,7 @@ def test_a_step_whose_numbers_cannot_be_measured_still_reads(monkeypatch):
     def unavailable(*_):
         raise DatasetUnavailable("Fashion-MNIST is not installed")
 
-    monkeypatch.setattr("ui.lesson_claims._measured", unavailable)
+    monkeypatch.setattr("ui.teaching.claims._measured", unavailable)
     step = next(s for s in STEPS if s.name == "restore")
     values = text_values(step)
     assert values == {name: MISSING for name in CLAIMS["restore"].shows}

@@ -11,10 +11,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from links import open_with
-from ui import class_store, classroom, share
-from ui.class_store import ClassStore, View
+from ui import share
+from ui.teaching import class_store
+from ui.teaching import follow as classroom
+from ui.teaching.class_store import ClassStore, View
 from ui.i18n import table
-from ui.lesson import STEPS, handout, planned_minutes
+from ui.teaching.lesson import STEPS, handout, planned_minutes, step_markdown
 
 ZH_PUNCTUATION = re.compile(r"[\u4e00-\u9fff][,:;()!?]|[,:;()!?][\u4e00-\u9fff]")  # ASCII beside Chinese
 
@@ -22,7 +24,7 @@ ZH_PUNCTUATION = re.compile(r"[\u4e00-\u9fff][,:;()!?]|[,:;()!?][\u4e00-\u9fff]"
 @pytest.fixture
 def store(monkeypatch):
     store = ClassStore()
-    for module in ("ui.class_store", "ui.classroom", "ui.speaker"):
+    for module in ("ui.teaching.class_store", "ui.teaching.follow", "ui.teaching.speaker"):
         monkeypatch.setattr(f"{module}.STORE", store)
     return store
 
@@ -106,7 +108,7 @@ class _Links(HTMLParser):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_answers_and_minutes_are_in_the_teachers_handout_only(monkeypatch, lang):
-    monkeypatch.setattr("ui.lesson.language", lambda: lang)
+    monkeypatch.setattr("ui.teaching.lesson.language", lambda: lang)
     monkeypatch.setattr("ui.i18n.language", lambda: lang)
     strings = {k: v[lang == "zh"] for k, v in table().items()}
     follow = classroom.follow_url("http://192.168.1.20:8501", "ABCDEFGH")
@@ -124,6 +126,24 @@ def test_answers_and_minutes_are_in_the_teachers_handout_only(monkeypatch, lang)
         assert len(parser.links) == len(STEPS)
         assert {urlsplit(link).netloc for link in parser.links} == {"192.168.1.20:8501"}
         assert "http://192.168.1.20:8501/?follow=ABCD-EFGH" in page
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_notes_labels_take_their_colon_from_the_string_table(monkeypatch, lang):
+    """Say / Point at / Ask, each with the colon of its language ("：" in Chinese, from lesson_colon), and bold
+    that Markdown closes: `**` after punctuation is not a closer when a Chinese character follows it."""
+    monkeypatch.setattr("ui.i18n.language", lambda: lang)
+    strings = {k: v[lang == "zh"] for k, v in table().items()}
+    notes = step_markdown({"say": "甲", "point": "乙", "ask": "丙"} if lang == "zh" else
+                          {"say": "one", "point": "two", "ask": "three"})
+    lines = notes.split("  \n")
+    assert len(lines) == 3
+    colon = strings["lesson_colon"]
+    for line, part in zip(lines, ("say", "point", "ask")):
+        label = strings[f"lesson_{part}"]
+        assert (f"**{label}**{colon}" if lang == "zh" else f"**{label}{colon.strip()}** ") in line, line
+    assert not ZH_PUNCTUATION.search(notes)
+    assert not re.search(r"[：:，。）]\*\*[\u4e00-\u9fff]", notes)  # an unclosed bold would show its asterisks
 
 
 def test_the_handout_links_use_the_address_students_reach(monkeypatch):

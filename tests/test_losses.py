@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from vae import losses
+from vae.models import losses
 from vae.models import build_model
 
 

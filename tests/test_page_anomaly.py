@@ -16,11 +16,11 @@ from PIL import Image
 
 from ui.catalog import list_models
 from ui.loaders import data_for
-from vae.anomaly import heldout_mask, roc, score_images, threshold_metrics
-from vae.anomaly_store import STORE_NAME
-from vae.checkpoint import load_model
+from vae.metrics.anomaly.scores import heldout_mask, roc, score_images, threshold_metrics
+from vae.precompute.anomaly_scores import STORE_NAME
+from vae.training.checkpoint import load_model
 from vae.config import TrainConfig
-from vae.train import train
+from vae.training.trainer import train
 
 PAGE = "views/anomaly.py"
 PRETRAINED = [m for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
@@ -247,7 +247,7 @@ def test_missing_data_and_an_empty_upload_get_a_message_not_a_traceback(open_pag
 
 
 def test_slow_scores_are_sampled_and_the_picker_scores_more(open_page, held_out_runs, monkeypatch):
-    monkeypatch.setattr("ui.anomaly_data.TIME_BUDGET_S", 0.0)  # every score counts as slow
+    monkeypatch.setattr("ui.parts.anomaly_data.TIME_BUDGET_S", 0.0)  # every score counts as slow
     at = open_page(PAGE, held_out_runs / "tiny-vae", anom_mode="dataset")
     assert not at.exception
     picker = at.select_slider(key="anom_subset")
@@ -271,8 +271,8 @@ def test_shipped_scores_are_used_and_stale_ones_ignored(open_page, held_out_runs
     assert any("computed in advance" in c.value for c in at.caption)
     curve = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][2]["name"]
     # the shipped numbers are the library's: the page's AUROC equals one computed from the stored file
-    from vae.anomaly_store import load_scores
-    from vae.anomaly import ScoreSettings
+    from vae.precompute.anomaly_scores import load_scores
+    from vae.metrics.anomaly.scores import ScoreSettings
     stored = load_scores(tmp_path / "tiny-vae-no7", ScoreSettings())[("test", "neg_elbo")].numpy()
     test = data_for(entry_of(tmp_path / "tiny-vae-no7"), "test")
     flags = (test.labels == 7).numpy()

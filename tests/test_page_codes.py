@@ -11,16 +11,16 @@ import pytest
 import torch
 from PIL import Image
 
-from ui import codes_view
+from ui.parts import codes as codes_view
 from ui.catalog import list_models
-from vae.checkpoint import load_model
-from vae.codes import cell_area, decoder_reach, swap_code
+from vae.training.checkpoint import load_model
+from vae.explore.codes import cell_area, decoder_reach, swap_code
 from vae.models import build_model
-from vae.prior import CodePrior, PriorConfig, save_prior
+from vae.models.prior import CodePrior, PriorConfig, save_prior
 
 PAGE = "views/codes.py"
 PRETRAINED = [m for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
-VQ_PRETRAINED = [m for m in PRETRAINED if m.is_vector_quantized]
+VQ_PRETRAINED = [m for m in PRETRAINED if m.kind.codes]
 
 
 def picture(at, media, i: int) -> np.ndarray:
@@ -48,7 +48,7 @@ def test_pretrained_vqvaes_are_set_beside_a_plain_vae_on_their_data():
     assert VQ_PRETRAINED, "assets/ should hold at least digits-vqvae"
     for entry in VQ_PRETRAINED:
         vae = codes_view.same_data_vae(entry, models)
-        assert vae is not None and vae.dataset == entry.dataset and vae.is_plain_vae and vae.pretrained
+        assert vae is not None and vae.dataset == entry.dataset and vae.kind.beta_ladder and vae.pretrained
         assert vae.latent_dim > 2 and vae.model.beta == 1
     assert codes_view.same_data_vae(next(m for m in models if m.name == "digits-vqvae"), models).name == "digits-vae"
 

@@ -11,8 +11,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from ui.catalog import list_models
-from vae.checkpoint import load_model
-from vae.latent import decode_every_class, decode_path, prior_codes, sample_class
+from vae.training.checkpoint import load_model
+from vae.explore.latent import decode_every_class, decode_path, prior_codes, sample_class
 
 PRETRAINED = [m for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
 

@@ -14,14 +14,14 @@ PAGES = ["views/home.py", "views/traversal.py", "views/latent_map.py", "views/in
          "views/conditional.py", "views/restore.py", "views/anomaly.py", "views/codes.py", "views/train.py",
          "views/runs.py", "views/disentanglement.py"]
 # The nine kinds of damage found by hand, plus a checkpoint that is not one.
-DAMAGE = {
-    "family": ("config.json", lambda c: {**c, "model": {**c["model"], "family": "gan"}}),
-    "beta-text": ("config.json", lambda c: {**c, "model": {**c["model"], "beta": "4"}}),
-    "model-list": ("config.json", lambda c: {**c, "model": [1]}),
-    "train-list": ("config.json", lambda c: {**c, "train": [1]}),
-    "no-train": ("config.json", lambda c: {k: v for k, v in c.items() if k != "train"}),
-    "info-text": ("config.json", lambda c: {**c, "dataset_info": "shapes"}),
-    "names-number": ("config.json", lambda c: {**c, "dataset_info": {**c["dataset_info"], "class_names": 7}}),
+DAMAGE = {  # config.json is {"spec": {"model", "train"}, "data"} (vae.spec)
+    "family": ("config.json", lambda c: {**c, "spec": {**c["spec"], "model": {**c["spec"]["model"], "family": "gan"}}}),
+    "beta-text": ("config.json", lambda c: {**c, "spec": {**c["spec"], "model": {**c["spec"]["model"], "beta": "4"}}}),
+    "model-list": ("config.json", lambda c: {**c, "spec": {**c["spec"], "model": [1]}}),
+    "train-list": ("config.json", lambda c: {**c, "spec": {**c["spec"], "train": [1]}}),
+    "no-train": ("config.json", lambda c: {**c, "spec": {"model": c["spec"]["model"]}}),
+    "info-text": ("config.json", lambda c: {**c, "data": "shapes"}),
+    "names-number": ("config.json", lambda c: {**c, "data": {**c["data"], "class_names": 7}}),
     "pid-text": ("status.json", lambda s: {**s, "pid": "123"}),
     "status-list": ("status.json", lambda s: [s]),
 }

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-import vae.disentanglement
-from vae import ladder as ladder_study
+import vae.metrics.disentanglement.scores
+from vae.metrics.disentanglement import ladder as ladder_study
 from ui.catalog import ASSETS_DIR, list_models
-from ui.disentanglement_view import SEED_METRICS
+from ui.parts.disentanglement import SEED_METRICS
 from ui.i18n import table
 from vae.config import TrainConfig
-from vae.disentanglement import METRIC_KEYS
-from vae.disentanglement_run import SCORES_NAME, read_scores
-from vae.train import train
+from vae.metrics.disentanglement.scores import METRIC_KEYS
+from vae.metrics.disentanglement.run import SCORES_NAME, read_scores
+from vae.training.trainer import train
 
 PAGE = "views/disentanglement.py"
 FACTOR_WORDS = {lang: [pair[i] for key, pair in table().items() if key.startswith("factor_")]
@@ -25,8 +25,8 @@ FACTOR_WORDS = {lang: [pair[i] for key, pair in table().items() if key.startswit
 
 def pretrained_ladder() -> list:
     """The pretrained shapes models as the page orders them: by β, then β-TCVAE, then Ada-GVAE."""
-    rungs = [m for m in list_models() if m.pretrained and m.dataset == "shapes" and m.has_gaussian_latent]
-    return sorted(rungs, key=lambda m: (m.is_tcvae + 2 * m.is_weakly_supervised, m.model.beta, m.name))
+    rungs = [m for m in list_models() if m.pretrained and m.dataset == "shapes" and m.kind.posterior]
+    return sorted(rungs, key=lambda m: (m.kind.total_correlation + 2 * m.kind.pairs, m.model.beta, m.name))
 
 
 def active_dims(entry) -> int:
@@ -82,7 +82,7 @@ def test_ladder_in_both_languages(runs, open_page, lang):
     figure = chart(at, "dis_beta_chart")
     assert {trace["name"] for trace in figure["data"] if trace.get("name")} >= {
         table()["dis_metric_mig"][lang == "zh"], table()["dis_recon"][lang == "zh"]}
-    # The seeds study: one dot per trained run in each panel, and the page's sentences are vae.ladder's claims.
+    # The seeds study: one dot per trained run in each panel, and the page's sentences are vae.metrics.disentanglement.ladder's claims.
     runs = ladder_study.read(ASSETS_DIR / ladder_study.LADDER_NAME)
     seeds = chart(at, "dis_seeds_chart")
     dots = [trace for trace in seeds["data"] if trace.get("mode") == "markers"]
@@ -115,9 +115,9 @@ def test_widgets_change_what_is_drawn(runs, open_page, media):
     at.pills(key="dis_plot_metrics").set_value(["mig"]).run()
     fewer = chart(at, "dis_beta_chart")["data"]
     assert len(fewer) < traces
-    lone = {table()["dis_label_tcvae"][0].format(beta=f"{m.model.beta:g}") for m in ladder if m.is_tcvae}
+    lone = {table()["dis_label_tcvae"][0].format(beta=f"{m.model.beta:g}") for m in ladder if m.kind.total_correlation}
     lone |= {table()["dis_label_adagvae"][0].format(beta=f"{m.model.beta:g}") for m in ladder
-             if m.is_weakly_supervised}  # the models off the β-VAE line, as lone markers
+             if m.kind.pairs}  # the models off the β-VAE line, as lone markers
     assert {t["name"] for t in fewer if t.get("showlegend", True)} == {"MIG", "reconstruction error"} | lone
 
 
@@ -130,7 +130,7 @@ def test_users_shapes_run_is_scored_by_a_button(runs, open_page, monkeypatch):
     assert frame.shape[1] == 1 + len(pretrained_ladder()) + 1 and frame.iloc[1:, -1].isna().all()  # no scores yet
     assert frame.columns[-1] == "my-shapes (β = 2)"
     button = next(b for b in at.button if b.key == f"dis_compute::{run}")
-    monkeypatch.setattr(vae.disentanglement, "POINTS", 300)  # the protocol's 10,000 take a minute
+    monkeypatch.setattr(vae.metrics.disentanglement.scores, "POINTS", 300)  # the protocol's 10,000 take a minute
     button.click().run()
     assert not at.exception
     assert read_scores(run, 3, 5)["points"] == 300  # kept beside the run: the next visit reads it
@@ -147,8 +147,8 @@ def test_no_shapes_model(runs, open_page, monkeypatch, tmp_path):
 
 def test_both_pages_show_one_mi_estimate_and_one_naming_rule():
     """The Traversal page and this page name a shipped model's dimensions from the same numbers."""
-    from ui.disentanglement_view import describe, scores_for
-    from ui.traversal_view import describe_dims
+    from ui.parts.disentanglement import describe, scores_for
+    from ui.parts.traversal import describe_dims
 
     for entry in pretrained_ladder():
         rung, dims = describe(entry, scores_for(entry)), describe_dims(entry, True)

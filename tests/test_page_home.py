@@ -55,9 +55,9 @@ def test_vq_samples_come_from_the_learned_prior_when_there_is_one(open_page, run
     import torch
     from PIL import Image
 
-    from vae.checkpoint import load_model
-    from vae.grids import grid_pil
-    from vae.prior import load_prior, sample_prior
+    from vae.training.checkpoint import load_model
+    from vae.explore.grids import grid_pil
+    from vae.models.prior import load_prior, sample_prior
 
     vq = next(m for m in PRETRAINED if m.name == "digits-vqvae")  # ships with prior.safetensors
     at = open_page(vq.path)

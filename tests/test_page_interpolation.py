@@ -14,15 +14,15 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from ui.catalog import list_models
-from ui.interp_view import (arithmetic_strip, encode_means, latent_path, latent_strip, random_pair,
+from ui.parts.interpolation import (arithmetic_strip, encode_means, latent_path, latent_strip, random_pair,
                             strip_gif, strip_picture)
 from ui.pickers import class_members
 from ui.strings.interpolation import STRINGS
-from vae.checkpoint import load_model
+from vae.training.checkpoint import load_model
 from vae.config import TrainConfig
 from vae.data import load_split
-from vae.latent import decode_path, lerp, pixel_blend, slerp, snap_to_codebook
-from vae.train import train
+from vae.explore.latent import decode_path, lerp, pixel_blend, slerp, snap_to_codebook
+from vae.training.trainer import train
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "interpolation.py")
 PRETRAINED = [m.name for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
@@ -82,7 +82,7 @@ def test_page_runs_for_every_model(runs, name, lang):
     # lerp, slerp (VQ: snapped lerp instead) and the pixel cross-fade, then the arithmetic strip
     assert len(drawn) == 4
     assert len(at.get("download_button")) == 2 * 4
-    if entry.has_gaussian_latent:
+    if entry.kind.posterior:
         assert at.get("plotly_chart")  # the length of the codes along both paths
     else:
         assert at.info  # lerp is rough, slerp skipped: a note, never an error
@@ -146,13 +146,13 @@ def test_strip_ends_are_the_endpoints_own_decodes(runs, name):
     z = encode_means(model, data.images[[0, 1]], labels)
     y = 4 if entry.num_classes else None
     own = decode_path(model, z, y)  # (2, C, H, W): each endpoint's own decode
-    for method in (["lerp", "slerp"] if entry.has_gaussian_latent else ["lerp"]):
+    for method in (["lerp", "slerp"] if entry.kind.posterior else ["lerp"]):
         codes = latent_path(z[0], z[1], 7, method)
         assert torch.allclose(codes[0], z[0], atol=1e-5) and torch.allclose(codes[-1], z[1], atol=1e-5)
         strip = latent_strip(model, z[0], z[1], 7, method, y)
         assert strip.shape == (7, *own.shape[1:])
         assert torch.allclose(strip[0], own[0], atol=1e-5) and torch.allclose(strip[-1], own[1], atol=1e-5)
-    if not entry.has_gaussian_latent:  # snapped to the codebook: every step is a code the model itself could produce
+    if not entry.kind.posterior:  # snapped to the codebook: every step is a code the model itself could produce
         snapped = snap_to_codebook(model, latent_path(z[0], z[1], 5, "lerp"))
         rows = snapped.view(5, model.config.latent_dim, -1).permute(0, 2, 1).reshape(-1, model.config.latent_dim)
         distances = torch.cdist(rows, model.quantizer.codebook.cpu()).min(1).values

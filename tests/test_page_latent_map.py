@@ -14,12 +14,12 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from ui.catalog import list_models
-from ui.map_view import colour_options, Codes, default_points, point_choices, selected_test_index
+from ui.parts.latent_map import colour_options, Codes, default_points, point_choices, selected_test_index
 from ui.strings.latent_map import STRINGS
 from vae.config import TrainConfig
 from vae.data import load_split
-from vae.latent import fraction_within, posterior_samples, prior_fraction_within
-from vae.train import train
+from vae.explore.latent import fraction_within, posterior_samples, prior_fraction_within
+from vae.training.trainer import train
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "latent_map.py")
 PRETRAINED = [m.name for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
@@ -90,8 +90,8 @@ def test_page_runs_for_every_model(runs, name, lang):
     xy, index = map_points(specs[0])
     assert len(xy) == len(set(index.tolist())) > 0
     manifold = [s for s in specs if s["layout"].get("images")]
-    assert len(manifold) == (1 if entry.has_gaussian_latent and entry.latent_dim == 2 else 0)
-    if entry.has_gaussian_latent:  # histograms against N(0, 1) and the two-dimension scatter with its circles
+    assert len(manifold) == (1 if entry.kind.posterior and entry.latent_dim == 2 else 0)
+    if entry.kind.posterior:  # histograms against N(0, 1) and the two-dimension scatter with its circles
         assert any(d["type"] == "histogram" for s in specs for d in s["data"])
         assert len(at.get("metric")) == (2 if entry.latent_dim >= 2 else 0)
     else:
@@ -198,7 +198,7 @@ def test_prior_view_switches_between_means_and_samples(runs):
 
 
 def test_manifold_cells_sit_at_their_grid_values():
-    from ui.map_view import MANIFOLD_PAD, manifold_extent, manifold_picture
+    from ui.parts.latent_map import MANIFOLD_PAD, manifold_extent, manifold_picture
 
     steps, span, side = 5, 2.0, 8
     picture = manifold_picture(torch.zeros(steps, steps, 1, side, side))
@@ -242,18 +242,18 @@ def test_tsne_is_read_from_the_file_the_run_ships(runs):
 
     import streamlit as st
 
-    from vae.page_views import MAP_STORE, map_settings
-    from vae.view_store import save_views
+    from vae.precompute.pages import MAP_STORE, map_settings
+    from vae.precompute.store import save_stored
 
     copy = shutil.copytree(runs / "tiny-shapes", runs / "tiny-shapes-shipped")
     try:
         known = torch.stack([torch.arange(100.0), -torch.arange(100.0)], 1)  # a line no t-SNE draws
-        save_views(copy, MAP_STORE, {"tsne|100": known}, map_settings())
+        save_stored(copy, MAP_STORE, {"tsne|100": known}, map_settings())
         st.cache_data.clear()
         at = page("tiny-shapes-shipped", map_points=100, map_method="tsne")
         xy, index = map_points(charts(at)[0])
         assert not at.exception and np.allclose(xy, known.numpy()[index])
-        save_views(copy, MAP_STORE, {"tsne|100": known}, {**map_settings(), "seed": 1})  # other settings: stale
+        save_stored(copy, MAP_STORE, {"tsne|100": known}, {**map_settings(), "seed": 1})  # other settings: stale
         st.cache_data.clear()
         at = page("tiny-shapes-shipped", map_points=100, map_method="tsne")
         xy, index = map_points(charts(at)[0])

@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from ui import live
 from ui.catalog import list_models
-from ui.traversal_view import MIN_TILE, grid_layout, label_width, tile_size
+from ui.parts.traversal import MIN_TILE, grid_layout, label_width, tile_size
 
 VIEWS = Path(__file__).resolve().parent.parent / "views"
 PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
+BOOT_MAX = 2_000  # bytes of inline JavaScript in every live element of every rerun (the bundles were ~40 KB)
 
 
 def page(name: str, file: str, lang: str = "en", **state) -> AppTest:
@@ -49,7 +51,7 @@ def test_traversal_mounts_live_views_exactly_when_the_browser_can_run_the_model(
     entry = PRETRAINED[name]
     at = page(name, "traversal.py")
     assert not at.exception
-    if not entry.has_gaussian_latent:
+    if not entry.kind.posterior:
         return  # the page suggests other models (tested with the page)
     fits = live.live_model(entry) is not None
     assert len(components(at, "trav_live_sliders")) == fits and len(components(at, "trav_live_pad")) == fits
@@ -143,3 +145,47 @@ def test_grid_layout_puts_grids_side_by_side_only_when_cells_stay_large():
     assert wide.side_by_side and tile_size(wide.width, 11, label_px) >= MIN_TILE
     assert grid_layout(2400, 2, 21, label_px).side_by_side is False  # 21 steps do not fit twice
     assert label_width(["z3 · 横向位置"]) > label_width(["z3 · ab"])  # CJK labels are wider
+
+
+def test_live_elements_carry_a_small_bootstrap_and_name_their_bundle_and_dots_by_url():
+    """Issue 25: a release rebuilt every view's 26 KB of JavaScript and 4 KB of CSS, and the pad's 2,000 dots
+    inline. Now each element carries boot.js and the URL of its bundle; the pad, the URL of its model's dots."""
+    at = page("digits-vae", "traversal.py")
+    elements = components(at, "trav_")
+    assert {e.key.split("::")[0].split("_weights")[0] for e in elements} >= {
+        "trav_live", "trav_live_sliders", "trav_live_pad", "trav_scrub", "trav_grid_width"}
+    for element in elements:
+        assert 0 < len(element.proto.js_content) <= BOOT_MAX and not element.proto.css_content
+        assert json.loads(element.proto.json)["module"].endswith(".js")
+    views = {json.loads(e.proto.json)["module"] for e in elements if "_weights" not in e.key}
+    assert len(views) == 1  # one bundle for every view
+    (pad,) = components(at, "trav_live_pad")
+    points = json.loads(pad.proto.json)["points"]
+    assert set(points) == {"url"} and points["url"].endswith(".bin")
+    assert len(pad.proto.json) < 2_000  # was ~85 KB
+    dims = json.loads(pad.proto.json)["dims"]
+    at.session_state["trav_pad_x"] = next(d for d in range(8) if d not in dims)  # other axes ...
+    at.run()
+    (pad,) = components(at, "trav_live_pad")
+    moved = json.loads(pad.proto.json)
+    assert moved["dims"] != dims and moved["points"] == points  # ... the same file: the pad takes other columns
+
+
+def test_the_bundles_are_the_asset_files_and_the_view_bundle_exports_its_css():
+    css = (live.ASSETS / "live.css").read_text(encoding="utf-8")
+    assert live.BUNDLES["view"].decode().endswith(f"export const css = {json.dumps(css)};\n")
+    for name in live.VIEW_FILES + live.WEIGHTS_FILES:
+        assert (live.ASSETS / name).read_text(encoding="utf-8") in live.BUNDLES["view" if name in live.VIEW_FILES
+                                                                                   else "weights"].decode()
+    assert "export default function" in live.BOOT and len(live.BOOT) <= BOOT_MAX
+
+
+def test_the_dots_file_holds_every_dimension_in_hundredths_and_the_classes():
+    codes = np.array([[0.123, -2.5, 400.0], [1.0, 0.004, -0.015]])
+    packed = live.pack_points(codes, np.array([3, 7]))
+    assert packed[:4] == b"VAEP"
+    assert np.frombuffer(packed, "<u4", 4, 4).tolist() == [2, 3, 1, live.POINTS_SCALE]
+    values = np.frombuffer(packed, "<i2", 6, 20)
+    assert values.tolist() == [12, -250, 32767, 100, 0, -2]  # row-major, clamped to int16's range
+    assert np.frombuffer(packed, "<u2", 2, 32).tolist() == [3, 7] and len(packed) == 36
+    assert np.frombuffer(live.pack_points(codes), "<u4", 4, 4).tolist()[2] == 0 and len(live.pack_points(codes)) == 32

@@ -32,7 +32,7 @@ def png(picture: Image.Image, fmt: str = "PNG") -> bytes:
 def test_runs_for_every_pretrained_model(open_page, entry, lang):
     at = open_page(PAGE, entry.path, lang)
     assert not at.exception and not at.error
-    searched = entry.has_gaussian_latent  # code search needs a Gaussian latent
+    searched = entry.kind.posterior  # code search needs a Gaussian latent
     assert len(at.image) == 5 + searched  # clean | spoiled | reconstruction | (code search) | PCA | median filter
     assert at.title[0].value == ("Denoise and complete a picture" if lang == "en" else "图片去噪与补全")
     assert len(psnrs(at)) == 4 + searched
@@ -122,21 +122,21 @@ def test_opens_on_the_restoration_the_run_ships_and_ignores_a_stale_one(open_pag
     import streamlit as st
 
     from vae.cli import main
-    from vae.page_views import RESTORE_STORE, restore_settings
-    from vae.view_store import load_views, save_views
+    from vae.precompute.pages import RESTORE_STORE, restore_settings
+    from vae.precompute.store import load_stored, save_stored
 
     run = shutil.copytree(tiny_runs / "tiny-vae", tmp_path / "runs" / "tiny-vae")
     monkeypatch.setenv("VAE_RUNS_DIR", str(run.parent))
     assert main(["precompute", str(run), "--quiet"]) == 0
-    stored = load_views(run, RESTORE_STORE, restore_settings())
+    stored = load_stored(run, RESTORE_STORE, restore_settings())
     marked = {k: (torch.full_like(v, 42.0) if k.endswith("|psnr.model") else v) for k, v in stored.items()}
-    save_views(run, RESTORE_STORE, marked, restore_settings())  # a value no repair gives: only the file says it
+    save_stored(run, RESTORE_STORE, marked, restore_settings())  # a value no repair gives: only the file says it
     st.cache_data.clear()
     at = open_page(PAGE, run)
     assert not at.exception and psnrs(at)[1] == 42.0  # spoiled, then the model's one reconstruction
     at.segmented_control(key="restore_kind").set_value("mask").run()
     assert not at.exception and psnrs(at)[1] == 42.0 and at.image[-1].value  # the completion strip too
-    save_views(run, RESTORE_STORE, marked, {"pca_images": -1})  # a file written with other settings: stale
+    save_stored(run, RESTORE_STORE, marked, {"pca_images": -1})  # a file written with other settings: stale
     st.cache_data.clear()
     at = open_page(PAGE, run)
     assert not at.exception and psnrs(at)[1] != 42.0

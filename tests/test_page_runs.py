@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import run_charts, run_view
+from ui.parts import run_charts
+
+from ui.parts import runs as run_view
 from ui.catalog import ROOT
 from vae.config import TrainConfig
-from vae.train import train
+from vae.training.trainer import train
 
 PAGE = str(ROOT / "views/runs.py")
 TINY_MODEL = dict(family="vae", arch="mlp", hidden=(32,), latent_dim=4)

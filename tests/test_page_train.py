@@ -69,6 +69,7 @@ def test_presets_fill_the_form(open_page):
     assert at.selectbox(key="train_family").value == "vqvae"
     keys = {w.key for w in at.number_input}
     assert "train_codebook_size" in keys and "train_beta" not in keys  # the form shows what the family uses
+    assert at.number_input(key="train_latent_dim").value == 16  # VQ-VAE's own default, not the first preset's 2
     at.pills[0].set_value("train_preset_cvae").run()
     assert (at.selectbox(key="train_family").value, at.number_input(key="train_latent_dim").value) == ("cvae", 2)
 
@@ -85,7 +86,7 @@ def test_lesson_preset_validates_and_launches(open_page, runs):
     at.text_input(key="train_name").input("lesson")
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error
-    train = json.loads((runs / "lesson" / "config.json").read_text())["train"]
+    train = json.loads((runs / "lesson" / "config.json").read_text())["spec"]["train"]
     assert (train["dataset"], train["epochs"], train["limit"]) == ("fashion-mnist", 12, 10_000)
     rerun_until(at, lambda at: "Epoch" in progress_text(at), "the first steps")
     at.button(key="train_lesson_stop").click()
@@ -130,6 +131,20 @@ def test_a_value_its_own_bounds_refuse_is_named_under_its_field_and_blocks_start
     assert list(runs.iterdir()) == []  # nothing started
 
 
+def test_the_form_follows_the_familys_own_defaults(open_page, runs):
+    """Picking VQ-VAE shows its latent_dim 16 and conv (the CLI's defaults too); another family, the schema's."""
+    at = open_page()
+    assert at.number_input(key="train_latent_dim").value == 2  # the first preset's
+    at.selectbox(key="train_family").set_value("tcvae").run()
+    assert at.number_input(key="train_latent_dim").value == 2  # same default for both: the value stays
+    at.selectbox(key="train_family").set_value("vqvae").run()
+    assert at.number_input(key="train_latent_dim").value == 16 and at.session_state["train_arch"] == "conv"
+    at.number_input(key="train_latent_dim").set_value(8).run()
+    at.selectbox(key="train_family").set_value("vae").run()
+    assert at.number_input(key="train_latent_dim").value == 20 and at.selectbox(key="train_arch").value == "mlp"
+    assert not at.exception and not at.error
+
+
 def test_the_form_offers_only_what_the_family_uses(open_page):
     at = open_page()
     at.selectbox(key="train_family").set_value("tcvae").run()
@@ -161,7 +176,7 @@ def test_start_watch_stop_resume_finish(open_page, runs):
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error
     assert "class-demo" in at.success[0].value and (runs / "class-demo" / "launch.json").is_file()
-    assert json.loads((runs / "class-demo" / "config.json").read_text())["train"]["exclude_classes"] == [3]
+    assert json.loads((runs / "class-demo" / "config.json").read_text())["spec"]["train"]["exclude_classes"] == [3]
     rerun_until(at, lambda at: "Epoch" in progress_text(at), "the first steps")
     at.button(key="train_class-demo_stop").click()
     rerun_until(at, lambda at: any("Stopped" in i.value for i in at.info), "the stop")
@@ -170,7 +185,7 @@ def test_start_watch_stop_resume_finish(open_page, runs):
     rerun_until(at, lambda at: any(b.key == "train_class-demo_open" for b in at.button), "the end")
     assert at.get("progress")[0].proto.value == 100
     assert "Epoch 40 of 40" in progress_text(at)
-    assert json.loads((runs / "class-demo" / "config.json").read_text())["train"]["exclude_classes"] == [3]
+    assert json.loads((runs / "class-demo" / "config.json").read_text())["spec"]["train"]["exclude_classes"] == [3]
     assert len(at.get("plotly_chart")) == 2 and len(at.image) >= 3  # curves, heatmap, latest grids, strip
     assert at.button(key="train_class-demo_open").label == "Open in explorer"
 

@@ -18,12 +18,12 @@ from ui.catalog import list_models
 from ui.i18n import table
 from ui.images import gif_bytes, png_bytes, rgb_uint8, to_pil
 from ui.loaders import model_for
-from ui.traversal_view import grid_figure, mosaic
+from ui.parts.traversal import grid_figure, mosaic
 from vae.config import TrainConfig
-from vae.grids import grid_pil
-from vae import naming
-from vae.latent import decode_path, factor_entropy
-from vae.train import train
+from vae.explore.grids import grid_pil
+from vae.metrics.disentanglement import naming
+from vae.explore.latent import decode_path, factor_entropy
+from vae.training.trainer import train
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "traversal.py")
 PRETRAINED = [m.name for m in list_models() if m.pretrained]  # whatever assets/ holds at collection time
@@ -73,7 +73,7 @@ def test_page_runs_for_every_model(runs, name, lang):
     entry = entry_named(name)
     at = page(name, lang)
     assert not at.exception
-    if not entry.has_gaussian_latent:
+    if not entry.kind.posterior:
         assert at.info and not at.slider and not at.get("plotly_chart")
         return
     assert sorted(s.key for s in at.slider if s.key.startswith("z")) == sorted(f"z{d}" for d in range(entry.latent_dim))

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from vae.checkpoint import load_model
+from vae.training.checkpoint import load_model
 from vae.cli import build_parser, settings_from_args
 from vae.config import ConfigError, TrainConfig, split_settings
-from vae.train import replace_pixels, resume, train
+from vae.training.trainer import replace_pixels, resume, train
 
 TINY = dict(family="vae", arch="mlp", hidden=(32,), latent_dim=4)
 SMALL = TrainConfig(dataset="digits", limit=64, epochs=2, batch_size=16, seed=0, device="cpu", log_every=1,

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from vae import cli
-from vae.checkpoint import load_model
-from vae.codes import CodeError, code_grids, codebook_usage, swap_code
-from vae.prior import (PRIOR_NAME, CodePrior, PriorConfig, PriorError, codebook_fingerprint, fit_grids, load_prior,
+from vae.training.checkpoint import load_model
+from vae.explore.codes import CodeError, code_grids, codebook_usage, swap_code
+from vae.models.prior import (PRIOR_NAME, CodePrior, PriorConfig, PriorError, codebook_fingerprint, fit_grids, load_prior,
                        mean_nll, read_prior_metrics, sample_prior, save_prior)
 
 FAST = PriorConfig(width=32, layers=1, heads=2, dropout=0.0, epochs=15, batch_size=64, lr=1e-2)
@@ -136,7 +136,7 @@ def test_cli_prior_refuses_what_is_not_a_vqvae(tiny_runs, capsys, which, message
 
 
 def _grid_png(images: torch.Tensor, path) -> bytes:
-    from vae.grids import save_grid
+    from vae.explore.grids import save_grid
 
     save_grid(images, path)
     return path.read_bytes()

@@ -1,4 +1,4 @@
-"""vae.restore and vae.upload: corruptions, completion, scores, baselines, and reading uploaded pictures."""
+"""vae.explore.restore and vae.data.upload: corruptions, completion, scores, baselines, and reading uploaded pictures."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from PIL import Image, ImageDraw
 
 from tests.conftest import tiny_config
 from ui.catalog import ASSETS_DIR
-from vae import restore as R
-from vae.checkpoint import load_model
+from vae.explore import restore as R
+from vae.training.checkpoint import load_model
 from vae.config import TrainConfig
 from vae.data import load_split
 from vae.models import build_model
-from vae.runs import read_run
-from vae.upload import MAX_PIXELS, BadUpload, image_from_bytes, read_upload
+from vae.training.runs import read_run
+from vae.data.upload import MAX_PIXELS, BadUpload, image_from_bytes, read_upload
 
 GRAY = torch.full((4, 1, 16, 16), 0.5)
 

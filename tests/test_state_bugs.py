@@ -143,7 +143,7 @@ def test_slider_limits_are_the_same_for_every_number_so_the_thumb_shows_the_valu
     sliders and in what the live sliders are sent (the browser draws them at the ends of each range)."""
     import json
 
-    from ui.traversal_live import slider_range
+    from ui.parts.traversal_live import slider_range
 
     assert slider_range(1.92) == slider_range(0.81) == (-3.0, 3.0) and slider_range(-4.256) == (-4.26, 3.0)
     at = open_page("views/traversal.py", PRETRAINED["digits-vae"].path, trav_start="image")

@@ -11,22 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from vae import sweep
-from vae.launch import claim_dir
+from vae.training import sweep
+from vae.training.launch import claim_dir
 from vae.atomic import atomic_write_json
-from vae.launch import RunState
-from vae.runs import read_run
+from vae.training.launch import RunState
+from vae.training.runs import read_run
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_values_and_the_grid():
-    assert sweep.parse_values("1,2, 4") == (1, 2, 4)
-    assert sweep.parse_values("1e-3,3e-4") == (0.001, 0.0003)
-    assert sweep.parse_values("vae,tcvae") == ("vae", "tcvae")
-    for bad in ("", ",", "1,1"):
+    types = sweep.axis_types()  # each axis parses as its setting's type in vae.config
+    assert sweep.parse_values("1,2, 4", types["seed"]) == (1, 2, 4)
+    assert sweep.parse_values("1,4", types["beta"]) == (1.0, 4.0) and sweep.point_label({"beta": 4.0}) == "beta4"
+    assert sweep.parse_values("1e-3,3e-4", types["lr"]) == (0.001, 0.0003)
+    assert sweep.parse_values("vae,tcvae", types["family"]) == ("vae", "tcvae")
+    for bad, kind in (("", str), (",", str), ("1,1", int), ("1.5", int), ("x", float)):
         with pytest.raises(ValueError):
-            sweep.parse_values(bad)
+            sweep.parse_values(bad, kind)
     points = sweep.grid({"beta": (1, 4), "seed": (0, 1, 2)})
     assert points[:4] == [{"beta": 1, "seed": 0}, {"beta": 1, "seed": 1}, {"beta": 1, "seed": 2}, {"beta": 4, "seed": 0}]
     assert len(points) == 6 and sweep.point_label(points[-1]) == "beta4-seed2"
@@ -207,7 +209,7 @@ def test_the_runs_page_shows_a_sweep_as_one_group(tiny_sweep, monkeypatch, lang,
 
 
 def test_means_over_seeds(monkeypatch):
-    from ui.sweep_view import seed_means
+    from ui.parts.sweeps import seed_means
 
     monkeypatch.setattr("ui.i18n.DEFAULT_LANGUAGE", "en")
     runs = [{"name": f"r{b}{s}", "params": {"beta": b, "seed": s}, "state": "finished" if s < 2 else "failed",

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from vae.checkpoint import load_model, read_checkpoint
+from vae.training.checkpoint import load_model, read_checkpoint
 from vae.config import ConfigError, ModelConfig, TrainConfig
 from vae.data import DatasetInfo, ImageData
 from vae.models import VAE
-from vae.runs import CHECKPOINT_NAME, epoch_images, list_runs, read_metrics, read_run
-from vae.train import TrainingDiverged, fit_model_config, resume, train
+from vae.training.runs import CHECKPOINT_NAME, epoch_images, list_runs, read_metrics, read_run
+from vae.training.trainer import TrainingDiverged, fit_model_config, resume, train
+from vae.spec import read_config
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = dict(family="vae", arch="mlp", hidden=(32,), latent_dim=4)
@@ -55,10 +56,13 @@ def test_a_run_writes_its_directory(tmp_path):
     assert (result.run_dir, result.state, result.epoch, result.step) == (run_dir, "finished", 2, 8)
 
     saved = json.loads((run_dir / "config.json").read_text())
-    assert ModelConfig.from_dict(saved["model"]) == fit_model_config(TINY, _digits(64))
-    assert saved["model"]["image_shape"] == [1, 8, 8] and saved["model"]["dataset_size"] == 64
-    assert saved["train"] == json.loads(json.dumps(config.to_dict()))
-    assert saved["dataset_info"]["class_names"] == [str(d) for d in range(10)]
+    assert set(saved) == {"spec", "data", "library_version", "created"}  # what was chosen, what the data said
+    spec, data = read_config(saved)
+    assert spec.model_config(data) == fit_model_config(TINY, _digits(64))
+    assert saved["data"]["image_shape"] == [1, 8, 8] and saved["data"]["dataset_size"] == 64
+    assert saved["spec"]["model"]["hidden"] == [32]  # the widths trained with, written out
+    assert saved["spec"]["train"] == json.loads(json.dumps(config.to_dict()))
+    assert saved["data"]["class_names"] == [str(d) for d in range(10)]
 
     steps, epochs = read_metrics(run_dir, "step"), read_metrics(run_dir, "epoch")
     assert [e["step"] for e in steps] == [2, 4, 6, 8] and [e["epoch"] for e in steps] == [1, 1, 2, 2]
@@ -130,7 +134,7 @@ def test_resume_to_more_epochs(small_run, tmp_path):
     train(TINY, SMALL.replace(epochs=1), run_dir)
     result = resume(run_dir, epochs=3)
     assert (result.state, result.epoch, result.step) == ("finished", 3, 12)
-    assert json.loads((run_dir / "config.json").read_text())["train"]["epochs"] == 1  # the run as started
+    assert json.loads((run_dir / "config.json").read_text())["spec"]["train"]["epochs"] == 1  # the run as started
     _assert_same_weights(run_dir, small_run)
 
 
@@ -165,7 +169,7 @@ def test_nan_loss_raises_training_diverged_and_keeps_the_last_checkpoint(tmp_pat
 
 def test_deferred_check_as_on_a_gpu_still_never_saves_a_broken_step(tmp_path, monkeypatch):
     """On CUDA the finiteness of each step's loss is read at the next log event, not every step."""
-    from vae import train as train_module
+    from vae.training import trainer as train_module
 
     init = train_module._Loop.__init__
 
@@ -343,7 +347,7 @@ def _wait_for(path: Path, process: subprocess.Popen, timeout: float = 60.0) -> N
 
 def _assert_resumed_like_reference(run_dir: Path, reference: Path) -> None:
     saved, expected = (json.loads((d / "config.json").read_text()) for d in (run_dir, reference))
-    assert saved["model"] == expected["model"] and saved["train"] == expected["train"]
+    assert saved["spec"] == expected["spec"] and saved["data"] == expected["data"]
     result = resume(run_dir)
     assert (result.state, result.epoch, result.step) == ("finished", 4, 120)
     assert [e["epoch"] for e in read_metrics(run_dir, "epoch")] == [1, 2, 3, 4]
@@ -381,15 +385,15 @@ def test_sigterm_stops_with_a_checkpoint_and_resume_finishes(cli_reference, tmp_
 # ---------------------------------------------------------------- the CPU's fast path (conv: channels-last, bf16)
 
 def test_bf16_autocast_is_used_where_it_is_faster(monkeypatch):
-    import vae.devices
+    import vae.training.devices
 
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
-    monkeypatch.setattr(vae.devices, "cpu_has_amx", lambda: True)
-    assert vae.devices.fast_bf16(cpu, "conv") and not vae.devices.fast_bf16(cpu, "mlp")
-    assert vae.devices.fast_bf16(cuda, "mlp")
-    monkeypatch.setattr(vae.devices, "cpu_has_amx", lambda: False)  # emulated bf16 is slower than float32
-    assert not vae.devices.fast_bf16(cpu, "conv")
-    assert not vae.devices.fast_bf16(torch.device("mps"), "conv")
+    monkeypatch.setattr(vae.training.devices, "cpu_has_amx", lambda: True)
+    assert vae.training.devices.fast_bf16(cpu, "conv") and not vae.training.devices.fast_bf16(cpu, "mlp")
+    assert vae.training.devices.fast_bf16(cuda, "mlp")
+    monkeypatch.setattr(vae.training.devices, "cpu_has_amx", lambda: False)  # emulated bf16 is slower than float32
+    assert not vae.training.devices.fast_bf16(cpu, "conv")
+    assert not vae.training.devices.fast_bf16(torch.device("mps"), "conv")
 
 
 CONV = dict(family="adagvae", arch="conv", hidden=(8, 8), latent_dim=4, conv_fc=16, beta=2.0)

@@ -8,7 +8,7 @@ import pytest
 from ui import url_state
 from links import open_with
 from ui.catalog import list_models
-from ui.lesson import STEPS
+from ui.teaching.lesson import STEPS
 
 PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
 

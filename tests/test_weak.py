@@ -9,9 +9,9 @@ import torch
 from vae.config import ConfigError, ModelConfig, TrainConfig
 from vae.data import load_dataset
 from vae.data.shapes import FACTOR_SIZES, partner_factors
-from vae.losses import adaptive_group_average, gaussian_kl_between
+from vae.models.losses import adaptive_group_average, gaussian_kl_between
 from vae.models import build_model
-from vae.train import fit_model_config, train
+from vae.training.trainer import fit_model_config, train
 
 
 def test_kl_between_matches_the_closed_form_of_two_normals():

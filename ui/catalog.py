@@ -12,7 +12,7 @@ import streamlit as st
 from ui.names import class_label
 from vae.config import FamilyTraits, ModelConfig, TrainConfig
 from vae.data import list_datasets
-from vae.runs import (CHECKPOINT_NAME, METRICS_NAME, checkpoint_digest, default_runs_dir, list_runs, read_metrics,
+from vae.training.runs import (CHECKPOINT_NAME, METRICS_NAME, checkpoint_digest, default_runs_dir, list_runs, read_metrics,
                       read_run)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ class ModelEntry(FamilyTraits):
     @property
     def num_classes(self) -> int:
         """The classes the decoder is told (0 unless conditional)."""
-        return self.model.num_classes if self.is_conditional else 0
+        return self.model.num_classes if self.kind.conditional else 0
 
 
 def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
@@ -125,5 +125,5 @@ def list_models() -> list[ModelEntry]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def checkpoint_sha(entry: ModelEntry) -> str:
-    """The sha256 of a run's checkpoint, once per checkpoint version: what precomputed views are checked against."""
+    """The sha256 of a run's checkpoint, once per checkpoint version: what precomputed files are checked against."""
     return checkpoint_digest(entry.path)

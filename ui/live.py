@@ -1,6 +1,6 @@
 """Live decoding in the browser: Streamlit Components v2 that run a model's decoder in the page.
 
-`live_model(entry)` exports the decoder once per checkpoint (vae.decoder_export); `load` hands its
+`live_model(entry)` exports the decoder once per checkpoint (vae.models.decoder_export); `load` hands its
 weights to the page as a media URL that the page fetches once per session and model (the element itself
 carries only the model id and the URL, so a fragment rerun that draws it again no longer rebuilds and
 hashes the weights: issue 25);
@@ -8,17 +8,25 @@ hashes the weights: issue 25);
 Python only on release. A model the browser cannot run gets None from live_model, and pages keep
 their server-side widgets for it. `scrub` needs no decoder: it steps through pictures the server
 decoded, for every model. The JavaScript and CSS are plain files in ui/live_assets/.
+
+What every element carries is small (issue 25: a slider release rebuilt ~200 KB): Streamlit puts a component's
+inline JavaScript and CSS into every element of every rerun, and serves JavaScript from files only for
+installed packages, so each component's inline module is boot.js, which imports the real bundle (JavaScript
+and its CSS) from a media file of the session; the pad's dots come the same way, one file per model.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import streamlit as st
 from PIL import Image
 from streamlit import runtime
@@ -26,22 +34,52 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui.catalog import ModelEntry
 from ui.loaders import model_for
-from vae.decoder_export import UnsupportedDecoder, export_within, pack
+from vae.models.decoder_export import UnsupportedDecoder, export_within, pack
 
-WEIGHTS_URLS = "live_weights_urls"  # session key: model id -> the media URL of its packed decoder
+MEDIA_URLS = "live_media_urls"  # session key: "vae_live_{kind}.{name}" -> the media URL of a bundle, weights or dots
 MAX_BYTES = 2_000_000  # weights per model (float32, or float16 when only those fit): what each browser downloads once
 ASSETS = Path(__file__).with_name("live_assets")
 WIDTH_TOLERANCE = 24  # pixels a column must change by before the probe reports it again
+JAVASCRIPT = "application/javascript"  # a JavaScript MIME type (import() insists) whose extension is .js
+POINTS_SCALE = 100  # the dots' file holds codes in hundredths (int16): two decimals, as the pad drew them before
 
 
 def _source(*names: str) -> str:
     return "\n".join((ASSETS / name).read_text(encoding="utf-8") for name in names)
 
 
-_weights = st.components.v2.component("vae_live_weights", js=_source("registry.js", "decoder.js", "weights.js"))
+# Each bundle is one ES module: these files in this order (no build step: plain concatenation).
+WEIGHTS_FILES = ("registry.js", "decoder.js", "weights.js")
 VIEW_FILES = ("registry.js", "view_base.js", "view_sliders.js", "view_pad.js", "view_path.js", "view_scrub.js",
-              "view_probe.js", "view_mount.js")  # one ES module, in this order (no build step: plain concatenation)
-_view = st.components.v2.component("vae_live_view", js=_source(*VIEW_FILES), css=_source("live.css"))
+              "view_probe.js", "view_mount.js")
+# Both components' inline module, in every element of every rerun: boot.js without its comments (whole lines,
+# or after two spaces: boot.js writes them so).
+BOOT = re.sub(r"^\s*//.*\n|  // .*", "", _source("boot.js"), flags=re.M)
+BUNDLES = {  # what boot.js imports: the module (its default export draws) and its CSS as the export `css`
+    "weights": _source(*WEIGHTS_FILES).encode(),
+    "view": (_source(*VIEW_FILES) + f"\nexport const css = {json.dumps(_source('live.css'))};\n").encode(),
+}
+_weights = st.components.v2.component("vae_live_weights", js=BOOT)
+_view = st.components.v2.component("vae_live_view", js=BOOT)
+
+
+def _media_url(kind: str, name: str, make: Callable[[], bytes], mimetype: str) -> str:
+    """make() as a media file of this session (Streamlit's media store, as st.image's pictures: one copy per
+    distinct content whatever the number of sessions, kept while a session references it), its URL.
+
+    A full run drops the session's media references and re-adds what it draws; a fragment run keeps them.
+    So the file is registered on full runs (hashing its bytes) and a fragment rerun, e.g. every slider
+    release, reuses the URL without calling make."""
+    urls, coordinates = st.session_state.setdefault(MEDIA_URLS, {}), f"vae_live_{kind}.{name}"
+    ctx = get_script_run_ctx()
+    if coordinates not in urls or not (ctx and ctx.fragment_ids_this_run):
+        urls[coordinates] = runtime.get_instance().media_file_mgr.add(make(), mimetype, coordinates)
+    return urls[coordinates]
+
+
+def bundle_url(name: str) -> str:
+    """The URL of BUNDLES[name], as boot.js expects it in the element's data under "module"."""
+    return _media_url("bundle", name, lambda: BUNDLES[name], JAVASCRIPT)
 
 
 @dataclass(frozen=True)
@@ -49,7 +87,7 @@ class LiveModel:
     """A decoder the browser can run."""
 
     model_id: str  # digest of the exported decoder (the registry's key in the page)
-    packed: bytes  # vae.decoder_export.pack: header + weights
+    packed: bytes  # vae.models.decoder_export.pack: header + weights
     nbytes: int  # the weights alone
     dtype: str  # the weights' dtype on the wire: "float32", or "float16" when float32 would exceed MAX_BYTES
     latent_dim: int
@@ -71,32 +109,42 @@ def _live_model(entry: ModelEntry, max_bytes: int) -> LiveModel | None:
 def live_model(entry: ModelEntry) -> LiveModel | None:
     """The model's decoder for the browser, or None: a VQ-VAE (its live code would need the codebook),
     a layer the browser does not run, or weights over MAX_BYTES even in float16 (float32 when they fit:
-    exact; float16 otherwise: pictures within vae.decoder_export.HALF_ATOL)."""
-    if not entry.has_gaussian_latent:
+    exact; float16 otherwise: pictures within vae.models.decoder_export.HALF_ATOL)."""
+    if not entry.kind.live_decoding:
         return None
     return _live_model(entry, MAX_BYTES)
 
 
 def weights_url(live: LiveModel) -> str:
-    """The packed decoder as a media file of this session (Streamlit's media store, as st.image's pictures:
-    one copy per distinct model whatever the number of sessions, kept while a session references it).
-
-    A full run drops the session's media references and re-adds what it draws; a fragment run keeps them.
-    So the file is registered on full runs (hashing ~1-2 MB) and a fragment rerun, e.g. every slider
-    release, reuses the URL."""
-    urls = st.session_state.setdefault(WEIGHTS_URLS, {})
-    ctx = get_script_run_ctx()
-    if live.model_id not in urls or not (ctx and ctx.fragment_ids_this_run):
-        urls[live.model_id] = runtime.get_instance().media_file_mgr.add(
-            live.packed, "application/octet-stream", f"vae_live_weights.{live.model_id}")
-    return urls[live.model_id]
+    """The packed decoder as a media file of this session (~1-2 MB, so a fragment rerun must not re-hash it)."""
+    return _media_url("weights", live.model_id, lambda: live.packed, "application/octet-stream")
 
 
 def load(live: LiveModel, key: str) -> None:
     """Let the page fetch the decoder's weights: an element of a few bytes naming the model and its URL (its
     data never changes for a model, so it mounts once; the page fetches each model once per session)."""
-    _weights(key=f"{key}_weights_{live.model_id}", data={"id": live.model_id, "url": weights_url(live)},
-             height="content")
+    _weights(key=f"{key}_weights_{live.model_id}",
+             data={"module": bundle_url("weights"), "id": live.model_id, "url": weights_url(live)}, height="content")
+
+
+def pack_points(codes, labels=None) -> bytes:
+    """Codes (N, D) [+ classes (N,)] -> the pad's dots file (view_pad.js readPoints), little-endian: b"VAEP",
+    uint32 N, D, labelled (0/1), POINTS_SCALE; int16 codes × POINTS_SCALE (N, D), rounded and clamped to
+    int16's range (far off any pad); uint16 classes (N,) when labelled."""
+    codes = np.asarray(codes, dtype=np.float64)
+    n, d = codes.shape
+    header = b"VAEP" + np.array([n, d, labels is not None, POINTS_SCALE], "<u4").tobytes()
+    body = np.clip(np.round(codes * POINTS_SCALE), -32768, 32767).astype("<i2").tobytes()
+    if labels is not None:
+        body += np.asarray(labels).astype("<u2").tobytes()
+    return header + body
+
+
+def points_url(name: str, codes, labels=None) -> dict:
+    """The dots (codes (N, D), classes (N,) or None) as one media file per `name` (a model: every dimension's
+    codes, so changing the pad's axes sends nothing big): the pad's `points` argument. The page fetches each
+    file once; a fragment rerun neither packs nor hashes it again."""
+    return {"url": _media_url("points", name, lambda: pack_points(codes, labels), "application/octet-stream")}
 
 
 def data_uri(image: Image.Image) -> str:
@@ -142,6 +190,11 @@ def _on_release(key: str, field: str, handler: Callable) -> Callable[[], None]:
 
 # --- Views ---------------------------------------------------------------------------------------
 
+def _draw(key: str, data: dict, **callbacks):
+    """One view element: its data and the URL of the bundle that draws it."""
+    return _view(key=key, data={"module": bundle_url("view"), **data}, **callbacks)
+
+
 def sliders(live: LiveModel, key: str, *, z, base, y, dims: list[dict], span: float, step: float,
             columns: int, state_key: str, text: dict, on_release: Callable, start: str | None = None) -> None:
     """One slider per latent number (dims: {"d", "label", "help"} in display order) beside the picture.
@@ -152,7 +205,7 @@ def sliders(live: LiveModel, key: str, *, z, base, y, dims: list[dict], span: fl
     data = {"mode": "sliders", "name": "sliders", "model": live.model_id, "rev": rev, "origin": origin,
             "z": [float(v) for v in z], "base": [float(v) for v in base], "y": y, "dims": dims, "span": span,
             "step": step, "columns": columns, "text": text, "start": start}
-    _view(key=key, data=data, on_z_change=_on_release(key, "z", on_release))
+    _draw(key, data, on_z_change=_on_release(key, "z", on_release))
 
 
 def pad(live: LiveModel, key: str, *, z, y, dims: tuple[int, int], extent: list[list[float]], axes: list[str],
@@ -160,13 +213,15 @@ def pad(live: LiveModel, key: str, *, z, y, dims: tuple[int, int], extent: list[
         background: str | None = None, circles: bool = True, name: str = "pad") -> None:
     """A square pad over latent numbers dims[0] (across) and dims[1] (up), covering extent [[x0, x1], [y0, y1]].
 
-    z: the whole code (the other numbers stay as they are); points {"x", "y", "c"}: dots to draw (c indexes
-    palette); background: a picture (data URI) stretched over the extent; on_release(value) as for sliders."""
+    z: the whole code (the other numbers stay as they are); points: dots to draw, either a file of every
+    dimension's codes (points_url: the pad takes columns dims[0] and dims[1]) or inline {"x", "y", "c"} (the
+    dots' values; c indexes palette, or None); background: a picture (data URI) stretched over the extent;
+    on_release(value) as for sliders."""
     rev, origin = revision(state_key)
     data = {"mode": "pad", "name": name, "model": live.model_id, "rev": rev, "origin": origin,
             "z": [float(v) for v in z], "y": y, "dims": list(dims), "range": extent, "axes": axes, "text": text,
             "points": points, "palette": palette or [], "background": background, "circles": circles}
-    _view(key=key, data=data, on_z_change=_on_release(key, "z", on_release))
+    _draw(key, data, on_z_change=_on_release(key, "z", on_release))
 
 
 def path(live: LiveModel, key: str, *, z0, z1, y, t: float, ends: list[str], state_key: str, text: dict,
@@ -177,7 +232,7 @@ def path(live: LiveModel, key: str, *, z0, z1, y, t: float, ends: list[str], sta
     data = {"mode": "path", "name": "path", "model": live.model_id, "rev": rev, "origin": origin,
             "z0": [float(v) for v in z0], "z1": [float(v) for v in z1], "y": y, "t": float(t), "ends": ends,
             "text": text}
-    _view(key=key, data=data, on_t_change=_on_release(key, "t", on_release))
+    _draw(key, data, on_t_change=_on_release(key, "t", on_release))
 
 
 def scrub(key: str, *, frames: list[str], values: list[float], prefix: str, active: int, text: dict) -> None:
@@ -186,14 +241,13 @@ def scrub(key: str, *, frames: list[str], values: list[float], prefix: str, acti
     ("z3 = "); text: {"play", "pause", "label"} (the range input's accessible name)."""
     data = {"mode": "scrub", "name": "scrub", "frames": frames, "values": [float(v) for v in values],
             "prefix": prefix, "active": int(active), "text": text}
-    _view(key=key, data=data)
+    _draw(key, data)
 
 
 def column_width(key: str) -> int | None:
     """The width in CSS pixels of the column this is drawn in, as the browser last reported it (None
     until it has, e.g. on the first run and under AppTest). A change reruns the script (or fragment)."""
     known = (st.session_state.get(key) or {}).get("width")
-    result = _view(key=key, data={"mode": "width", "known": known, "tolerance": WIDTH_TOLERANCE},
-                   on_width_change=lambda: None)
+    result = _draw(key, {"mode": "width", "known": known, "tolerance": WIDTH_TOLERANCE}, on_width_change=lambda: None)
     width = result.get("width") if result else None
     return int(width) if isinstance(width, (int, float)) and width > 0 else None

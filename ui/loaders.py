@@ -7,7 +7,7 @@ import torch
 
 from ui.catalog import ModelEntry
 from ui.i18n import t
-from vae.checkpoint import CheckpointError, load_model
+from vae.training.checkpoint import CheckpointError, load_model
 from vae.config import TrainConfig
 from vae.data import ImageData, load_split, split_config
 

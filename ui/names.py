@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from ui.i18n import t, table
 
-if TYPE_CHECKING:  # vae.naming imports PyTorch, which the first page is drawn without
-    from vae.naming import DimensionRole
+if TYPE_CHECKING:  # vae.metrics.disentanglement.naming imports PyTorch, which the first page is drawn without
+    from vae.metrics.disentanglement.naming import DimensionRole
 
 
 def dim_name(d: int) -> str:
@@ -30,7 +30,7 @@ def class_label(name: str) -> str:
 
 
 def role_name(role: DimensionRole, factor_names) -> str:
-    """What a dimension holds, by vae.naming's rule: "x position", "mixed: x position + y position",
+    """What a dimension holds, by vae.metrics.disentanglement.naming's rule: "x position", "mixed: x position + y position",
     "partly size", "unused" or "collapsed"."""
     names = [factor_name(factor_names[f]) for f in role.factors]
     if role.kind == "factor":

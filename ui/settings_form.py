@@ -1,8 +1,10 @@
 """The Train form, generated from vae.config's fields: one widget per setting the chosen family and
 dataset use, in the column its metadata names, with its translated label and help.
 
-Widgets hold raw values; `form_settings` turns them into flat settings {field: value} and
-`describe` turns a ConfigError into one translated line that names the field by its label.
+Widgets hold raw values; `form_spec` turns them into a checked vae.spec.RunSpec (through flat settings
+{field: value}, `form_settings`) and `describe` turns a ConfigError into one translated line that names the
+field by its label. Widgets open on the family's own defaults (a VQ-VAE's latent_dim 16), and follow them
+when the family is changed.
 Nothing here knows a particular setting except through its field's metadata.
 """
 
@@ -15,10 +17,12 @@ import typing
 import streamlit as st
 
 from ui.i18n import t, table
-from vae.config import (ConfigError, ModelConfig, TrainConfig, base_type, check_setting, settings_of, type_hints,
-                        used_by)
+from vae.config import (ConfigError, ModelConfig, TrainConfig, base_type, check_setting, default_for, own_default,
+                        settings_of, type_hints, used_by)
+from vae.spec import RunSpec
 
 PREFIX = "train_"  # session-state key of a setting's widget: train_<field name>
+FAMILY_DRAWN = "train_family_drawn"  # the family the form was last drawn for: what a family change moves from
 GROUPS = ("model", "objective", "data", "run")
 SESSION = "session"
 
@@ -47,8 +51,27 @@ def widget_value(f: dataclasses.Field, hint, value):
 
 
 def form_defaults(preset: dict) -> dict:
-    """Every widget's value for a preset (a partial dict of field names over the schema's defaults)."""
-    return {key_of(f.name): widget_value(f, hint, preset.get(f.name, f.default)) for f, hint in all_settings()}
+    """Every widget's value for a preset (a partial dict of field names over the preset family's defaults)."""
+    family = preset.get("family", "vae")
+    return {key_of(f.name): widget_value(f, hint, preset.get(f.name, default_for(f, family)))
+            for f, hint in all_settings()}
+
+
+def preset_for(base: dict, family: str, **changes) -> dict:
+    """A preset for another family made from base: base's values except those the family has its own default
+    for (VQ-VAE's arch and latent_dim), then changes."""
+    own = {f.name for f, _ in all_settings() if own_default(f, family)}
+    return {**{k: v for k, v in base.items() if k not in own}, "family": family, **changes}
+
+
+def follow_family() -> None:
+    """The family widget's callback: the settings whose default differs between the family the form was drawn
+    for and the one now picked take the new family's (vae -> vqvae: latent_dim 20 -> 16, arch -> conv)."""
+    state = st.session_state
+    before, now = state.get(FAMILY_DRAWN, "vae"), state[key_of("family")]
+    for f, hint in all_settings():
+        if default_for(f, before) != default_for(f, now):
+            state[key_of(f.name)] = widget_value(f, hint, default_for(f, now))
 
 
 def _label(name: str, family: str) -> str:
@@ -67,7 +90,7 @@ def _shown(f: dataclasses.Field, family: str, dataset: str, values: dict, advanc
     meta = f.metadata
     if meta.get("advanced", False) != advanced or not used_by(f, family, dataset):
         return False
-    if meta.get("choices") and family in meta.get("family_defaults", {}):
+    if meta.get("choices") and own_default(f, family):
         return False  # fixed by the family (VQ-VAE is always conv)
     return meta.get("shown") is None or meta["shown"](values)
 
@@ -86,8 +109,9 @@ def _input(f: dataclasses.Field, hint, family: str) -> None:
     label = _label(name, family)
     if meta.get("choices"):
         options = list(meta["choices"])
+        changed = follow_family if name == "family" else None  # the widgets the family has defaults for follow it
         st.selectbox(label, options, format_func=_choice_text(name), index=None if optional else 0,
-                     placeholder=t("settings_default"), **common)
+                     placeholder=t("settings_default"), on_change=changed, **common)
     elif kind is bool:
         st.checkbox(label, **common)
     elif typing.get_origin(kind) is tuple or kind is str:
@@ -131,6 +155,7 @@ def form(dataset_caption=None) -> dict[str, str]:
     refused value's message under its widget; returns those messages (field_problems)."""
     state = st.session_state
     family, dataset = state[key_of("family")], state[key_of("dataset")]
+    state[FAMILY_DRAWN] = family
     values = {f.name: state.get(key_of(f.name)) for f, _ in all_settings()}
     problems = field_problems(state)
     columns = dict(zip(GROUPS, st.columns(len(GROUPS), gap="medium")))
@@ -182,6 +207,12 @@ def form_settings(state) -> dict:
         if value is not None:
             settings[f.name] = value
     return settings
+
+
+def form_spec(state) -> RunSpec:
+    """The form as a checked RunSpec (the family's defaults for what it leaves out); ConfigError naming the
+    field when a value or a rule between values is refused."""
+    return RunSpec.from_flat(form_settings(state))
 
 
 def describe(error: ConfigError, family: str = "vae") -> str:

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import classroom, lesson, present, url_state
+from ui import url_state
+
+from ui.teaching import follow as classroom
+
+from ui.teaching import lesson
+
+from ui.teaching import present
 from ui.catalog import ModelEntry, list_models, openable
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from ui.share import copy_link_button
 from ui.state import carried, carry
 
-FAMILY_KEYS = {"vae": "family_vae", "tcvae": "family_tcvae", "cvae": "family_cvae", "vqvae": "family_vqvae",
-               "adagvae": "family_adagvae"}
-
-
 def family_label(model) -> str:
-    """The family's name for a model entry or a run's facts (anything with .family and .is_beta_vae)."""
-    if model.is_beta_vae:
-        return t("family_beta_vae")
-    return t(FAMILY_KEYS.get(model.family, "family_vae"))
+    """The family's name for a model entry or a run's facts (anything with .kind and .beta)."""
+    return t(model.kind.label_key(model.beta))
 
 
 def model_label(entry: ModelEntry) -> str:
@@ -32,7 +32,7 @@ def _facts(entry: ModelEntry) -> None:
     loss = f"{entry.test_loss:.1f}" if entry.test_loss is not None else "–"
     rows = [(t("fact_family"), family_label(entry)), (t("fact_dataset"), entry.dataset),
             (t("fact_latent"), str(entry.latent_dim))]
-    if entry.has_gaussian_latent:  # a VQ-VAE has no KL term for β to weigh
+    if entry.kind.posterior:  # without a posterior there is no KL term for β to weigh
         rows.append((t("fact_beta"), f"{entry.model.beta:g}"))
     rows.append((t("fact_test_loss"), loss))
     rows.append((t("fact_source"), t("pretrained") if entry.pretrained else t("your_run")))

@@ -15,11 +15,11 @@ import time
 import typing
 from pathlib import Path
 
-from vae.checkpoint import CheckpointError
+from vae.training.checkpoint import CheckpointError
 from vae.config import (FAMILIES, ConfigError, ModelConfig, TrainConfig, base_type, setting_field, settings_of,
                         type_hints)
 from vae.data import DATASET_NAMES, DatasetUnavailable
-from vae.runs import CONFIG_NAME, RUNS_ENV, default_run_name, default_runs_dir, real_run_folder
+from vae.training.runs import CONFIG_NAME, RUNS_ENV, default_run_name, default_runs_dir, real_run_folder
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,7 +63,7 @@ def _positive(text: str) -> float:
 
 def _readable_run(path: str):
     """The run in a folder given on the command line, refused in one line when missing or damaged."""
-    from vae.runs import read_run
+    from vae.training.runs import read_run
 
     run = read_run(path)
     if run is None:
@@ -93,30 +93,48 @@ def flag_of(f: dataclasses.Field) -> str:
     return "--" + (f.metadata.get("flag") or f.name.replace("_", "-"))
 
 
+def _add_flag(group, f: dataclasses.Field, hint, default) -> None:
+    """The flag of one schema field: its type, and help from its metadata (families, choices, default)."""
+    kind, _ = base_type(hint)
+    text = f.metadata["help"]
+    if f.metadata["families"] != FAMILIES:
+        text += f" [{', '.join(f.metadata['families'])}]"
+    names = [flag_of(f)] + (["--model"] if f.name == "family" else [])
+    if kind is bool:  # a flag that flips the default
+        group.add_argument(*names, dest=f.name, action="store_const", const=not f.default, default=default, help=text)
+        return
+    if typing.get_origin(kind) is tuple:
+        kind = _int_list
+    if f.metadata.get("choices"):  # checked by the schema, so the refusal reads the same everywhere
+        text += f" (one of {', '.join(map(str, f.metadata['choices']))})"
+    if f.default is not None and kind in (int, float, str):
+        text += f" (default {f.default})"
+    group.add_argument(*names, dest=f.name, type=kind, default=default, help=text.replace("%", "%%"))
+
+
 def add_setting_arguments(parser: argparse.ArgumentParser) -> None:
     """One flag per setting of ModelConfig and TrainConfig, generated from the fields. Every default is
-    None (= not given), so the trainer can tell a given value from the schema's default."""
+    None (= not given), so RunSpec.from_flat can tell a given value from a default (the family's own)."""
     groups = {}
     for cls in (ModelConfig, TrainConfig):
         hints = type_hints(cls)
         for f in settings_of(cls):
             group = groups.setdefault(f.metadata["group"], parser.add_argument_group(f.metadata["group"]))
-            kind, _ = base_type(hints[f.name])
-            text = f.metadata["help"]
-            if f.metadata["families"] != FAMILIES:
-                text += f" [{', '.join(f.metadata['families'])}]"
-            names = [flag_of(f)] + (["--model"] if f.name == "family" else [])
-            if kind is bool:  # a flag that flips the default
-                group.add_argument(*names, dest=f.name, action="store_const", const=not f.default, default=None,
-                                   help=text)
-                continue
-            if typing.get_origin(kind) is tuple:
-                kind = _int_list
-            if f.metadata.get("choices"):  # checked by the schema, so the refusal reads the same everywhere
-                text += f" (one of {', '.join(map(str, f.metadata['choices']))})"
-            if f.default is not None and kind in (int, float, str):
-                text += f" (default {f.default})"
-            group.add_argument(*names, dest=f.name, type=kind, default=None, help=text.replace("%", "%%"))
+            _add_flag(group, f, hints[f.name], None)
+
+
+def add_schema_arguments(parser: argparse.ArgumentParser, cls) -> None:
+    """One flag per setting of a config class (PriorConfig, ScoreSettings) that has one (cli=True), with the
+    schema's default; `config_from_args` makes the class from them, which checks every value."""
+    hints = type_hints(cls)
+    for f in settings_of(cls):
+        if f.metadata.get("cli", True):
+            _add_flag(parser, f, hints[f.name], f.default)
+
+
+def config_from_args(args, cls):
+    """A config class from its flags (add_schema_arguments); the settings without a flag keep their default."""
+    return cls(**{f.name: getattr(args, f.name) for f in settings_of(cls) if f.metadata.get("cli", True)})
 
 
 def settings_from_args(args) -> dict:
@@ -126,11 +144,11 @@ def settings_from_args(args) -> dict:
 
 
 def _command_train(args) -> int:
-    from vae.train import resume, start_prepared, train_settings
+    from vae.training.trainer import resume, start_prepared, train_settings
 
     given = settings_from_args(args)
     if args.resume:
-        from vae.train import readable_run
+        from vae.training.trainer import readable_run
 
         readable_run(args.resume, "run to resume")
         extra = sorted(set(given) - {"epochs", "device"})
@@ -153,9 +171,9 @@ def _command_train(args) -> int:
 
 
 def _command_eval(args) -> int:
-    from vae.checkpoint import load_model
-    from vae.devices import resolve_device
-    from vae.evaluate import evaluate
+    from vae.training.checkpoint import load_model
+    from vae.training.devices import resolve_device
+    from vae.metrics.evaluate import evaluate
     from vae.data import load_split
 
     run = _readable_run(args.run_dir)
@@ -194,7 +212,7 @@ def _command_datasets(args) -> int:
 
 
 def _command_precompute(args) -> int:
-    from vae.page_views import precompute
+    from vae.precompute.pages import precompute
 
     for path in precompute(args.run_dir, log=(lambda line: None) if args.quiet else print):
         print(f"wrote {path}")
@@ -202,8 +220,8 @@ def _command_precompute(args) -> int:
 
 
 def _command_slim(args) -> int:
-    from vae.checkpoint import slim_checkpoint
-    from vae.runs import thin_epoch_images
+    from vae.training.checkpoint import slim_checkpoint
+    from vae.training.runs import thin_epoch_images
 
     before, after = slim_checkpoint(real_run_folder(args.run_dir))
     print(f"{args.run_dir}: checkpoint {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB (weights only; no longer resumable)")
@@ -216,8 +234,8 @@ def _command_slim(args) -> int:
 def _command_sample(args) -> int:
     import torch
 
-    from vae.checkpoint import load_model
-    from vae.grids import save_grid
+    from vae.training.checkpoint import load_model
+    from vae.explore.grids import save_grid
 
     out = _output_file(args.out)
     model = load_model(args.run_dir)
@@ -226,8 +244,8 @@ def _command_sample(args) -> int:
                           if model.num_classes else "this model is not conditional: leave --label out"))
     generator = torch.Generator().manual_seed(args.seed)
     prior = None
-    if model.config.is_vector_quantized:
-        from vae.prior import load_prior, sample_images
+    if model.config.kind.codes:
+        from vae.models.prior import load_prior, sample_images
 
         prior = load_prior(args.run_dir, model)  # the run's learned prior over code grids, if it has one
     if prior is not None:
@@ -245,18 +263,16 @@ def _command_sample(args) -> int:
 def _command_prior(args) -> int:
     import torch
 
-    from vae.checkpoint import load_model
-    from vae.devices import resolve_device
-    from vae.prior import PriorConfig, fit_prior, save_prior
+    from vae.training.checkpoint import load_model
+    from vae.training.devices import resolve_device
+    from vae.models.prior import PriorConfig, fit_prior, save_prior
     from vae.data import load_split
 
     run = _readable_run(real_run_folder(args.run_dir))  # the prior is written into the run
-    if not run.model.is_vector_quantized:
+    if not run.model.kind.codes:
         raise ConfigError(f"{args.run_dir} is a {run.model.family} run: a code prior needs a "
                           "VQ-VAE (train one with --family vqvae)")
-    # checked before any data is read
-    config = PriorConfig(width=args.width, layers=args.layers, heads=args.heads, dropout=args.dropout,
-                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    config = config_from_args(args, PriorConfig)  # checked before any data is read
     device = resolve_device(args.device)
     torch.manual_seed(args.seed)
     train_config = run.train
@@ -274,9 +290,9 @@ def _command_prior(args) -> int:
 
 
 def _command_disentanglement(args) -> int:
-    from vae.devices import resolve_device
-    from vae.disentanglement import METRIC_KEYS
-    from vae.disentanglement_run import score_run, write_scores
+    from vae.training.devices import resolve_device
+    from vae.metrics.disentanglement.scores import METRIC_KEYS
+    from vae.metrics.disentanglement.run import score_run, write_scores
 
     shown = []  # the stages announced so far: the FactorVAE votes report often, one line each is enough
 
@@ -313,8 +329,8 @@ def _command_disentanglement(args) -> int:
 
 
 def _add_disentanglement_parser(commands) -> None:
-    from vae.dci_classifiers import CLASSIFIERS, REFERENCE
-    from vae.disentanglement import POINTS
+    from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS, REFERENCE
+    from vae.metrics.disentanglement.scores import POINTS
 
     parser = commands.add_parser("disentanglement", help="MIG, FactorVAE, DCI, SAP and Modularity of a shapes run "
                                  "(written to RUN/disentanglement.json)")
@@ -339,13 +355,13 @@ def _add_disentanglement_parser(commands) -> None:
 def _command_anomaly(args) -> int:
     from tqdm import tqdm
 
-    from vae.anomaly import ScoreSettings
-    from vae.anomaly_run import aurocs, open_run, parse_scores, precompute, task_for
-    from vae.devices import resolve_device
+    from vae.metrics.anomaly.scores import ScoreSettings
+    from vae.metrics.anomaly.run import aurocs, open_run, parse_scores, precompute, task_for
+    from vae.training.devices import resolve_device
 
     if args.limit is not None and args.limit < 1:
         raise ConfigError("--limit must be at least 1 picture")
-    settings = ScoreSettings(k=args.k, regret_steps=args.regret_steps)
+    settings = config_from_args(args, ScoreSettings)
     if args.precompute:  # the scores are written into the run
         real_run_folder(args.run_dir)
     run = open_run(args.run_dir, resolve_device(args.device), args.background)
@@ -382,7 +398,7 @@ def _command_anomaly(args) -> int:
 
 
 def _add_anomaly_parser(commands) -> None:
-    from vae.anomaly import SCORES, ScoreSettings
+    from vae.metrics.anomaly.scores import SCORES, ScoreSettings
 
     anomaly = commands.add_parser("anomaly", help="AUROC of anomaly scores: held-out classes or another dataset")
     anomaly.add_argument("run_dir")
@@ -397,9 +413,7 @@ def _add_anomaly_parser(commands) -> None:
                          help="score at most N pictures of each kind (a seeded random choice)")
     anomaly.add_argument("--background", metavar="DIR", default=None,
                          help="the ratio's background run (default: one beside RUN trained with --pixel-noise)")
-    anomaly.add_argument("--k", type=int, default=ScoreSettings.k, help="importance samples of the IWAE bound")
-    anomaly.add_argument("--regret-steps", type=int, default=ScoreSettings.regret_steps,
-                         help="optimisation steps of the likelihood regret")
+    add_schema_arguments(anomaly, ScoreSettings)  # --k, --regret-steps
     anomaly.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     anomaly.add_argument("--json", action="store_true", help="print one JSON object per score")
     anomaly.add_argument("--precompute", action="store_true",
@@ -410,11 +424,13 @@ def _add_anomaly_parser(commands) -> None:
 
 
 def _command_sweep(args) -> int:
-    """Train every combination of the grid's values as a run of its own, K at a time (see vae.sweep)."""
+    """Train every combination of the grid's values as a run of its own, K at a time (see vae.training.sweep)."""
     import signal
     from functools import lru_cache, partial
 
-    from vae import launch, sweep
+    from vae.training import launch
+
+    from vae.training import sweep
     from vae.data import load_dataset
 
     if args.parallel is not None and args.parallel < 1:
@@ -423,7 +439,7 @@ def _command_sweep(args) -> int:
     axes = {axis: values for axis, values in given.items() if len(values) > 1}  # one value is a plain setting
     if not axes:
         raise ConfigError("a sweep needs a grid: two or more comma-separated values of at least one of "
-                          + ", ".join("--" + a.replace("_", "-") for a in sweep.AXES) + ", e.g. --beta 1,2,4,8")
+                          + ", ".join(flag_of(setting_field(a)) for a in sweep.AXES) + ", e.g. --beta 1,2,4,8")
     base = {key: value for key, value in settings_from_args(args).items() if key not in sweep.AXES}
     base.update({axis: values[0] for axis, values in given.items() if axis not in axes})
     points = sweep.grid(axes)
@@ -432,7 +448,7 @@ def _command_sweep(args) -> int:
     for point in points:  # every run's settings are checked before the first starts
         problems = launch.check_settings({**base, **point}, probe=probe)
         if problems:
-            raise ConfigError(", ".join(f"{a}={v}" for a, v in point.items()) + f": {problems[0]}")
+            raise ConfigError(", ".join(f"{a}={sweep.value_text(v)}" for a, v in point.items()) + f": {problems[0]}")
     gpus = sweep.visible_gpus(base.get("device", "auto"))
     threads = None
     if gpus or base.get("device") in ("cuda", "mps"):
@@ -467,13 +483,15 @@ def _command_sweep(args) -> int:
 
 
 def _add_sweep_parser(commands) -> None:
-    from vae.sweep import AXES, parse_values
+    from vae.training.sweep import axis_types, parse_values
 
-    def values(text: str) -> tuple:
-        try:
-            return parse_values(text)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
+    def values(kind: type):
+        def parse(text: str) -> tuple:
+            try:
+                return parse_values(text, kind)
+            except ValueError as error:
+                raise argparse.ArgumentTypeError(str(error)) from None
+        return parse
 
     # "resolve": the grid's --beta, --seed, ... take the place of train's single-valued flags.
     sweep = commands.add_parser(
@@ -484,10 +502,10 @@ def _add_sweep_parser(commands) -> None:
                     "applies to every run.")
     add_setting_arguments(sweep)
     grid = sweep.add_argument_group("grid (comma-separated values; every combination is one run)")
-    for axis in AXES:
-        flag = "--" + axis.replace("_", "-")
+    for axis, kind in axis_types().items():
+        flag = flag_of(setting_field(axis))
         names = [flag] + (["--model"] if axis == "family" else [])
-        grid.add_argument(*names, dest=axis, type=values, default=None, metavar="V,...",
+        grid.add_argument(*names, dest=axis, type=values(kind), default=None, metavar="V,...",
                           help=f"values of train's {flag}")
     sweep.add_argument("--parallel", type=int, default=None, metavar="K",
                        help="runs at a time (default: one per GPU when there are several; on the CPU one per core, "
@@ -542,20 +560,11 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=_count(0), default=0)
     sample.add_argument("--out", default="samples.png")
     sample.set_defaults(handler=_command_sample)
-    from vae.prior import PriorConfig  # light: torch is imported by the other subcommands anyway
+    from vae.models.prior import PriorConfig  # light: torch is imported by the other subcommands anyway
 
     prior = commands.add_parser("prior", help="train a VQ-VAE run's autoregressive prior over its code grids")
     prior.add_argument("run_dir")
-    prior.add_argument("--epochs", type=int, default=PriorConfig.epochs,
-                       help="passes over the training grids (the best epoch is kept)")
-    prior.add_argument("--width", type=int, default=PriorConfig.width, help="transformer width")
-    prior.add_argument("--layers", type=int, default=PriorConfig.layers)
-    prior.add_argument("--heads", type=int, default=PriorConfig.heads)
-    prior.add_argument("--dropout", type=float, default=PriorConfig.dropout,
-                       help="0 for large datasets, where it only costs time")
-    prior.add_argument("--batch-size", type=int, default=PriorConfig.batch_size)
-    prior.add_argument("--lr", type=float, default=PriorConfig.lr)
-    prior.add_argument("--seed", type=_count(0), default=0)
+    add_schema_arguments(prior, PriorConfig)
     prior.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     prior.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     prior.set_defaults(handler=_command_prior)

@@ -17,11 +17,11 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-FAMILIES = ("vae", "tcvae", "cvae", "vqvae", "adagvae")
-GAUSSIAN_FAMILIES = ("vae", "tcvae", "cvae", "adagvae")  # a N(0, I) prior over a vector z
-WEAKLY_SUPERVISED_FAMILIES = ("adagvae",)  # trained on pairs that differ in a few known-to-differ factors
-CONDITIONAL_FAMILIES = ("cvae",)  # encoder and decoder are told the class
-QUANTIZED_FAMILIES = ("vqvae",)  # z is a grid of codebook rows
+from vae import families
+
+FAMILIES = tuple(families.FAMILIES)  # vae.families' registry, in its order
+GAUSSIAN_FAMILIES = families.names(posterior=True)  # a N(0, I) prior over a vector z
+WEAKLY_SUPERVISED_FAMILIES = families.names(supervision="pairs")
 ARCHS = ("mlp", "conv")
 LIKELIHOODS = ("bernoulli", "gaussian")
 WARMUPS = ("none", "linear", "cyclical")
@@ -45,19 +45,22 @@ class ConfigError(ValueError):
 def setting(default: Any, help: str, *, group: str, min: float | None = None, max: float | None = None,
             above: float | None = None, below: float | None = None, choices: tuple | None = None,
             families: tuple[str, ...] = FAMILIES, datasets: tuple[str, ...] | None = None,
-            family_defaults: dict[str, Any] | None = None, shown: Callable[[dict], bool] | None = None,
-            name: str | None = None, flag: str | None = None, advanced: bool = False, example: str = "") -> Any:
+            shown: Callable[[dict], bool] | None = None,
+            name: str | None = None, flag: str | None = None, advanced: bool = False, example: str = "",
+            axis: int | None = None, cli: bool = True) -> Any:
     """A dataclass field that is a user setting.
 
     min/max: inclusive bounds; above/below: exclusive ones. families: the model families that read
-    it (others refuse it); datasets: the datasets it applies to (None: all). family_defaults: a
-    family's own default (VQ-VAE's conv arch). shown(values) -> whether the form shows it for the
+    it (others refuse it); datasets: the datasets it applies to (None: all); a family's own defaults
+    are the family's (vae.families: VQ-VAE's conv arch). shown(values) -> whether the form shows it for the
     other values (capacity γ only with a capacity). name: how messages call it (default: the field
-    name in words); flag: the CLI flag when not --field-name. group: the form's column.
+    name in words); flag: the CLI flag when not --field-name. group: the form's column. axis: a sweep
+    may give several values of it (`python -m vae sweep --beta 1,4`), and its run names list the axes in
+    this order; cli: False for a setting with no flag.
     """
     meta = dict(help=help, group=group, min=min, max=max, above=above, below=below, choices=choices,
-                families=families, datasets=datasets, family_defaults=family_defaults or {}, shown=shown,
-                name=name, flag=flag, advanced=advanced, example=example, setting=True)
+                families=families, datasets=datasets, shown=shown,
+                name=name, flag=flag, advanced=advanced, example=example, axis=axis, cli=cli, setting=True)
     return field(default=default, metadata=meta)
 
 
@@ -67,61 +70,30 @@ def derived(default: Any, help: str) -> Any:
 
 
 class FamilyTraits:
-    """What a model is, asked of its `family` (and `beta`): the questions pages and tools ask instead of
-    comparing family names. ModelConfig has them, and so does anything that knows a run's family."""
+    """Anything that knows a run's `family` (and `beta`): `kind` is its vae.families object, which pages and
+    tools ask what the model can do instead of comparing family names."""
 
     family: str
     beta: float
 
     @property
-    def has_gaussian_latent(self) -> bool:
-        """True for the families with a N(0, I) prior over a vector z (not VQ-VAE)."""
-        return self.family in GAUSSIAN_FAMILIES
-
-    @property
-    def is_conditional(self) -> bool:
-        """True when encoder and decoder take a class label."""
-        return self.family in CONDITIONAL_FAMILIES
-
-    @property
-    def is_vector_quantized(self) -> bool:
-        """True when z is a grid of codebook rows (VQ-VAE)."""
-        return self.family in QUANTIZED_FAMILIES
-
-    @property
-    def is_plain_vae(self) -> bool:
-        """The (β-)VAE objective: the whole KL weighted by β, no class given."""
-        return self.family == "vae"
-
-    @property
-    def is_beta_vae(self) -> bool:
-        """A plain VAE whose KL weight is not 1: named β-VAE (Higgins et al. 2017)."""
-        return self.is_plain_vae and self.beta != 1
-
-    @property
-    def is_weakly_supervised(self) -> bool:
-        """Ada-GVAE: trained on pairs of pictures that share all factors but a few (Locatello et al. 2020)."""
-        return self.family in WEAKLY_SUPERVISED_FAMILIES
-
-    @property
-    def is_tcvae(self) -> bool:
-        """β-TCVAE: β weighs the total correlation, not the whole KL (Chen et al. 2018)."""
-        return self.family == "tcvae"
+    def kind(self) -> families.Family:
+        return families.family(self.family)
 
 
 @dataclass(frozen=True)
 class ModelConfig(FamilyTraits):
     family: str = setting("vae", "model family: vae (β-VAE through --beta), tcvae, cvae, vqvae or adagvae "
                           "(weakly supervised by pairs of shapes, Locatello et al. 2020)",
-                          group="model", choices=FAMILIES, name="model")
+                          group="model", choices=FAMILIES, name="model", axis=0)
     arch: str = setting("mlp", "mlp: fully connected; conv: stride-2 conv stages", group="model", choices=ARCHS,
-                        family_defaults={"vqvae": "conv"})
+)
     image_shape: tuple[int, ...] = derived((1, 28, 28), "(C, H, W) the model reads and draws")
     hidden: tuple[int, ...] = setting((256, 64), "MLP widths or conv channels of each stride-2 stage, e.g. 400 or "
                                       "32,64 (default: from the image size)", group="model", min=1, max=8192,
                                       example="256,64")
     latent_dim: int = setting(20, "size of z (VQ-VAE: the size of one code vector)", group="model", min=1, max=1024,
-                              family_defaults={"vqvae": 16}, name="latent dim")
+                              name="latent dim", axis=4)
     conv_fc: int = setting(256, "conv: width of the dense layer between conv features and z", group="model", min=1,
                            max=8192, families=GAUSSIAN_FAMILIES, shown=lambda v: v.get("arch") == "conv",
                            advanced=True)
@@ -130,7 +102,8 @@ class ModelConfig(FamilyTraits):
     obs_std: float = setting(0.1, "σ of the Gaussian likelihood, in pixel units", group="model", above=0, max=10.0,
                              shown=lambda v: v.get("likelihood") == "gaussian", advanced=True)
     beta: float = setting(1.0, "weight on the KL term (Higgins et al. 2017); for tcvae on the total correlation "
-                          "(Chen et al. 2018)", group="objective", min=0, max=1000.0, families=GAUSSIAN_FAMILIES)
+                          "(Chen et al. 2018)", group="objective", min=0, max=1000.0, families=GAUSSIAN_FAMILIES,
+                          axis=1)
     capacity_max: float = setting(0.0, "C_max in nats; > 0 trains γ·|KL − C| instead (Burgess et al. 2018)",
                                   group="objective", min=0, max=10_000.0, families=("vae", "cvae"))
     capacity_gamma: float = setting(1000.0, "γ of the controlled-capacity objective", group="objective", min=0,
@@ -162,6 +135,7 @@ class ModelConfig(FamilyTraits):
 
     def __post_init__(self) -> None:
         validate(self)
+        rules_settings(self)
         _rules_model(self)
 
     def to_dict(self) -> dict:
@@ -178,7 +152,9 @@ class ModelConfig(FamilyTraits):
 @dataclass(frozen=True)
 class TrainConfig:
     dataset: str = setting("digits", "which pictures to learn", group="data", choices=DATASETS)
-    data_root: str | None = setting(None, "folder with IDX files or class subfolders of images", group="data")
+    # Only the datasets read from disk take a folder: one given for digits or shapes would be silently ignored.
+    data_root: str | None = setting(None, "folder with IDX files or class subfolders of images", group="data",
+                                    datasets=("mnist", "fashion-mnist", "folder"))
     download: bool = setting(False, "fetch MNIST / Fashion-MNIST through torchvision when missing", group="data",
                              datasets=("mnist", "fashion-mnist"), advanced=True)
     image_size: int | None = setting(None, "resize square images to this side (default: the dataset's)",
@@ -196,9 +172,9 @@ class TrainConfig:
     batch_size: int = setting(128, "images per optimizer step", group="run", min=1, max=65_536, name="batch size")
     # max 1: Adam moves each weight by about lr per step whatever the gradient's scale, so lr 1 already moves
     # weights of size ~0.1 by ten times their size each step; published VAE rates are 1e-4 to 1e-2.
-    lr: float = setting(1e-3, "Adam learning rate", group="run", above=0, max=1.0, name="learning rate")
+    lr: float = setting(1e-3, "Adam learning rate", group="run", above=0, max=1.0, name="learning rate", axis=3)
     seed: int = setting(0, "seeds initialization, batch order and sampling; CPU runs repeat exactly", group="run",
-                        min=0, max=2**31 - 1)
+                        min=0, max=2**31 - 1, axis=2)
     device: str = setting("auto", "auto (cuda, then mps, then cpu), cpu, cuda or mps", group="run", choices=DEVICES)
     log_every: int = setting(50, "optimizer steps between metrics events", group="run", min=1, max=1_000_000)
     bf16: bool = setting(True, "bf16 autocast where it is faster: CUDA, and Gaussian conv models in one process on CPUs "
@@ -254,9 +230,15 @@ def message_name(f: dataclasses.Field) -> str:
     return f.metadata.get("name") or f.name
 
 
+def own_default(f: dataclasses.Field, family: str) -> bool:
+    """Whether the family sets this setting's default itself (vae.families: VQ-VAE's conv arch, latent dim 16)."""
+    kind = families.FAMILIES.get(family)
+    return kind is not None and f.name in kind.defaults
+
+
 def default_for(f: dataclasses.Field, family: str) -> Any:
-    """A setting's default for a family (its family default, else the field's)."""
-    return f.metadata.get("family_defaults", {}).get(family, f.default)
+    """A setting's default for a family: the family's own (vae.families), else the field's."""
+    return families.family(family).defaults[f.name] if own_default(f, family) else f.default
 
 
 def used_by(f: dataclasses.Field, family: str | None = None, dataset: str | None = None) -> bool:
@@ -355,8 +337,23 @@ def validate(config) -> None:
             raise ConfigError(f"{f.name} must be a whole number >= 0 (got {value!r})", field=f.name, rule="whole")
 
 
+def _check(ok: bool, message: str, field: str, rule: str, **params) -> None:
+    if not ok:
+        raise ConfigError(message, field=field, rule=rule, **params)
+
+
+def rules_settings(c) -> None:
+    """The rules between a model's settings that hold whatever the data (ModelSettings and ModelConfig)."""
+    _check(c.hidden is None or len(c.hidden) >= 1, "hidden sizes must be one or more positive widths, e.g. "
+           "--hidden 400 or --hidden 32,64", "hidden", "hidden_empty")
+    _check(c.warmup == "none" or c.warmup_steps >= 1, "KL warm-up needs warmup_steps >= 1 (e.g. --warmup-steps "
+           "2000)", "warmup_steps", "warmup_steps")
+    _check(not families.family(c.family).codes or c.arch == "conv",
+           "VQ-VAE quantizes a grid of conv features: use --arch conv", "arch", "vq_conv")
+
+
 def _rules_model(c: ModelConfig) -> None:
-    """The rules between a model's fields, per family."""
+    """The rules between a model's fields and the data's shape, per family."""
     def check(ok: bool, message: str, field: str, rule: str, **params) -> None:
         if not ok:
             raise ConfigError(message, field=field, rule=rule, **params)
@@ -364,15 +361,9 @@ def _rules_model(c: ModelConfig) -> None:
     check(len(c.image_shape) == 3 and all(v > 0 for v in c.image_shape),
           "image shape must be (channels, height, width) with positive sizes", "image_shape", "image_shape")
     check(c.image_shape[0] in (1, 3), "images must have 1 (gray) or 3 (RGB) channels", "channels", "channels")
-    check(len(c.hidden) >= 1, "hidden sizes must be one or more positive widths, e.g. --hidden 400 or --hidden 32,64",
-          "hidden", "hidden_empty")
-    check(c.warmup == "none" or c.warmup_steps >= 1, "KL warm-up needs warmup_steps >= 1 (e.g. --warmup-steps 2000)",
-          "warmup_steps", "warmup_steps")
-    if c.family == "cvae":
+    if c.kind.conditional:
         check(c.num_classes >= 2, "a conditional VAE needs a dataset with class labels (2 or more classes)",
               "dataset", "cvae_labels")
-    if c.family == "vqvae":
-        check(c.arch == "conv", "VQ-VAE quantizes a grid of conv features: use --arch conv", "arch", "vq_conv")
     if c.arch == "conv":
         factor = 2 ** len(c.hidden)
         _, height, width = c.image_shape
@@ -393,50 +384,14 @@ def _from_dict(cls, data: Any, what: str):
     return cls(**data)
 
 
-def model_fields(settings: dict, family: str | None = None) -> dict:
-    """The model settings among `settings` (field names), with the family's own defaults filled in for
-    arch and latent_dim; hidden stays out unless given (the trainer picks it from the image size)."""
-    family = settings.get("family", family or "vae")
-    fields = {"family": family}
-    for f in settings_of(ModelConfig):
-        if f.name in settings and settings[f.name] is not None:
-            fields[f.name] = settings[f.name]
-        elif f.metadata.get("family_defaults", {}).get(family) is not None:
-            fields[f.name] = f.metadata["family_defaults"][family]
-    return fields
-
-
 def split_settings(settings: dict) -> tuple[dict, "TrainConfig"]:
-    """Flat settings {field: value} (as the CLI and the form give them) -> (model fields, TrainConfig).
+    """Flat settings {field: value} -> (model settings {field: value}, TrainConfig), checked as
+    vae.spec.RunSpec.from_flat checks them (hidden left out unless given: the image size picks it).
+    For callers that build a model from the parts; new code takes the RunSpec itself."""
+    from vae.spec import RunSpec  # vae.spec is built on this module
 
-    Every value is checked: unknown names, values a family or dataset does not use, types, bounds and
-    the model's rules (against a stand-in image that any conv stack divides; the trainer checks the
-    data's own size). Raises ConfigError naming the field."""
-    model_names = {f.name for f in settings_of(ModelConfig)}
-    train_names = {f.name for f in settings_of(TrainConfig)}
-    unknown = sorted(set(settings) - model_names - train_names)
-    if unknown:
-        raise ConfigError(f"unknown settings {unknown}", rule="unknown", names=", ".join(unknown))
-    family = settings.get("family", "vae")
-    if family not in FAMILIES:
-        _check_value(setting_field("family"), str, family)
-    dataset = settings.get("dataset", "digits")
-    for name, value in settings.items():
-        f = setting_field(name)
-        if value is not None and value != f.default and not used_by(f, family if name in model_names else None,
-                                             dataset if isinstance(dataset, str) else None):
-            if name in model_names:
-                raise ConfigError(f"{message_name(f)} is not used by {family}: leave it out", field=name,
-                                  rule="unused", family=family)
-            raise ConfigError(f"{message_name(f)} applies to {', '.join(f.metadata['datasets'])} only, not "
-                              f"{dataset}: leave it out", field=name, rule="unused_dataset", dataset=dataset)
-    train = TrainConfig(**{k: v for k, v in settings.items() if k in train_names and v is not None})
-    fields = model_fields(settings)
-    side = 2 ** max(6, len(fields.get("hidden") or ()))
-    probe = {**fields, "num_classes": 10, "image_shape": (1, side, side)}
-    probe.setdefault("hidden", default_hidden(fields.get("arch", "mlp"), 64))
-    ModelConfig(**probe)
-    return fields, train
+    spec = RunSpec.from_flat(settings)
+    return {k: v for k, v in spec.model.to_dict().items() if v is not None or k != "hidden"}, spec.train
 
 
 def default_hidden(arch: str, image_size: int) -> tuple[int, ...]:

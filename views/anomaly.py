@@ -8,10 +8,11 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui.anomaly_data import (TIME_BUDGET_S, background_for, baseline_scores, cached_other_set, estimated_seconds,
+from ui.parts.anomaly_data import (TIME_BUDGET_S, background_for, baseline_scores, cached_other_set, estimated_seconds,
                              own_test_set, rows_digest, stored_scores, task_scores)
-from ui.anomaly_view import histogram_figure, roc_figure, start_threshold
-from ui import present, url_state
+from ui.parts.anomaly import histogram_figure, roc_figure, start_threshold
+from ui import url_state
+from ui.teaching import present
 from ui.catalog import ModelEntry
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
@@ -19,9 +20,9 @@ from ui.loaders import data_for
 from ui.names import class_label
 from ui.page import open_page
 from ui.sidebar import suggest_models
-from vae.anomaly import (CORRECTED_SCORES, AnomalyError, ScoreSettings, available_scores, extremes, roc,
+from vae.metrics.anomaly.scores import (CORRECTED_SCORES, AnomalyError, ScoreSettings, available_scores, extremes, roc,
                          threshold_metrics)
-from vae.anomaly_sets import AnomalyTask, dataset_task, held_out_task, uploaded_set
+from vae.metrics.anomaly.sets import AnomalyTask, dataset_task, held_out_task, uploaded_set
 from vae.config import ConfigError
 from vae.data import DATASET_NAMES, DatasetUnavailable, list_datasets
 
@@ -85,17 +86,19 @@ def pick_anomalies(entry: ModelEntry, model) -> AnomalyTask | None:
     return dataset_task(test, entry.train.exclude_classes, other)
 
 
-def controls(entry: ModelEntry, model, max_components: int, has_background: bool) -> tuple[str, ScoreSettings, int]:
-    """Score on its own row; then IWAE k, regret steps and PCA components."""
+def controls(entry: ModelEntry, model, max_components: int, has_background: bool,
+             more=None) -> tuple[str, ScoreSettings, int]:
+    """Score on its own row; then IWAE k, regret steps and PCA components (more: the page's folded settings)."""
     options = [s for s in available_scores(model) if s != "ratio" or has_background]
     if st.session_state.get("anom_score") not in options:
         st.session_state["anom_score"] = options[0]
     url_state.restore("score", "anom_score", url_state.choice({s: s for s in options}))
-    score = st.segmented_control(t("anom_score"), options, format_func=lambda s: t(f"anom_score_{s}"),
-                                 key="anom_score", required=True,
-                                 help=t("anom_score_help", samples=ScoreSettings.samples))
+    with present.advanced(more):
+        score = st.segmented_control(t("anom_score"), options, format_func=lambda s: t(f"anom_score_{s}"),
+                                     key="anom_score", required=True,
+                                     help=t("anom_score_help", samples=ScoreSettings.samples))
     url_state.keep("score", score)
-    with present.advanced():
+    with present.advanced(more):
         k_box, steps_box, pca_box = st.columns(3, vertical_alignment="bottom")
     k = k_box.select_slider(t("anom_k"), K_CHOICES, value=ScoreSettings.k, key="anom_k", help=t("anom_k_help"),
                             disabled=score != "iwae")
@@ -104,11 +107,11 @@ def controls(entry: ModelEntry, model, max_components: int, has_background: bool
     components = pca_box.number_input(t("anom_pca_components"), 1, max_components,
                                       min(entry.latent_dim, max_components), key="anom_pca_components",
                                       help=t("anom_pca_help"))
-    if not model.config.has_gaussian_latent:
+    if not model.config.kind.posterior:
         st.caption(t("anom_vq_note"))
     elif model.num_classes:
         st.caption(t("anom_cvae_note"))
-    if model.config.has_gaussian_latent and not has_background:
+    if model.config.kind.posterior and not has_background:
         st.caption(t("anom_no_background", command=BACKGROUND_HINT))
     return score, ScoreSettings(k=int(k), regret_steps=int(steps)), int(components)
 
@@ -205,8 +208,10 @@ opened = open_page("anom_title", "anom_intro", needs_data=False)
 entry, model = opened.entry, opened.model
 st.session_state.setdefault("anom_mode", "held_out")
 url_state.restore("mode", "anom_mode", url_state.choice({m: m for m in MODES}))
-mode = st.segmented_control(t("anom_mode"), MODES, format_func=lambda m: t(f"anom_mode_{m}"), key="anom_mode",
-                            required=True, help=t("anom_mode_help"))
+more = present.advanced()  # on a projector the link's mode and score are folded away: the histograms come first
+with more:
+    mode = st.segmented_control(t("anom_mode"), MODES, format_func=lambda m: t(f"anom_mode_{m}"), key="anom_mode",
+                                required=True, help=t("anom_mode_help"))
 url_state.keep("mode", mode, default="held_out")
 held_out = entry.train.exclude_classes
 if mode == "held_out" and not held_out:
@@ -251,13 +256,13 @@ else:
 
 background, background_dir = background_for(entry)
 pixels = int(np.prod(task.normal.images.shape[1:]))
-score, settings, components = controls(entry, model, min(pixels, len(train_images)), background is not None)
+score, settings, components = controls(entry, model, min(pixels, len(train_images)), background is not None, more)
 known = tuple(c for c in range(len(names)) if c not in held_out) if model.num_classes else ()
 stored = stored_scores(entry, background_dir, settings)
 task = choose_subset(entry, model, task, score, settings, known, stored)
 is_anomaly = task.is_anomaly.numpy()
 scores = task_scores(entry, model, task, score, settings, known, background, background_dir, stored)
-raw_score = "neg_elbo" if model.config.has_gaussian_latent else "recon"  # the likelihood before any correction
+raw_score = model.config.kind.likelihood_score  # the likelihood before any correction
 raw = task_scores(entry, model, task, raw_score, settings, known, stored=stored) if score in CORRECTED_SCORES else None
 rows_key = rows_digest(torch.cat([task.normal_rows, task.anomalous_rows]))
 baseline = baseline_scores(entry, task.key, rows_key, components, train_images, task.images)

@@ -3,14 +3,14 @@ draws, how evenly the codebook is used, and samples from a learned prior beside 
 
 import streamlit as st
 
-from ui import codes_view as view
+from ui.parts import codes as view
 from ui.catalog import ModelEntry
 from ui.i18n import t
 from ui.loaders import model_for
 from ui.page import open_page
 from ui.pickers import pick_picture
 from ui.state import keep_valid, next_seed
-from vae.prior import PriorError
+from vae.models.prior import PriorError
 
 CHART_CONFIG = {"displayModeBar": False}
 
@@ -148,7 +148,7 @@ def draw_generation(entry: ModelEntry, model, models: list[ModelEntry]) -> None:
     st.markdown(t("codes_why_blurry"))
 
 
-opened = open_page("codes_title", "codes_intro", fits=lambda m: m.is_vector_quantized,
+opened = open_page("codes_title", "codes_intro", fits=lambda m: m.kind.codes,
                    reason_key="codes_needs_vqvae", data_optional=True)
 entry, model, data = opened.entry, opened.model, opened.data
 if data is not None and len(data) > 0:

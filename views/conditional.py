@@ -11,8 +11,9 @@ from ui.images import png_bytes
 from ui.page import open_page
 from ui.pickers import pick_class, pick_picture
 from ui.state import next_seed
-from vae.grids import grid_pil
-from vae.latent import decode_every_class, prior_codes, sample_class
+from ui.teaching import present
+from vae.explore.grids import grid_pil
+from vae.explore.latent import decode_every_class, prior_codes, sample_class
 
 SAMPLES, COLUMNS = 40, 10  # the class grid: 4 rows of 10
 STYLE_ROWS = 6  # codes in the "style held, class changed" grid: the first samples of the class grid
@@ -112,12 +113,16 @@ def draw_restyle(entry: ModelEntry, model, data, names: list[str]) -> None:
                           mime="image/png", key="cond_download_restyle", on_click="ignore")
 
 
-opened = open_page("cond_title", "cond_intro", fits=lambda m: m.is_conditional, reason_key="cond_needs_classes",
+opened = open_page("cond_title", "cond_intro", fits=lambda m: m.kind.conditional, reason_key="cond_needs_classes",
                    data_optional=True)
 entry, model = opened.entry, opened.model
 names = list(entry.class_labels) if len(entry.class_names) == entry.num_classes else [
     str(k) for k in range(entry.num_classes)]
-temperature, seed = draw_samples(entry, model, names)
-draw_style_swap(entry, model, names, temperature, seed)
+# On a projector the two grids sit side by side, so the styles (the lesson's picture) are on the first screen.
+samples_place, styles_place = st.columns(2, gap="large") if present.is_on() else (st.container(), st.container())
+with samples_place:
+    temperature, seed = draw_samples(entry, model, names)
+with styles_place, st.container(key="cond_styles"):
+    draw_style_swap(entry, model, names, temperature, seed)
 if opened.data is not None:
     draw_restyle(entry, model, opened.data, names)

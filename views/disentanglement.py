@@ -7,17 +7,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.disentanglement_view import (Rung, beta_figure, compute_scores, describe, ladder, ladder_sentences,
+from ui.parts.disentanglement import (Rung, beta_figure, compute_scores, describe, ladder, ladder_sentences,
                                      metric_name, scorable, scores_for, seeds_figure, shape_row, shipped_ladder,
                                      short_label, sweeps)
-from vae.ladder import groups as ladder_groups
+from vae.metrics.disentanglement.ladder import groups as ladder_groups
 from ui.i18n import t
 from ui.page import open_page
 from ui.names import dim_name, factor_name
-from ui.traversal_view import mi_figure
-from vae import disentanglement
-from vae.dci_classifiers import CLASSIFIERS
-from vae.disentanglement import METRIC_KEYS
+from ui.parts.traversal import mi_figure
+from vae.metrics.disentanglement import scores as disentanglement
+from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS
+from vae.metrics.disentanglement.scores import METRIC_KEYS
 
 CHART_CONFIG = {"displayModeBar": False}
 MI_TOP, MI_ROW = 110, 44  # MI heatmap height: room for the factor names, then per row

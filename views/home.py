@@ -1,16 +1,16 @@
 """Home: the VAE in plain words, its objective, and the chosen model's samples and reconstructions.
 
 A server's first visit lands here before PyTorch has finished importing (app.py): the pretrained models'
-pictures for the first seed are shipped in their folders (ui.home_view.shipped), so the page draws without it.
+pictures for the first seed are shipped in their folders (ui.parts.home.shipped), so the page draws without it.
 """
 
 import streamlit as st
 
-from ui import home_view
+from ui.parts import home as home_view
 from ui.i18n import t
 from ui.page import open_page
 from ui.state import next_seed
-from vae import home_pictures
+from vae.precompute import home_pictures
 
 opened = open_page("home_title", "home_intro", needs_model=False)
 st.markdown(t("home_objective"))
@@ -27,7 +27,7 @@ if opened.entry is not None:
         st.caption(t("home_samples_help"))
         st.button(t("home_new_samples"), key="home_resample", on_click=next_seed, args=("home_seed",))
         st.image(pictures.samples, width="stretch", output_format="PNG")
-        if entry.is_vector_quantized:
+        if entry.kind.codes:
             st.caption(t("home_vq_note_prior" if pictures.prior_used else "home_vq_note"))
     with right:
         st.subheader(t("home_recons"))

@@ -6,15 +6,16 @@ import math
 import streamlit as st
 import torch
 
-from ui import interp_view as view
-from ui import live, present, url_state
+from ui.parts import interpolation as view
+from ui import live, url_state
+from ui.teaching import present
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
-from ui.map_view import encoded_test_set
+from ui.parts.latent_map import encoded_test_set
 from ui.page import open_page
 from ui.pickers import class_names, pick_class, pick_picture, show_picture
 from ui.state import keep_valid
-from vae.latent import class_means, decode_every_class, decode_path, pixel_blend
+from vae.explore.latent import class_means, decode_every_class, decode_path, pixel_blend
 
 
 T_KEY = "interp_live_t"  # where the user last let go of t
@@ -108,7 +109,7 @@ def interpolation_strips(entry, model, data, a: int, b: int, steps: int, codes) 
                     else t("interp_lerp_caption", ends=ends))
     show_strip(entry, view.latent_strip(model, z[0], z[1], steps, "lerp", y), t("interp_lerp_title"),
                lerp_caption, "lerp")
-    if entry.has_gaussian_latent:
+    if entry.kind.posterior:
         show_strip(entry, view.latent_strip(model, z[0], z[1], steps, "slerp", y), t("interp_slerp_title"),
                    t("interp_slerp_caption", ends=ends), "slerp")
     else:
@@ -117,7 +118,7 @@ def interpolation_strips(entry, model, data, a: int, b: int, steps: int, codes) 
                    t("interp_snap_caption", ends=ends), "snapped")
     show_strip(entry, pixel_blend(data.images[a], data.images[b], steps), t("interp_blend_title"),
                t("interp_blend_caption", ends=ends), "pixels")
-    if entry.has_gaussian_latent:
+    if entry.kind.posterior:
         with st.expander(t("interp_norm_title")):
             st.markdown(t("interp_norm_intro"))
             typical = float(torch.from_numpy(codes.mu).norm(dim=1).median())
@@ -168,7 +169,7 @@ def arithmetic(entry, model, data, steps: int, codes) -> None:
                                 target=class_name(entry, target)),
                t("interp_arith_caption", index=index, source=class_name(entry, source),
                  target=class_name(entry, target)), "arithmetic")
-    if not entry.has_gaussian_latent:
+    if not entry.kind.posterior:
         st.caption(t("interp_arith_vq_note"))
 
 
@@ -176,10 +177,12 @@ opened = open_page("interp_title", "interp_intro")
 entry, model, data = opened.entry, opened.model, opened.data
 with st.spinner(t("interp_encoding")):
     codes = encoded_test_set(entry, model, data)
-a, b = endpoints(entry, data)
+more = present.advanced()  # on a projector the link's pair is folded away: the live path comes first
+with more:
+    a, b = endpoints(entry, data)
 if a is None or b is None:  # a class without test pictures: the picker said so
     st.stop()
-with present.advanced():
+with present.advanced(more):
     steps = st.slider(t("interp_steps"), 3, 20, 10, key="interp_steps", persist_state="session",
                       help=t("interp_steps_help"))
 interpolation_strips(entry, model, data, a, b, steps, codes)

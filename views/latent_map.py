@@ -9,15 +9,17 @@ import streamlit as st
 import torch
 from PIL import Image
 
-from ui import live, map_view, url_state
+from ui import live, url_state
+
+from ui.parts import latent_map as map_view
 from ui.i18n import t
 from ui.images import png_bytes, to_pil
 from ui.names import dim_name, factor_name
 from ui.page import open_page
 from ui.pickers import pick_class
 from ui.state import keep_valid
-from ui.traversal_view import mosaic
-from vae.latent import (Encoded, decode_path, decoded_manifold, dimension_order, fraction_within, kl_per_dimension,
+from ui.parts.traversal import mosaic
+from vae.explore.latent import (Encoded, decode_path, decoded_manifold, dimension_order, fraction_within, kl_per_dimension,
                         posterior_samples, prior_fraction_within)
 
 METHODS = {"pca": "map_method_pca", "tsne": "map_method_tsne"}
@@ -127,7 +129,7 @@ def details(entry, model, data, codes: map_view.Codes, index: int, position, axi
         facts.append(t("map_position", axis=axis, x=f"{position[0]:.2f}", y=f"{position[1]:.2f}"))
     st.markdown("  \n".join(facts))
     shown = min(8, codes.mu.shape[1])
-    key = "map_code_values" if entry.has_gaussian_latent else "map_code_values_vq"
+    key = entry.kind.text_key("map_code_values")
     rows = "\n".join(f"| {dim_name(d)} | {codes.mu[index, d]:+.2f} |" for d in range(shown))
     header = f"| {t('map_code_number')} | {t('map_code_value')} |\n|---|---:|\n"
     st.markdown(t(key, shown=shown, total=codes.mu.shape[1]) + "\n\n" + header + rows)
@@ -184,9 +186,8 @@ def manifold_pad(entry, model, decoder, images: torch.Tensor, span: float, point
     z = [min(max(v, -reach), reach) for v in z]
     dots = None
     if points is not None:
-        shown = slice(0, PAD_POINTS)
-        dots = {"x": np.round(points[shown, 0], 2).tolist(), "y": np.round(points[shown, 1], 2).tolist(),
-                "c": None if labels is None else labels[shown].tolist()}
+        dots = live.points_url(f"map.{decoder.model_id}.{y}", points[:PAD_POINTS],  # a media file, not inline
+                               None if labels is None else labels[:PAD_POINTS])
     # At least the pad's size, so the browser only shrinks it (smoothly: a whole-number scale rarely fits).
     scale = max(1, math.ceil(PAD_PIXELS / (steps * images.shape[-1])))
     background = live.data_uri(Image.fromarray(mosaic(images, scale=scale, gap=0)))
@@ -207,7 +208,7 @@ def manifold_pad(entry, model, decoder, images: torch.Tensor, span: float, point
 def prior_section(entry, codes: map_view.Codes) -> None:
     """Per-dimension histograms against N(0, 1), and two dimensions against the prior's circles."""
     st.header(t("map_prior_title"))
-    if not entry.has_gaussian_latent:
+    if not entry.kind.posterior:
         st.info(t("map_prior_vq"))
         return
     st.markdown(t("map_prior_intro"))
@@ -249,9 +250,9 @@ opened = open_page("map_title", "map_intro")
 entry, model, data = opened.entry, opened.model, opened.data
 with st.spinner(t("map_encoding", n=f"{min(len(data), map_view.MAX_POINTS):,}")):
     codes = map_view.encoded_test_set(entry, model, data)
-if not entry.has_gaussian_latent:
+if not entry.kind.posterior:
     st.caption(t("map_vq_note", dims=codes.mu.shape[1]))
 map_section(entry, model, data, codes)
-if entry.has_gaussian_latent and entry.latent_dim == 2:
+if entry.kind.posterior and entry.latent_dim == 2:
     manifold_section(entry, model, codes)
 prior_section(entry, codes)

@@ -3,9 +3,11 @@ and the teacher's), and the box where a student types a class's code to follow i
 
 import streamlit as st
 
-from ui import classroom, present
+from ui.teaching import follow as classroom
+
+from ui.teaching import present
 from ui.i18n import t
-from ui.lesson import STEPS, go, handout, step_markdown, step_texts, view_link
+from ui.teaching.lesson import STEPS, go, handout, step_markdown, step_texts, view_link
 from ui.share import is_loopback, network_origin, public_origin
 from ui.sidebar import sidebar
 

@@ -7,19 +7,21 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui import present, url_state
+from ui import url_state
+
+from ui.teaching import present
 from ui.catalog import ModelEntry
 from ui.i18n import t
 from ui.images import gif_bytes, to_pil
 from ui.page import open_page
 from ui.pickers import class_names, pick_class, pick_picture
-from ui.restore_view import cell_png, curve_figure, row_png, shipped_restoration, shown_rounds, strip_png
+from ui.parts.restore import cell_png, curve_figure, row_png, shipped_restoration, shown_rounds, strip_png
 from ui.state import next_seed
 from vae.config import TrainConfig
 from vae.data import DatasetUnavailable, split_config
-from vae.restore import (KINDS, MASKS, Comparison, Corruption, PCABaseline, baseline_components, compare, psnr,
+from vae.explore.restore import (KINDS, MASKS, Comparison, Corruption, PCABaseline, baseline_components, compare, psnr,
                          training_pca)
-from vae.upload import MAX_ASPECT, MAX_BYTES, MAX_PIXELS, MIN_SIDE, BadUpload, Upload, read_upload
+from vae.data.upload import MAX_ASPECT, MAX_BYTES, MAX_PIXELS, MIN_SIDE, BadUpload, Upload, read_upload
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def pca_baseline(data: TrainConfig, components: int) -> PCABaseline:

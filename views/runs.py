@@ -11,10 +11,10 @@ import streamlit as st
 from ui.catalog import runs_dir
 from ui.i18n import t
 from ui.page import open_page
-from ui.run_charts import compare_figure
-from ui.run_view import COMPARE_METRICS, read_facts, rows_to_names, run_panel, table_row
-from ui.sweep_view import sweeps_section
-from vae import launch
+from ui.parts.run_charts import compare_figure
+from ui.parts.runs import COMPARE_METRICS, read_facts, rows_to_names, run_panel, table_row
+from ui.parts.sweeps import sweeps_section
+from vae.training import launch
 
 SESSION = "session"
 LIVE_POLL_S, IDLE_POLL_S = 1.0, 5.0  # the table follows running runs, and notices new ones started elsewhere

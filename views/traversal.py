@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from ui import live, present, url_state
+from ui import live, url_state
+
+from ui.teaching import present
 from ui.catalog import ModelEntry, openable
 from ui.i18n import t
 from ui.loaders import model_for
@@ -24,13 +26,13 @@ from ui.page import data_or_warning, open_page
 from ui.pickers import pick_class, pick_picture
 from ui.sidebar import model_label
 from ui.state import keep_valid
-from ui.traversal_live import (CODE_STATE, SLIDER_STEP, SPAN, live_sliders, pad_section, reset_code, server_moved,
+from ui.parts.traversal_live import (CODE_STATE, SLIDER_STEP, SPAN, live_sliders, pad_section, reset_code, server_moved,
                                set_code, slider_columns, slider_help, slider_range)
-from ui.traversal_view import (Dims, describe_dims, grid_figure, grid_layout, hover_text,
+from ui.parts.traversal import (Dims, describe_dims, grid_figure, grid_layout, hover_text,
                                label_width, mi_figure)
 from vae.data import ImageData
-from vae.grids import grid_pil
-from vae.latent import decode_path, traverse
+from vae.explore.grids import grid_pil
+from vae.explore.latent import decode_path, traverse
 
 SCRUB_STEPS = 41  # frames the browser scrubs through
 PICTURE_SIZE = 512  # the decoded picture is enlarged (nearest neighbour) to about this; the browser only shrinks it
@@ -159,7 +161,7 @@ def scrubber(entry: ModelEntry, z: torch.Tensor, y: int | None, dims: Dims, is_l
 
 def pick_comparison(entry: ModelEntry, models: list[ModelEntry], column) -> ModelEntry | None:
     """A second Gaussian model for the grid; by default one trained on the same dataset."""
-    others = [m for m in openable(models) if m.has_gaussian_latent and m.path != entry.path]
+    others = [m for m in openable(models) if m.kind.posterior and m.path != entry.path]
     paths = ["", *(m.path for m in others)]
     # Prefer the same dataset and the same kind (conditional or not): a β = 1 / β = 4 pair, say.
     ranked = sorted(range(len(others)), key=lambda i: (others[i].dataset != entry.dataset,
@@ -251,7 +253,7 @@ def draw_mi(entry: ModelEntry, dims: Dims) -> None:
     st.plotly_chart(mi_figure(share, rows, factors, hover), key=f"trav_mi::{entry.path}", config=CHART_CONFIG)
 
 
-opened = open_page("traversal_title", "traversal_intro", fits=lambda m: m.has_gaussian_latent,
+opened = open_page("traversal_title", "traversal_intro", fits=lambda m: m.kind.posterior,
                    reason_key="traversal_not_gaussian", data_optional=True)
 models, entry, data = opened.models, opened.entry, opened.data
 if data is None:

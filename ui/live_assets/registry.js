@@ -6,6 +6,9 @@ const vaeLive = (globalThis.__vaeLive ??= (() => {
   const KEEP = 6;  // decoders kept after the user moves on to other models (a few MB each at most)
   return {
     fetching: new Set(),  // model ids whose weights are on their way (weights.js)
+    // A media path ("/media/x.bin") relative to the page, so that a server under a base path (a proxy's /vae/)
+    // serves it too.
+    url: (path) => new URL(path.replace(/^\//, ""), document.baseURI).href,
     has(id) { return decoders.has(id); },
     put(id, decoder) {
       decoders.delete(id);

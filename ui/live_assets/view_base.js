@@ -2,7 +2,7 @@
    view_pad.js: a plane of two, view_path.js: t between two codes) decode in the page, with the
    decoder the weights component put in the registry, at most once per animation frame, and send
    their values to Python only when the hand lets go. ui/live.py joins these files, view_mount.js
-   last, into the component's one module.
+   last, into one module that the component's bootstrap (boot.js) imports.
 
    Python re-sends the view's data on every rerun. `rev` counts the changes Python made to the code
    and `origin` names the view that made the last one: a view adopts the code only when someone else

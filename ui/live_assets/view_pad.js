@@ -1,3 +1,29 @@
+/* The dots' files (ui/live.py pack_points): every dimension's codes of one model's test pictures, fetched once
+   per page and kept by URL, so a rerun or a change of axes sends nothing big. */
+const PAD_POINTS_KEPT = 8;  // files kept after the user moves on to other models (~40-100 KB each)
+const padPoints = new Map();  // absolute URL -> Promise of the file's contents (readPoints)
+
+/** The file at a media path -> {n, d, scale, codes: Int16Array (n, d) × scale, labels: Uint16Array (n) or null}. */
+function readPoints(path) {
+  const url = vaeLive.url(path);
+  if (!padPoints.has(url)) {
+    padPoints.set(url, fetch(url).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status} for ${path}`);
+      return response.arrayBuffer();
+    }).then((buffer) => {
+      const [n, d, labelled, scale] = new Uint32Array(buffer, 4, 4), start = 20 + 2 * n * d;
+      const magic = new TextDecoder().decode(new Uint8Array(buffer, 0, 4));
+      if (magic !== "VAEP" || buffer.byteLength !== start + (labelled ? 2 * n : 0)) {
+        throw new Error(`${path}: not a dots file`);
+      }
+      const labels = labelled ? new Uint16Array(buffer, start, n) : null;
+      return { n, d, scale, codes: new Int16Array(buffer, 20, n * d), labels };
+    }).catch((error) => { padPoints.delete(url); throw error; }));
+    while (padPoints.size > PAD_POINTS_KEPT) padPoints.delete(padPoints.keys().next().value);
+  }
+  return padPoints.get(url);
+}
+
 /** A plane of two latent numbers: the pointer's position is the code, decoded as it moves. */
 class PadView extends View {
   update(data) {
@@ -79,7 +105,19 @@ class PadView extends View {
   }
 
   loadScene(data) {
-    this.points = data.points;
+    const scene = (this.sceneToken = {});  // a newer scene (or other axes) wins over a file still on its way
+    this.points = data.points?.url ? null : data.points;
+    if (data.points?.url) {
+      const [a, b] = this.dims;
+      readPoints(data.points.url).then(({ n, d, scale, codes, labels }) => {
+        if (this.sceneToken !== scene) return;
+        const x = new Float32Array(n), y = new Float32Array(n);
+        for (let i = 0; i < n; i++) { x[i] = codes[i * d + a] / scale; y[i] = codes[i * d + b] / scale; }
+        this.points = { x, y, c: labels };
+        this.sized = false;
+        this.schedule();
+      }).catch((error) => console.error("live pad dots:", error));
+    }
     this.palette = data.palette || [];
     this.circles = data.circles;
     this.background = null;
@@ -181,6 +219,7 @@ class PadView extends View {
       }
       g.setLineDash([]);
     }
+    this.canvas.dataset.points = String(this.points ? this.points.x.length : 0);  // lets tests see the dots drawn
     if (this.points) {
       const { x, y, c } = this.points;
       const radius = x.length > 1500 ? 2.5 : 3.5;

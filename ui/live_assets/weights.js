@@ -1,6 +1,7 @@
-/* The weights component: its data names one model's packed decoder, {id, url} (a media file of this
-   session, ui/live.py), which it fetches once per page and model and puts into the registry as a
-   VaeDecoder. Its data never changes for that model, so Streamlit mounts it once. Draws nothing. */
+/* The weights component (a bundle that boot.js imports): its data names one model's packed decoder,
+   {id, url} (a media file of this session, ui/live.py), which it fetches once per page and model and puts
+   into the registry as a VaeDecoder. Its data never changes for that model, so Streamlit mounts it once.
+   Draws nothing. */
 export default function ({ data, parentElement }) {
   if (!data || typeof data.id !== "string" || typeof data.url !== "string") return;
   const host = parentElement.host ?? parentElement;
@@ -8,8 +9,7 @@ export default function ({ data, parentElement }) {
   if (vaeLive.has(data.id)) { shown(); return; }
   if (vaeLive.fetching.has(data.id)) { vaeLive.get(data.id).then(shown); return; }
   vaeLive.fetching.add(data.id);
-  // "/media/x.bin" relative to the page, so that a server under a base path (a proxy's /vae/) serves it too.
-  fetch(new URL(data.url.replace(/^\//, ""), document.baseURI))
+  fetch(vaeLive.url(data.url))
     .then((response) => {
       if (!response.ok) throw new Error(`HTTP ${response.status} for ${data.url}`);
       return response.arrayBuffer();

@@ -23,9 +23,10 @@ STRINGS = {
         "The model picked in the sidebar was not trained on shapes, so it has no known factors to score: "
         "this page shows the shapes models.",
         "侧边栏选中的模型不是在形状数据集上训练的，没有已知因素可供评分：本页展示的是形状模型。"),
-    "dis_label_beta": ("β = {beta}", "β = {beta}"),
+    "dis_label_vae": ("β = {beta}", "β = {beta}"),
     "dis_label_adagvae": ("Ada-GVAE (β = {beta})", "Ada-GVAE（β = {beta}）"),
     "dis_label_tcvae": ("β-TCVAE (β = {beta})", "β-TCVAE（β = {beta}）"),
+    "dis_label_cvae": ("conditional VAE (β = {beta})", "条件 VAE（β = {beta}）"),
     "dis_label_run": ("{name} (β = {beta})", "{name}（β = {beta}）"),
     "dis_active": ("{n} active numbers", "{n} 个活跃数字"),
     "dis_no_active": ("Every number has collapsed: this model draws the same picture whatever its code.",

@@ -198,9 +198,8 @@ STRINGS = {
         "Now we train a small VAE from nothing, here, on this computer, and watch it learn.",
         "现在我们在这台电脑上从零训练一个小 VAE，看它怎么学。"),
     "lesson_train_point": (
-        "Press “{start}”; the run appears below the form, under “{watch}” (scroll down): watch its samples "
-        "and the loss curve.",
-        "按“{start}”；训练出现在表单下方的“{watch}”里（向下滚动）：看它的样本和损失曲线。"),
+        "Press “{start}”; the run appears under “{watch}”: watch its samples and the loss curve.",
+        "按“{start}”；训练出现在“{watch}”里：看它的样本和损失曲线。"),
     "lesson_train_ask": (
         "How many epochs until you can tell what the samples show? Which part of the loss falls first, "
         "reconstruction or KL, and why?",
@@ -210,7 +209,6 @@ STRINGS = {
     "lesson_minutes": ("{minutes} min", "{minutes} 分钟"),
     "lesson_answer": ("Expected answer", "参考答案"),
     "lesson_colon": (": ", "："),  # after a label ("Say: ...")
-    "lesson_answer_line": ("**Expected answer:** {text}", "**参考答案：**{text}"),
     "lesson_autoencoder_minutes": ("4 min", "4 分钟"),
     "lesson_autoencoder_answer": (
         "Fine detail: thin straps, prints and logos, sharp edges. Sixteen numbers keep what most pictures share "

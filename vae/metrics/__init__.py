@@ -1,0 +1,1 @@
+"""How good a model is: test-set bounds (evaluate), anomaly scores and disentanglement scores."""

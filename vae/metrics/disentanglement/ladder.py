@@ -1,0 +1,169 @@
+"""The β ladder as a study of seeds (Locatello et al. 2019): every run of the shapes sweep with its scores,
+the median per group, the one run per group the pages show, and the claims the app makes about them.
+
+    assets/ladder.json   {"format": "vae-ladder", "version": 1, "protocol": ..., "cpu_hours": ...,
+                          "runs": [{"name", "family", "beta", "seed", "shown", "mig", "factor_vae", ...}]}
+
+Which run of a group is shown is a stated rule, never a silent best-of: the seed whose MIG is the median of
+its group (for an even count, the lower middle). The file is untrusted: only known keys with finite numbers
+and plain names are kept.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vae.atomic import atomic_write_json, read_json
+from vae.families import family
+from vae.training.runs import read_run
+
+FORMAT, VERSION = "vae-ladder", 1
+LADDER_NAME = "ladder.json"
+# What each run keeps of its disentanglement.json. Not DCI: the 21 runs are scored with its quick forest, the
+# shipped picks again with the reference's boosted trees (scripts/make_ladder.sh), so their DCI would not compare.
+SCORE_KEYS = ("mig", "factor_vae", "sap", "modularity", "recon", "kl")
+FAMILY_ORDER = ("vae", "tcvae", "adagvae")  # the unsupervised ladder, its TC variant, then weak supervision
+LADDER_BETAS = (1.0, 2.0, 4.0, 8.0)  # the rungs the "rises with β" claim is about (β = 16 is shown, not claimed)
+RISE_SLACK = 0.02  # each median may fall this much below the one before it and still count as rising
+_NAME = re.compile(r"^[\w][\w.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class LadderRun:
+    """One trained model of the sweep and its scores."""
+
+    name: str  # its run folder's name (the shown ones ship under assets/ by their page name)
+    family: str
+    beta: float
+    seed: int
+    scores: dict[str, float] = field(default_factory=dict)  # SCORE_KEYS that were measured
+    shown: str | None = None  # the asset folder the pages open it as, when it is its group's pick
+
+    @property
+    def group(self) -> tuple[str, float]:
+        return self.family, self.beta
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+        else None
+
+
+def run_from_folder(run_dir: Path) -> LadderRun | None:
+    """A run folder of the sweep (its spec + disentanglement.json) -> LadderRun; None when unscored or damaged."""
+    run, report = read_run(run_dir), read_json(run_dir / "disentanglement.json")
+    if run is None or run.spec is None or not isinstance(report, dict):
+        return None
+    scores = {key: _number(report.get(key)) for key in SCORE_KEYS}
+    return LadderRun(run_dir.name, run.spec.model.family, float(run.spec.model.beta), int(run.spec.train.seed),
+                     {k: v for k, v in scores.items() if v is not None})
+
+
+def family_rank(name: str) -> int:
+    """Where a family's groups stand in the study's order (FAMILY_ORDER; others after it)."""
+    return FAMILY_ORDER.index(name) if name in FAMILY_ORDER else len(FAMILY_ORDER)
+
+
+def groups(runs: list[LadderRun]) -> dict[tuple[str, float], list[LadderRun]]:
+    """Runs by (family, β), in FAMILY_ORDER then β; each group's runs by seed."""
+    out: dict[tuple[str, float], list[LadderRun]] = {}
+    for run in sorted(runs, key=lambda r: (family_rank(r.family), r.beta, r.seed)):
+        out.setdefault(run.group, []).append(run)
+    return out
+
+
+def median(runs: list[LadderRun], key: str) -> float | None:
+    values = [r.scores[key] for r in runs if key in r.scores]
+    return statistics.median(values) if values else None
+
+
+def median_pick(runs: list[LadderRun], key: str = "mig") -> LadderRun:
+    """The run whose score is the median of its group (the lower middle for an even count; ties by seed)."""
+    ranked = sorted((r for r in runs if key in r.scores), key=lambda r: (r.scores[key], r.seed))
+    if not ranked:
+        raise ValueError(f"no run of this group has a {key} score")
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def to_json(runs: list[LadderRun], protocol: str, cpu_hours: float | None) -> dict:
+    return {"format": FORMAT, "version": VERSION, "protocol": protocol, "cpu_hours": cpu_hours,
+            "pick_rule": "median_mig",
+            "runs": [{"name": r.name, "family": r.family, "beta": r.beta, "seed": r.seed, "shown": r.shown,
+                      **r.scores} for r in runs]}
+
+
+def write(path: str | Path, runs: list[LadderRun], protocol: str, cpu_hours: float | None) -> Path:
+    path = Path(path)
+    atomic_write_json(path, to_json(runs, protocol, cpu_hours))
+    return path
+
+
+def read(path: str | Path) -> list[LadderRun]:
+    """The runs of a ladder.json; [] when it is missing, of another format, or damaged. Untrusted: a record
+    without a plain name, a known family, a finite β and a whole seed is dropped, and so is any other key."""
+    data = read_json(Path(path))
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
+        return []
+    records = data.get("runs")
+    runs = []
+    for record in records if isinstance(records, list) else []:
+        if not isinstance(record, dict):
+            continue
+        name, family, beta, seed = record.get("name"), record.get("family"), _number(record.get("beta")), \
+            record.get("seed")
+        shown = record.get("shown")
+        if not (isinstance(name, str) and _NAME.match(name) and family in FAMILY_ORDER and beta is not None
+                and isinstance(seed, int) and not isinstance(seed, bool)):
+            continue
+        scores = {key: _number(record.get(key)) for key in SCORE_KEYS}
+        runs.append(LadderRun(name, family, beta, seed, {k: v for k, v in scores.items() if v is not None},
+                              shown if isinstance(shown, str) and _NAME.match(shown) else None))
+    return runs
+
+
+def read_meta(path: str | Path) -> dict:
+    """The ladder's protocol text and CPU-hours (untrusted: strings and finite numbers only)."""
+    data = read_json(Path(path))
+    if not isinstance(data, dict):
+        return {}
+    protocol = data.get("protocol")
+    return {"protocol": protocol if isinstance(protocol, str) else "", "cpu_hours": _number(data.get("cpu_hours"))}
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What the app says about the ladder, measured: the numbers the pages and the lesson show, and whether
+    each sentence holds (tests assert the ones the app states)."""
+
+    medians: dict[float, float]  # β-VAE: β -> median MIG
+    rises: bool  # each median from β = 1 to 8 at least the one before it, less RISE_SLACK
+    beta8_median: float | None
+    beta8_gain: float | None  # β = 8's median minus β = 1's
+    best_unsupervised: float | None  # the highest median MIG of an unsupervised group (β-VAE or β-TCVAE)
+    weak_median: float | None  # Ada-GVAE's median MIG
+    weak_beats_unsupervised: bool
+
+
+def beta_groups(runs: list[LadderRun]) -> dict[float, list[LadderRun]]:
+    """The β ladder's groups, by β: the runs of the family whose β weighs the whole KL (vae.families)."""
+    return {beta: group for (name, beta), group in groups(runs).items() if family(name).beta_ladder}
+
+
+def claims(runs: list[LadderRun]) -> Claims:
+    grouped = groups(runs)
+    medians = {beta: median(group, "mig") for beta, group in beta_groups(runs).items()}
+    medians = {beta: value for beta, value in medians.items() if value is not None}
+    rungs = [medians[b] for b in LADDER_BETAS if b in medians]
+    rises = len(rungs) == len(LADDER_BETAS) and all(b >= a - RISE_SLACK for a, b in zip(rungs, rungs[1:]))
+    unsupervised = [median(g, "mig") for (name, _), g in grouped.items() if family(name).unsupervised]
+    unsupervised = [m for m in unsupervised if m is not None]
+    weak = [median(g, "mig") for (name, _), g in grouped.items() if family(name).pairs]
+    weak_median = max((m for m in weak if m is not None), default=None)
+    best = max(unsupervised, default=None)
+    return Claims(medians, rises, medians.get(8.0), medians[8.0] - medians[1.0] if {1.0, 8.0} <= medians.keys()
+                  else None, best, weak_median,
+                  weak_median is not None and best is not None and weak_median > best)
