@@ -151,7 +151,9 @@ def default_state(widget: Widget) -> WidgetState | None:
     """The value the browser reports for a freshly drawn widget (its default, or the value the server set),
     or None for widgets that report nothing until used (buttons, charts, components)."""
     p, state = widget.proto, WidgetState(id=widget.id)
-    if widget.kind == "slider":
+    if widget.kind == "slider" and p.type == p.SELECT_SLIDER:  # its options' labels travel, not their indices
+        state.string_array_value.data.extend(list(p.raw_value) if p.set_value else [p.options[int(i)] for i in p.default])
+    elif widget.kind == "slider":
         state.double_array_value.data.extend(p.value if p.set_value else p.default)
     elif widget.kind in ("selectbox", "radio"):
         if p.set_value:
@@ -183,10 +185,11 @@ def default_state(widget: Widget) -> WidgetState | None:
 class Student:
     """One browser tab: a websocket session with the app, its widget states and its picture cache."""
 
-    def __init__(self, base_url: str, timeout_s: float = RUN_TIMEOUT_S):
+    def __init__(self, base_url: str, timeout_s: float = RUN_TIMEOUT_S, cookies: dict[str, str] | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s  # a run (or the websocket's opening) longer than this is an error
         self.http = Http(self.base_url, timeout_s)
+        self.http.cookies.update(cookies or {})  # e.g. a proxy's affinity cookie: a browser it already placed
         self.ws = None
         self.widgets: dict[str, Widget] = {}
         self.states: dict[str, WidgetState] = {}  # what the next rerun reports, widget id -> state
@@ -197,6 +200,8 @@ class Student:
         self.page_hash = ""
         self.page_name = ""
         self.pages: dict[str, str] = {}  # url path -> page script hash, from the navigation message
+        self.links: list[str] = []  # the link buttons' URLs, as a person reads them off the page
+        self.timers: dict[float, str] = {}  # a fragment's run_every interval -> its id, as the browser schedules it
         self.closed: str | None = None  # why the socket closed, when it did
         self._inbox: asyncio.Queue = asyncio.Queue()
         self._reader_task = None
@@ -297,6 +302,8 @@ class Student:
             elif kind == "navigation":
                 self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
                 self.page_hash = msg.navigation.page_script_hash
+            elif kind == "auto_rerun":
+                self.timers[msg.auto_rerun.interval] = msg.auto_rerun.fragment_id  # the latest of each interval
             elif kind == "page_info_changed":
                 self.query_string = msg.page_info_changed.query_string
             elif kind == "ref_hash":
@@ -327,6 +334,8 @@ class Student:
         proto = getattr(element, kind)
         if kind == "exception":
             run.exceptions.append(f"{proto.type}: {proto.message}"[:200])
+        elif kind == "link_button":
+            self.links.append(proto.url)
         elif kind == "imgs":
             media += [image.url for image in proto.imgs if image.url.startswith("/media/")]
         widget_id = getattr(proto, "id", "")
@@ -368,6 +377,29 @@ class Student:
         state = self.component_states.setdefault(widget.id, {})
         state[name] = value
         self.states[widget.id] = WidgetState(id=widget.id, json_value=json.dumps(state))
+
+    def on(self, path: str) -> bool:
+        """Whether the page shown is the one at this url path ("" for the default page)."""
+        return bool(self.pages) and self.page_hash == self.pages.get(path)
+
+    def query(self) -> dict[str, str]:
+        """The address bar's query parameters."""
+        return dict(urllib.parse.parse_qsl(self.query_string))
+
+    async def click(self, widget: Widget) -> Run:
+        """A button pressed: its trigger travels with this rerun only, as the browser's does."""
+        self.states[widget.id] = WidgetState(id=widget.id, trigger_value=True)
+        try:
+            return await self.rerun(widget.fragment_id)
+        finally:
+            self.states.pop(widget.id, None)
+
+    async def timer(self, interval: float) -> Run:
+        """What the browser does every `interval` seconds for a fragment with that run_every: rerun it."""
+        fragment = self.timers.get(interval)
+        if fragment is None:
+            raise ProtocolError(f"no fragment with run_every={interval} s on this page")
+        return await self.rerun(fragment)
 
     def set_slider(self, widget: Widget, value: float) -> None:
         state = WidgetState(id=widget.id)

@@ -1,7 +1,7 @@
 """A class at once without browsers: N students speaking Streamlit's protocol to one server (issue 25).
 
     python -m benchmarks.class_load [--students 30[,60,100]] [--minutes 2] [--think 3] [--ramp 30]
-        [--url http://127.0.0.1:8501 --pid PID ...] [--app app.py] [--path lesson] [--json]
+        [--url http://127.0.0.1:8501 --pid PID ...] [--app app.py] [--path lesson|follow] [--teacher-every 20] [--json]
     python -m benchmarks.class_load --validate [--moves 20]     # one session: this client against Chromium
 
 Each student (benchmarks/class_client.py: one websocket, Streamlit's protobufs, the pictures fetched
@@ -11,13 +11,17 @@ slider (the fragment rerun a browser sends on release), sometimes the pad, a ser
 the latent map and back, or another model. Without --url a fresh `streamlit run app.py` (harness.app_server)
 serves each class size, warmed by one student first (a teacher opened the lesson before the class);
 with --url the students go to that address (a proxy, say: scripts/serve_class.sh) and --pid names the
-processes whose CPU and memory count. Loopback only.
+processes whose CPU and memory count. Loopback only. With --path follow a teacher presents the lesson and
+presses Next every --teacher-every s, and the students follow it (benchmarks/class_paths.py, FollowPath).
 
 Reported per class size: first page (GET the page -> its run ended, its pictures fetched, the width probe's
 run answered) p50 / p95 / max; interaction (rerun sent -> script finished and its pictures fetched) p50 /
 p95 / p99 / max, and by kind; errors (disconnects, timeouts, exception elements); KB per interaction: what
 the server built (serialized and hashed: the frames sent plus the messages the browser's cache let it send
 as references), and what travelled (websocket, HTTP); server CPU seconds (its processes and children) and peak RSS; the load average.
+With --path follow, a second table: the teacher's moves, the moves followed of those due, the idle poll's latency
+(a fragment run that draws nothing) p50 / p95, and the teacher's move (Next sent) -> the follower's run of the
+new step finished p50 / p95 / max, and the longest of the teacher's own moves (Next -> its new page's run ended).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 
 from benchmarks.class_client import ProtocolError, Run, Student
-from benchmarks.class_paths import PATHS, ClassPath
+from benchmarks.class_paths import PATHS, TEACHER_EVERY_S, ClassPath, make_path
 from benchmarks.classroom import PeakMemory, tree_cpu_s
 
 HOSTS = ("127.0.0.1", "localhost")  # loopback only: this is a load generator
@@ -90,7 +94,7 @@ async def student(n: int, url: str, path: ClassPath, tally: Tally, deadline: flo
             tally.bytes_media += run.media_bytes
             tally.errors += [f"exception element (first page): {e}" for e in run.exceptions]
         while True:
-            pause = rng.expovariate(1 / think_s)
+            pause = path.pause(client, rng, think_s)
             if time.monotonic() + pause >= deadline:
                 break
             await asyncio.sleep(pause)
@@ -112,8 +116,8 @@ async def run_class(url: str, path: ClassPath, students: int, minutes: float, th
     rng = random.Random(seed)
     deadline = time.monotonic() + minutes * 60
     arrivals = sorted(rng.uniform(0, ramp_s) for _ in range(students))
-    await asyncio.gather(*(student(n, url, path, tally, deadline, arrivals[n], think_s, seed)
-                           for n in range(students)))
+    await asyncio.gather(path.lead(url, deadline, tally),
+                         *(student(n, url, path, tally, deadline, arrivals[n], think_s, seed) for n in range(students)))
     return tally
 
 
@@ -153,7 +157,21 @@ def measure(url: str, pids: list[int], path: ClassPath, students: int, minutes: 
         "client_cpu_s": time.process_time() - client_cpu0,
         "load_before": load_before, "load_after": os.getloadavg()[0],
     }
+    if hasattr(path, "report"):
+        row.update(follow_row(path.report(), students, tally))
     return row
+
+
+def follow_row(report: dict, students: int, tally: Tally) -> dict:
+    """The follow path's columns: the timed poll's latency, and the teacher's move -> the follower's new page."""
+    delays, polls = report["follow_delays_s"], tally.interactions.get("poll", [])
+    tally.errors += [f"follower: {line}" for line in report["follow_errors"]]
+    return {"teacher_moves": report["teacher_moves"], "followed": report["followed"],
+            "follow_expected": report["follow_expected"],
+            "poll_p50_s": percentile(polls, 50), "poll_p95_s": percentile(polls, 95),
+            "follow_p50_s": percentile(delays, 50), "follow_p95_s": percentile(delays, 95),
+            "follow_max_s": max(delays, default=None), "teacher_move_max_s": max(report["teacher_runs_s"], default=None),
+            "errors": len(tally.errors), "error_lines": tally.errors[:10]}
 
 
 class PeakMemoryMany:
@@ -176,10 +194,11 @@ class PeakMemoryMany:
         return sum(m.peak for m in self.monitors)
 
 
-def table(rows: list[dict]) -> str:
-    def ms(v):
-        return "–" if v is None else f"{v * 1000:.0f}"
+def ms(v: float | None) -> str:
+    return "–" if v is None else f"{v * 1000:.0f}"
 
+
+def table(rows: list[dict]) -> str:
     def s(v):
         return "–" if v is None else f"{v:.1f}"
 
@@ -194,6 +213,22 @@ def table(rows: list[dict]) -> str:
             f"{r['built_kb_per_interaction']:.0f}, {r['ws_kb_per_interaction']:.0f}+{r['media_kb_per_interaction']:.0f}",
             f"{r['server_cpu_s']:.0f} ({r['server_cores']:.2f})", f"{r['server_peak_rss_mb']:.0f}",
             f"{r['load_before']:.1f}→{r['load_after']:.1f}"]) + " |")
+    if any("followed" in r for r in rows):
+        lines += ["", follow_table([r for r in rows if "followed" in r])]
+    return "\n".join(lines)
+
+
+def follow_table(rows: list[dict]) -> str:
+    """--path follow: the poll's latency, and the teacher's move -> the follower's run of the new step finished."""
+    header = ("students", "procs", "teacher moves", "followed / expected", "poll p50 ms", "poll p95 ms",
+              "move → shown p50 ms", "p95 ms", "max ms", "teacher's own move max ms", "errors", "server CPU s (cores)", "peak RSS MB", "load")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        lines.append("| " + " | ".join([
+            str(r["students"]), str(r["processes"]), str(r["teacher_moves"]), f"{r['followed']} / {r['follow_expected']}",
+            ms(r["poll_p50_s"]), ms(r["poll_p95_s"]), ms(r["follow_p50_s"]), ms(r["follow_p95_s"]), ms(r["follow_max_s"]),
+            ms(r["teacher_move_max_s"]), str(r["errors"]), f"{r['server_cpu_s']:.0f} ({r['server_cores']:.2f})", f"{r['server_peak_rss_mb']:.0f}",
+            f"{r['load_before']:.1f}→{r['load_after']:.1f}"]) + " |")
     return "\n".join(lines)
 
 
@@ -204,6 +239,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--think", type=float, default=3.0, help="mean think time between two actions, seconds")
     parser.add_argument("--ramp", type=float, default=30.0, help="students arrive within this many seconds")
     parser.add_argument("--path", default="lesson", choices=sorted(PATHS), help="what the students do")
+    parser.add_argument("--teacher-every", type=float, default=TEACHER_EVERY_S,
+                        help="--path follow: the teacher moves to the next lesson step this often, seconds")
     parser.add_argument("--url", help="a running server (or proxy) on this machine instead of a fresh one")
     parser.add_argument("--pid", type=int, action="append", default=[], help="with --url: a server process to measure")
     parser.add_argument("--app", default="app.py", help="without --url: the entry script to serve (an absolute "
@@ -221,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(v) for v in args.students.split(",")]
     if not all(1 <= v <= MAX_STUDENTS for v in sizes) or not 0 < args.minutes <= MAX_MINUTES:
         raise SystemExit(f"--students within 1..{MAX_STUDENTS}, --minutes within (0, {MAX_MINUTES}]")
-    path = PATHS[args.path]()
+    path = make_path(args.path, args.teacher_every)
     rows = []
     for size in sizes:
         if args.url:

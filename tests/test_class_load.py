@@ -1,6 +1,7 @@
 """The class load generator's client (benchmarks/class_client.py) against a real `streamlit run app.py`: it
 speaks the protocol well enough that the server hears a live slider's release as a browser's, and the live
-decoder's weights travel once, as a media file, not inside every fragment rerun (issue 25)."""
+decoder's weights travel once, as a media file, not inside every fragment rerun (issue 25); its follow path
+has a teacher press Next and the students' polls take them to the teacher's new step (issue 24)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.class_client import Student, run_async
-from benchmarks.class_load import percentile
-from benchmarks.class_paths import SLIDERS, LessonPath
+from benchmarks.class_load import percentile, run_class
+from benchmarks.class_paths import SLIDERS, FollowPath, LessonPath
 from ui import live
 from harness.app_server import ServerDidNotStart, serve_app
 from ui.catalog import list_models
@@ -72,6 +73,20 @@ def test_a_released_live_slider_reaches_the_server_and_the_weights_travel_once_a
     assert seen["weights_after"].data()["url"] == url
     # ... and the server heard it: the "Exact values" sliders now hold the released code.
     assert seen["server_code"] == pytest.approx(seen["released"], abs=0.006)
+
+
+def test_followers_reach_the_step_the_teacher_moved_to(server):
+    """Two students follow a teacher who presses Next every 4 s (from step 1: the same page, then others) for
+    24 s: every move the teacher had made before a follower's last poll took that follower there."""
+    path = FollowPath(teacher_every=4)
+    tally = run_async(run_class(server, path, students=2, minutes=0.4, think_s=3, ramp_s=0.5, seed=0))
+    report = path.report()
+    assert tally.errors == [] and report["follow_errors"] == []
+    assert report["teacher_moves"] >= 2 and tally.students_done == 2
+    assert all(follower.reached for follower in path.followers.values())  # each was taken to a new step ...
+    assert report["followed"] == report["follow_expected"] >= 2  # ... and to every step it was due
+    assert len(tally.interactions["poll"]) >= 2 and len(tally.interactions["follow"]) >= 2
+    assert all(0 < delay < 24 for delay in report["follow_delays_s"])
 
 
 def test_percentiles_are_nearest_rank():

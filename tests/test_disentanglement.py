@@ -201,6 +201,16 @@ def test_workers_change_no_score(small, small_scores):
     assert two["dci_importance"] == small_scores["perfect"]["dci_importance"]
 
 
+def test_dci_fitted_beside_the_other_metrics_changes_no_score(small):
+    """With workers > 1 and boosted trees, DCI's factors fit in worker processes while FactorVAE and the rest run
+    here: every score is the one of a single process, one metric after the other."""
+    kwargs = dict(points=600, seed=3, dci_classifier="hist")
+    one = dis.score(small.entangled, SMALL, workers=1, **kwargs)
+    two = dis.score(small.entangled, SMALL, workers=2, **kwargs)
+    for key in (*METRIC_KEYS, "sap_discrete", "factor_vae_train", "dci_importance", "mi"):
+        assert two[key] == one[key], key
+
+
 # --- DCI: the formula and its classifiers --------------------------------------------------------
 
 def test_dci_formula_on_a_hand_computed_importance_matrix():

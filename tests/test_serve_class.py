@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks.class_client import Http, ProtocolError, Run, Student, run_async
+from benchmarks.class_client import Http, ProtocolError, Student, run_async
+from benchmarks.class_paths import class_code, follow_poll, step_query
 from harness.app_server import ROOT, free_port, healthy
 from ui.teaching.class_store import normalize, pretty
-from ui.teaching.follow import FOLLOW_POLL_S
-from ui.teaching.lesson import STEPS
 
 pytestmark = pytest.mark.proxy
 START_TIMEOUT_S = 180  # two processes import torch at once: slow on a busy machine
@@ -99,80 +98,33 @@ def test_cookies_spread_new_browsers_and_keep_a_session_on_its_process(proxy):
     assert all(status == 404 for status in elsewhere)  # ... and the other process has never seen them
 
 
-class _Tap(asyncio.Queue):
-    """A Student's inbox that also notes what a person reads off the page (link buttons) and what the browser
-    schedules (a fragment's run_every)."""
-
-    def __init__(self, window: Window):
-        super().__init__()
-        self.window = window
-
-    async def put(self, raw) -> None:
-        if raw is not None:
-            msg = ForwardMsg()
-            msg.ParseFromString(raw)
-            if msg.WhichOneof("type") == "auto_rerun":
-                self.window.polls.append((msg.auto_rerun.interval, msg.auto_rerun.fragment_id))
-            elif msg.WhichOneof("type") == "delta" and msg.delta.new_element.WhichOneof("type") == "link_button":
-                self.window.links.append(msg.delta.new_element.link_button.url)
-        await super().put(raw)
-
-
-class Window(Student):
-    """A browser window of the class: a Student with the link buttons it was shown and its timed fragments."""
-
-    def __init__(self, url: str, cookie: str | None = None):
-        super().__init__(url, START_TIMEOUT_S)
-        self.links: list[str] = []
-        self.polls: list[tuple[float, str]] = []  # (interval, fragment id), latest last
-        self._inbox = _Tap(self)
-        if cookie:
-            self.http.cookies[COOKIE] = cookie  # a browser the proxy already sent to that process
-
-    def on(self, page: str) -> bool:
-        return bool(self.pages) and self.page_hash == self.pages.get(page)
-
-    def query(self) -> dict[str, str]:
-        return dict(urllib.parse.parse_qsl(self.query_string))
-
-    async def follow_poll(self) -> Run:
-        """What the browser does every FOLLOW_POLL_S: rerun the follower's timed fragment."""
-        fragment = next((f for interval, f in reversed(self.polls) if interval == FOLLOW_POLL_S), None)
-        assert fragment is not None, "this page does not follow a class (no follower's poll)"
-        return await self.rerun(fragment)
-
-
-def step_query(n: int) -> str:
-    return urllib.parse.urlencode({**STEPS[n - 1].query(n, "en"), "present": "1"})
-
-
 async def teacher_and_student_on_two_processes(url: str, classes: Path):
     """The teacher presents step 3 on one process; a student whose cookie names the other process joins by the
     code, then the teacher moves to step 4. What each saw, at each point."""
-    teacher = Window(url)
+    teacher = Student(url, START_TIMEOUT_S)
     student, seen = None, {}
     try:
         await teacher.connect(f"/latent_map?{step_query(3)}")
         run = await teacher.open("latent_map", step_query(3))
         assert run.status == ForwardMsg.FINISHED_SUCCESSFULLY and not run.exceptions
         mine = teacher.http.cookies[COOKIE]
-        speaker = next(urllib.parse.urlsplit(link) for link in teacher.links if link.startswith("speaker?"))
-        code = normalize(urllib.parse.parse_qs(speaker.query)["class"][0])
+        code = normalize(class_code(teacher))
         seen.update(mine=mine, code=code, filed=sorted(p.name for p in classes.glob("*.json")))
-        student = Window(url, cookie="app2" if mine == "app1" else "app1")
+        # A browser the proxy already sent to the other process.
+        student = Student(url, START_TIMEOUT_S, cookies={COOKIE: "app2" if mine == "app1" else "app1"})
         await student.connect("/?" + urllib.parse.urlencode({"follow": pretty(code)}))
         joined = await student.open("", urllib.parse.urlencode({"follow": pretty(code)}))
         seen.update(theirs=student.http.cookies[COOKIE], joined=joined,
                     on_map=(student.on("latent_map"), student.query()))
         if not student.on("latent_map"):
             return seen  # the code found no class on the student's process
-        seen["idle"] = await student.follow_poll()  # the teacher has not moved: nothing happens
+        seen["idle"] = await follow_poll(student)  # the teacher has not moved: nothing happens
         seen["stayed"] = student.on("latent_map")
         moved = await teacher.open("interpolation", step_query(4))  # the projected window goes to step 4
         assert moved.status == ForwardMsg.FINISHED_SUCCESSFULLY and not moved.exceptions
         deadline = time.monotonic() + 30
         while not student.on("interpolation") and time.monotonic() < deadline:
-            await student.follow_poll()
+            await follow_poll(student)
             await asyncio.sleep(0.2)
         seen.update(followed=student.on("interpolation"), query=student.query())
         return seen
