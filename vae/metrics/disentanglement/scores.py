@@ -313,25 +313,28 @@ def score(represent: Represent, space: FactorSpace, points: int = POINTS, seed: 
     # instead of FactorVAE's encoding waiting alone before them. The scores are the same either way.
     overlap = workers > 1 and check_kind(dci_classifier) != "forest"
     background = ThreadPoolExecutor(1) if overlap else None
-    pending = background.submit(dci, codes, factors, codes_test, factors_test, seed, dci_classifier,
-                                workers) if background else None
-    mi = mutual_information(codes, factors)
-    entropy = factor_entropy(torch.from_numpy(factors))
-    out = {"mig": mig(mi, entropy)}
-    lap("mig", 0.05, "modularity")
-    out["modularity"] = modularity(mi)
-    lap("modularity", 0.05, "factor_vae")
-    fvae = factor_vae(cached, space, vote_rng, points, points, points // 2,
-                      progress=lambda share: progress(0.05 + (votes_end - 0.05) * share, "factor_vae"))
-    out.update(factor_vae=fvae["score"], factor_vae_train=fvae["train_accuracy"],
-               factor_vae_active_dims=fvae["active_dims"])
-    lap("factor_vae", votes_end, "dci")
-    if pending is not None:  # "dci" then times the wait for the fits still running, not the whole fit
-        result = pending.result()
-        background.shutdown()
-    else:
-        result = dci(codes, factors, codes_test, factors_test, seed, dci_classifier, workers,
-                     progress=lambda share: progress(votes_end + (0.97 - votes_end) * share, "dci"))
+    try:
+        pending = background.submit(dci, codes, factors, codes_test, factors_test, seed, dci_classifier,
+                                    workers) if background else None
+        mi = mutual_information(codes, factors)
+        entropy = factor_entropy(torch.from_numpy(factors))
+        out = {"mig": mig(mi, entropy)}
+        lap("mig", 0.05, "modularity")
+        out["modularity"] = modularity(mi)
+        lap("modularity", 0.05, "factor_vae")
+        fvae = factor_vae(cached, space, vote_rng, points, points, points // 2,
+                          progress=lambda share: progress(0.05 + (votes_end - 0.05) * share, "factor_vae"))
+        out.update(factor_vae=fvae["score"], factor_vae_train=fvae["train_accuracy"],
+                   factor_vae_active_dims=fvae["active_dims"])
+        lap("factor_vae", votes_end, "dci")
+        if pending is not None:  # "dci" then times the wait for the fits still running, not the whole fit
+            result = pending.result()
+        else:
+            result = dci(codes, factors, codes_test, factors_test, seed, dci_classifier, workers,
+                         progress=lambda share: progress(votes_end + (0.97 - votes_end) * share, "dci"))
+    finally:  # on an error above, do not wait here for the fits
+        if background is not None:
+            background.shutdown(wait=False, cancel_futures=True)
     out.update(dci_disentanglement=result["disentanglement"], dci_completeness=result["completeness"],
                dci_informativeness=result["informativeness"], dci_classifier=dci_classifier)
     lap("dci", 0.97, "sap")
