@@ -156,8 +156,11 @@ def test_live_elements_carry_a_small_bootstrap_and_name_their_bundle_and_dots_by
         "trav_live", "trav_live_sliders", "trav_live_pad", "trav_scrub", "trav_grid_width"}
     for element in elements:
         assert 0 < len(element.proto.js_content) <= BOOT_MAX and not element.proto.css_content
+        if element.proto.component_name.endswith("vae_width_probe"):
+            continue  # the width probe is its own ~1 KB inline script: it reports before any bundle is imported
         assert json.loads(element.proto.json)["module"].endswith(".js")
-    views = {json.loads(e.proto.json)["module"] for e in elements if "_weights" not in e.key}
+    views = {json.loads(e.proto.json)["module"] for e in elements
+             if "_weights" not in e.key and not e.proto.component_name.endswith("vae_width_probe")}
     assert len(views) == 1  # one bundle for every view
     (pad,) = components(at, "trav_live_pad")
     points = json.loads(pad.proto.json)["points"]

@@ -61,6 +61,7 @@ BUNDLES = {  # what boot.js imports: the module (its default export draws) and i
 }
 _weights = st.components.v2.component("vae_live_weights", js=BOOT)
 _view = st.components.v2.component("vae_live_view", js=BOOT)
+_probe = st.components.v2.component("vae_width_probe", js=_source("view_probe.js", "probe_mount.js"))
 
 
 def _media_url(kind: str, name: str, make: Callable[[], bytes], mimetype: str) -> str:
@@ -248,6 +249,6 @@ def column_width(key: str) -> int | None:
     """The width in CSS pixels of the column this is drawn in, as the browser last reported it (None
     until it has, e.g. on the first run and under AppTest). A change reruns the script (or fragment)."""
     known = (st.session_state.get(key) or {}).get("width")
-    result = _draw(key, {"mode": "width", "known": known, "tolerance": WIDTH_TOLERANCE}, on_width_change=lambda: None)
+    result = _probe(key=key, data={"known": known, "tolerance": WIDTH_TOLERANCE}, on_width_change=lambda: None)
     width = result.get("width") if result else None
     return int(width) if isinstance(width, (int, float)) and width > 0 else None
