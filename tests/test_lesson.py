@@ -5,13 +5,12 @@ lists every step with its link, in both languages."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from links import open_with
+from links import hrefs, open_with
 from ui import url_state
 from ui.catalog import ROOT, list_models
 from ui.i18n import table
@@ -51,25 +50,14 @@ def test_every_step_opens_its_saved_view(n):
     assert at.query_params["step"] == str(n)
 
 
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self.links.append(dict(attrs)["href"])
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_handout_lists_every_step_with_its_link(monkeypatch, lang):
     monkeypatch.setattr("ui.teaching.lesson.language", lambda: lang)
     monkeypatch.setattr("ui.i18n.language", lambda: lang)
     page = handout("http://classroom:8501")
-    parser = _Links()
-    parser.feed(page)
-    assert len(parser.links) == len(STEPS)
-    for n, (step, link) in enumerate(zip(STEPS, parser.links), 1):
+    links = hrefs(page)
+    assert len(links) == len(STEPS)
+    for n, (step, link) in enumerate(zip(STEPS, links), 1):
         title = table()[f"lesson_{step.name}_title"][lang == "zh"]
         assert title.replace("&", "&amp;") in page
         parts = urlsplit(link)

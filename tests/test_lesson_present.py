@@ -5,14 +5,12 @@ start with the address students reach, the answers and minutes in the teacher's 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
 
-from links import open_with
+from links import hrefs, open_with
 from ui import share
-from ui.teaching import class_store
 from ui.teaching import follow as classroom
 from ui.teaching.class_store import ClassStore, View
 from ui.i18n import table
@@ -96,16 +94,6 @@ def test_the_speaker_view_renders_the_notes(store, lang):
     assert table()["lesson_traversal_answer"][0][:30] not in all_text(wrong)
 
 
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self.links.append(dict(attrs)["href"])
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_answers_and_minutes_are_in_the_teachers_handout_only(monkeypatch, lang):
     monkeypatch.setattr("ui.teaching.lesson.language", lambda: lang)
@@ -121,10 +109,9 @@ def test_answers_and_minutes_are_in_the_teachers_handout_only(monkeypatch, lang)
         assert f"· {minutes}</span>" in teacher and minutes not in student
     assert strings["lesson_handout_total"].format(minutes=45) in teacher
     for page in (student, teacher):
-        parser = _Links()
-        parser.feed(page)
-        assert len(parser.links) == len(STEPS)
-        assert {urlsplit(link).netloc for link in parser.links} == {"192.168.1.20:8501"}
+        links = hrefs(page)
+        assert len(links) == len(STEPS)
+        assert {urlsplit(link).netloc for link in links} == {"192.168.1.20:8501"}
         assert "http://192.168.1.20:8501/?follow=ABCD-EFGH" in page
 
 
