@@ -26,7 +26,7 @@ KEY = "present"
 STYLE = """<style>
 [data-testid="stMain"] { --vl-font-size: 1.25rem; }
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] .stMarkdown li { font-size: 1.3rem; line-height: 1.45; }
-[data-testid="stMain"] h1 { font-size: 2.2rem; padding-top: 0; padding-bottom: 0.4rem; }
+[data-testid="stMain"] h1 { font-size: 2.2rem; padding: 0 0 0.4rem 2.75rem; }  /* clear of the sidebar button */
 [data-testid="stMain"] h2 { font-size: 1.7rem; padding-top: 0.25rem; padding-bottom: 0.25rem; }
 [data-testid="stMain"] h3, [data-testid="stMain"] h4 {
   font-size: 1.5rem; padding-top: 0.25rem; padding-bottom: 0.25rem; }
