@@ -15,6 +15,7 @@ from ui.heap import freeze_startup_heap
 from ui.i18n import t
 from ui.torch_runtime import load_torch
 from ui import url_state
+from ui.teaching import follow
 from ui.url_state import restore_language
 
 st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
@@ -60,6 +61,7 @@ if not first_visit_home:
     load_torch()
 navigation.run()
 url_state.drop_unclaimed()  # after the page's full run: what it did not read leaves the address bar
+follow.after_page()  # a teacher's window tells its class of a move only once the page is drawn
 if first_visit_home:
     load_torch(say_so=False)
 

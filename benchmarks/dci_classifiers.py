@@ -1,9 +1,10 @@
 """DCI by each of its classifiers on the same codes, side by side with their times: disentanglement_lib's
-GradientBoostingClassifier() (the reference, "gbt"), the same boosting on 255-bin histograms ("hist") and
-the 10-tree random forest ("forest"), for every shapes run in assets/ (or the run folders given).
+GradientBoostingClassifier() (the reference, "gbt"), its trees grown on presorted codes ("exact", the
+default), the same boosting on 255-bin histograms ("hist") and the 10-tree random forest ("forest"), for
+every shapes run in assets/ (or the run folders given).
 
     python -m benchmarks.dci_classifiers [RUN ...] [--points 10000] [--seed 0] [--workers 2]
-                                         [--classifiers gbt,hist,forest] [--gbt-from-scores]
+                                         [--classifiers gbt,exact,hist,forest] [--gbt-from-scores]
 
 The codes are the protocol's draws (10,000 training / 5,000 test points, seed 0: the same as `python -m vae
 disentanglement` scores). Per classifier: D, C, I, its largest distance from gbt's D, C and I, the wall

@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS, REFERENCE
+from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS, DEFAULT
 from vae.metrics.disentanglement.scores import METRIC_KEYS, POINTS
 from vae.metrics.disentanglement.run import GROUND_TRUTH, score_run
 from vae.training.runs import read_run
@@ -84,7 +82,7 @@ def main() -> None:
                         help="threads scoring at once (default: one per core; the scores do not depend on it)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch intra-op threads (default: 1 with several workers, else torch's own)")
-    parser.add_argument("--dci", choices=tuple(CLASSIFIERS), default=REFERENCE, help="DCI's classifier per factor")
+    parser.add_argument("--dci", choices=tuple(CLASSIFIERS), default=DEFAULT, help="DCI's classifier per factor")
     args = parser.parse_args()
     if args.threads or args.workers > 1:
         torch.set_num_threads(args.threads or 1)

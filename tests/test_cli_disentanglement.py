@@ -110,8 +110,9 @@ def test_default_dci_is_the_references_and_recorded(tiny, capsys):
     run = tiny / "shapes"
     assert main(["disentanglement", str(run), "--json", "--points", "100", "--device", "cpu", "--workers", "2"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["dci_classifier"] == "gbt" and report["version"] == 2
-    assert report["protocol"].endswith("DCI's classifier per factor: GradientBoostingClassifier()")
+    assert report["dci_classifier"] == "exact" and report["version"] == 2
+    assert report["protocol"].endswith("DCI's classifier per factor: GradientBoostingClassifier()'s trees on "
+                                       "presorted codes (vae.metrics.disentanglement.dci_exact)")
     assert report["cpu_seconds"]["dci"] > 0  # the worker processes' time is counted
     assert read_scores(run, 3, 5) == report
 

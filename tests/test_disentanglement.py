@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vae.metrics.disentanglement import dci_exact
 from vae.metrics.disentanglement import scores as dis
 from vae.data import shapes
 from vae.metrics.disentanglement.scores import METRIC_KEYS, FactorSpace
@@ -237,11 +238,20 @@ def test_default_classifier_is_the_references():
 
     from sklearn.ensemble import GradientBoostingClassifier
 
-    from vae.metrics.disentanglement.dci_classifiers import REFERENCE, make_classifier
+    from vae.metrics.disentanglement.dci_classifiers import DEFAULT, REFERENCE, make_classifier
+    from vae.metrics.disentanglement.dci_exact import ExactGradientBoosting
     from vae.metrics.disentanglement.run import score_run
 
     for function, name in ((dis.dci, "classifier"), (dis.score, "dci_classifier"), (score_run, "dci_classifier")):
-        assert inspect.signature(function).parameters[name].default == REFERENCE == "gbt"
+        assert inspect.signature(function).parameters[name].default == DEFAULT == "exact"
+    # The default is the reference's algorithm (test_exact_boosting_is_the_references below) with its settings.
+    default = make_classifier(DEFAULT, seed=7)
+    assert type(default) is ExactGradientBoosting
+    reference_settings = GradientBoostingClassifier().get_params()
+    assert (default.n_estimators, dci_exact.LEARNING_RATE, dci_exact.DEPTH) == (
+        reference_settings["n_estimators"], reference_settings["learning_rate"], reference_settings["max_depth"])
+    assert (reference_settings["subsample"], reference_settings["min_samples_leaf"],
+            reference_settings["max_features"]) == (1.0, 1, None)  # what dci_exact assumes
     model = make_classifier(REFERENCE, seed=7)
     assert type(model) is GradientBoostingClassifier
     assert model.get_params() == {**GradientBoostingClassifier().get_params(), "random_state": 7}
@@ -249,7 +259,7 @@ def test_default_classifier_is_the_references():
     rng = np.random.default_rng(0)
     factors, factors_test = TINY.sample(200, rng), TINY.sample(100, rng)
     codes, codes_test = encoders.entangled(factors), encoders.entangled(factors_test)
-    result = dis.dci(codes, factors, codes_test, factors_test, seed=0)
+    result = dis.dci(codes, factors, codes_test, factors_test, seed=0, classifier=REFERENCE)
     accuracy = []
     for j in range(factors.shape[1]):
         reference = GradientBoostingClassifier(random_state=0).fit(codes, factors[:, j])
@@ -260,7 +270,7 @@ def test_default_classifier_is_the_references():
     assert result["classifier"] == "gbt"
 
 
-@pytest.mark.parametrize("kind", ["gbt", "hist"])
+@pytest.mark.parametrize("kind", ["gbt", "exact", "hist"])
 def test_reference_dci_of_perfect_and_entangled_codes(kind):
     encoders = Encoders(TINY, noise_dims=2)
     rng = np.random.default_rng(0)
@@ -275,7 +285,7 @@ def test_reference_dci_of_perfect_and_entangled_codes(kind):
     assert entangled["completeness"] <= perfect["completeness"] - 0.4
 
 
-@pytest.mark.parametrize("kind", ["gbt", "hist"])
+@pytest.mark.parametrize("kind", ["gbt", "exact", "hist"])
 def test_worker_processes_change_no_dci(kind):
     """With workers > 1 the boosted trees' factors are fitted in worker processes: the same numbers as here."""
     from vae.metrics.disentanglement.dci_classifiers import fit_factors
@@ -293,6 +303,54 @@ def test_worker_processes_change_no_dci(kind):
     assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) == 3  # one report per factor
 
 
+def assert_same_decisions(ours, reference, X: np.ndarray, atol: float) -> None:
+    """Our boosting's decision values and labels on X against a fitted GradientBoostingClassifier's."""
+    raw, expected = ours._raw(X), reference.decision_function(X).reshape(len(X), -1)
+    if raw.shape[1] > 1:  # the softmax ignores a shift per row; sklearn centres its prior's logits, we do not
+        raw, expected = raw - raw.mean(1, keepdims=True), expected - expected.mean(1, keepdims=True)
+    np.testing.assert_allclose(raw, expected, atol=atol)
+    np.testing.assert_array_equal(ours.predict(X), reference.predict(X))
+
+
+@pytest.mark.parametrize("classes", [2, 3, 6])
+def test_exact_boosting_is_the_references(classes):
+    """ExactGradientBoosting grows GradientBoostingClassifier()'s trees: on continuous codes, for as many stages
+    as no two features split a node equally well (ties: common in the small nodes of later stages, which
+    scikit-learn breaks by a random feature order and this by the lower feature), the same splits, Newton
+    steps, importances and probabilities, to rounding."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from vae.metrics.disentanglement.dci_exact import ExactGradientBoosting
+
+    rng = np.random.default_rng(classes)
+    X = rng.normal(size=(2000, 5))
+    X[:, 4] = 0.0  # a collapsed dimension: never split
+    y = np.clip(X[:, 0] * 1.5 + X[:, 1] * 0.7 + rng.normal(size=2000) * 0.5 + classes / 2, 0, classes - 1).astype(int)
+    X_test = rng.normal(size=(1000, 5))
+    for stages in (1, 5):
+        ours = ExactGradientBoosting(n_estimators=stages).fit(X, y)
+        reference = GradientBoostingClassifier(n_estimators=stages, random_state=0).fit(X, y)
+        np.testing.assert_allclose(ours.feature_importances_, reference.feature_importances_, atol=1e-12)
+        assert ours.feature_importances_[4] == 0
+        assert_same_decisions(ours, reference, X_test, atol=1e-12)
+
+
+def test_exact_boosting_splits_where_sklearn_does():
+    """Values closer than 1e-7 are never split apart (even when that leaves a node impure), the threshold is the
+    midpoint of two float32 values, a pure node is a leaf: one stage's tree, against scikit-learn's."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from vae.metrics.disentanglement.dci_exact import ExactGradientBoosting
+
+    X = np.array([[-1.0], [-1.0], [0.0], [5e-8], [0.3], [0.7], [0.7]])
+    y = np.array([0, 0, 1, 0, 1, 0, 1])
+    ours = ExactGradientBoosting(n_estimators=1).fit(X, y)._trees[0][0]
+    reference = GradientBoostingClassifier(n_estimators=1).fit(X, y).estimators_[0, 0].tree_
+    splits = sorted(ours["threshold"][ours["feature"] >= 0])
+    assert splits == sorted(reference.threshold[reference.feature >= 0])
+    assert 2.5e-8 not in splits and np.float64(np.float32(0.3)) / 2 + np.float64(np.float32(0.7)) / 2 in splits
+
+
 @pytest.mark.parametrize("classes", [2, 3, 5])
 def test_histogram_boosting_grows_the_references_trees(classes):
     """Where a feature has at most 255 values, its histogram bins are exactly GradientBoostingClassifier's
@@ -308,11 +366,7 @@ def test_histogram_boosting_grows_the_references_trees(classes):
     for stages in (1, 2, 10):
         ours = HistGradientBoosting(n_estimators=stages).fit(X, y)
         reference = GradientBoostingClassifier(n_estimators=stages, random_state=0).fit(X, y)
-        raw, expected = ours._raw(X), reference.decision_function(X).reshape(len(X), -1)
-        if classes > 2:  # the softmax ignores a shift per row; sklearn centres its prior's logits, we do not
-            raw, expected = raw - raw.mean(1, keepdims=True), expected - expected.mean(1, keepdims=True)
-        np.testing.assert_allclose(raw, expected, atol=1e-5)
-        np.testing.assert_array_equal(ours.predict(X), reference.predict(X))
+        assert_same_decisions(ours, reference, X, atol=1e-5)
 
 
 def test_histogram_boosting_lands_near_the_reference_on_several_features():
@@ -335,5 +389,5 @@ def test_histogram_boosting_lands_near_the_reference_on_several_features():
 def test_unknown_classifier_is_refused_in_one_line():
     from vae.config import ConfigError
 
-    with pytest.raises(ConfigError, match="unknown DCI classifier 'svm': use one of gbt, hist, forest"):
+    with pytest.raises(ConfigError, match="unknown DCI classifier 'svm': use one of exact, gbt, hist, forest"):
         dis.score(Encoders(TINY).perfect, TINY, points=100, dci_classifier="svm")

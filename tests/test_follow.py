@@ -353,3 +353,26 @@ def test_the_speaker_view_and_the_projected_window_stay_in_step(store):
     assert not projector.exception
     assert projector.title[0].value == "Latent map" and projector.query_params["step"] == "3"
     assert projector.query_params["present"] == "1"
+
+
+def test_the_projected_window_tells_its_class_only_after_drawing_its_page(store, monkeypatch):
+    """30 followers' runs of the new page start when they hear of a move: the projected window, the screen the
+    whole room watches, draws its own page first (ui.teaching.follow.after_page)."""
+    import streamlit as st
+
+    projector = open_app(**STEPS[1].query(2, "en"), present="1")
+    code, _ = projector.session_state[classroom.TEACHER]
+    drawn_when_told = []
+    publish = classroom.STORE.publish
+
+    def told(*args):  # the latent map's own widgets exist by the time the class hears of the move
+        drawn_when_told.append("map_manifold_steps" in st.session_state)
+        return publish(*args)
+
+    monkeypatch.setattr(classroom.STORE, "publish", told)
+    projector.query_params.clear()
+    projector.query_params.update({**STEPS[2].query(3, "en"), "present": "1"})
+    projector.session_state[url_state_seen()] = {}
+    projector.switch_page(STEPS[2].page).run()
+    assert not projector.exception
+    assert drawn_when_told == [True] and store.peek(code).view.step == 3

@@ -110,6 +110,29 @@ def test_a_stopped_sweep_stops_its_live_runs_and_starts_no_more(tmp_path):
     assert info.state == "stopped" and [r["name"] for r in info.runs] == ["grid-seed0", "grid-seed1", None, None]
 
 
+def test_a_resumed_sweep_keeps_finished_runs_continues_stopped_ones_and_starts_the_rest(tmp_path):
+    launcher = FakeLauncher(steps=50)
+    points = sweep.grid({"seed": (0, 1, 2, 3)})
+    _sweep(tmp_path, launcher, points, parallel=2).run(stop_requested=lambda: len(launcher.started) == 2, poll_s=0)
+    finished = tmp_path / "grid-seed0"
+    (finished / "metrics.jsonl").write_text(json.dumps({"kind": "epoch", "epoch": 3, "test_loss": 90.0}) + "\n")
+    states = {finished: RunState("finished", None, ""), tmp_path / "grid-seed1": RunState("stopped", None, "")}
+    resumed = []
+
+    def state(run_dir: Path) -> RunState:  # seed0 finished before the stop, seed1 stopped; then each runs once
+        if run_dir in resumed or run_dir.name in ("grid-seed2", "grid-seed3"):
+            states[run_dir] = RunState("finished", None, "") if states.get(run_dir) else RunState("running", 1, "")
+        return states.get(run_dir) or states.setdefault(run_dir, RunState("running", 1, ""))
+
+    again = sweep.Sweep(tmp_path / "grid", points, {"dataset": "digits", "epochs": 3}, 2, [], launcher.start, state,
+                        launcher.stop, resume=resumed.append)
+    summary = again.run(poll_s=0)
+    assert resumed == [tmp_path / "grid-seed1"]  # continued from its checkpoint, not started again
+    assert [n for n, *_ in launcher.started] == ["grid-seed0", "grid-seed1", "grid-seed2", "grid-seed3"]
+    assert summary["state"] == "finished" and [r["state"] for r in summary["runs"]] == ["finished"] * 4
+    assert summary["runs"][0]["final"]["test_loss"] == 90.0
+
+
 def test_a_summary_is_read_as_untrusted_input(tmp_path):
     good = tmp_path / "grid-beta1"
     good.mkdir()
@@ -182,6 +205,24 @@ def test_a_sweep_with_bad_settings_starts_nothing(tmp_path):
                            "--runs-dir", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stderr == "error: beta=-2: beta must be a number >= 0 (got -2.0)\n"
     assert not list(tmp_path.iterdir())
+
+
+def test_resume_continues_a_sweep_only_with_its_own_grid(tiny_sweep, tmp_path):
+    root, done = tiny_sweep
+    assert done.returncode == 0, done.stderr
+    again = subprocess.run([sys.executable, "-m", "vae", "sweep", *TINY_SWEEP, "--runs-dir", str(root), "--poll", "0.1",
+                            "--resume"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[-1] == f"finished: {root / 'tiny' / 'sweep.json'}"
+    assert sorted(p.name for p in root.iterdir()) == ["tiny", "tiny-beta1", "tiny-beta4"]  # nothing trained again
+    for name in ("tiny-beta1", "tiny-beta4"):
+        assert json.loads((root / name / "launch.json").read_text())["action"] == "start"
+    changed = [*TINY_SWEEP[:1], "1,8", *TINY_SWEEP[2:]]
+    for flags, words in ((changed + ["--runs-dir", str(root)], "with the grid and settings it was started with"),
+                         (TINY_SWEEP + ["--runs-dir", str(tmp_path)], "holds no sweep to resume")):
+        refused = subprocess.run([sys.executable, "-m", "vae", "sweep", *flags, "--resume"], cwd=REPO,
+                                 capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2 and words in refused.stderr and refused.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("lang, words", [("en", ("Sweeps", "2 of 2 runs finished", "MIG")),

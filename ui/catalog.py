@@ -12,8 +12,8 @@ import streamlit as st
 from ui.names import class_label
 from vae.config import FamilyTraits, ModelConfig, TrainConfig
 from vae.data import list_datasets
-from vae.training.runs import (CHECKPOINT_NAME, METRICS_NAME, checkpoint_digest, default_runs_dir, list_runs, read_metrics,
-                      read_run)
+from vae.training.runs import (CHECKPOINT_NAME, CONFIG_NAME, METRICS_NAME, STATUS_NAME, checkpoint_digest,
+                               default_runs_dir, list_runs, read_metrics, read_run)
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = ROOT / "assets"
@@ -73,7 +73,27 @@ class ModelEntry(FamilyTraits):
 
 def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
     """The picker's entry for a finished run with a checkpoint; a damaged run becomes an entry that says why
-    (holding default configs, which nothing reads: `openable` leaves it out of every other list)."""
+    (holding default configs, which nothing reads: `openable` leaves it out of every other list).
+
+    Every page run of every session lists the models: read once per version of the files an entry comes
+    from (a class of 30 re-read 17 folders' JSON on each page, 13 % of the server's CPU)."""
+    stamps = tuple(_version(run_dir / name) for name in (CONFIG_NAME, STATUS_NAME, CHECKPOINT_NAME, METRICS_NAME))
+    return _entry_of(str(run_dir), pretrained, stamps)
+
+
+def _version(path: Path) -> tuple[int, int, int]:
+    """(inode, mtime ns, size): an atomic rewrite (a new file renamed over the old) always changes it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return 0, 0, -1
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+# cache_resource: the entry is frozen, so every session may share the one object (cache_data would copy it).
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _entry_of(path: str, pretrained: bool, stamps: tuple) -> ModelEntry | None:  # stamps: the cache key
+    run_dir = Path(path)
     checkpoint = run_dir / CHECKPOINT_NAME
     run = read_run(run_dir)
     if run is None or not checkpoint.is_file() or (not pretrained and run.state != "finished" and not run.problem):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import streamlit as st
@@ -17,5 +18,12 @@ def load_torch(*, say_so: bool = True) -> None:
     import torch
 
     # The shipped models are small: one decode per slider move is fastest on one thread, and a
-    # second one only spins against the other sessions' reruns (measured in benchmarks/explorer_speed.py).
-    torch.set_num_threads(1)
+    # second one only spins against the other sessions' reruns (measured in benchmarks/explorer_speed.py,
+    # and for a class of 100 in docs/benchmarks.md). VAE_TORCH_THREADS sets another count (1-64) to measure.
+    torch.set_num_threads(torch_threads())
+
+
+def torch_threads() -> int:
+    """PyTorch's threads per app process: $VAE_TORCH_THREADS when it is a whole number from 1 to 64, else 1."""
+    raw = os.environ.get("VAE_TORCH_THREADS", "")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 64 else 1

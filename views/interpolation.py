@@ -45,12 +45,13 @@ def set_random_pair(labels, n: int) -> None:
 def show_strip(entry, images: torch.Tensor, title: str, caption: str, name: str) -> None:
     """One strip, large, with what it is and PNG / GIF downloads."""
     st.markdown(f"#### {title}")
-    picture = view.strip_picture(images)
-    st.image(picture, caption=caption, width="stretch", output_format="PNG")
+    png = png_bytes(view.strip_picture(images))  # encoded once, for the picture and its download
+    st.image(png, caption=caption, width="stretch", output_format="PNG")
     buttons = st.container(horizontal=True)
-    buttons.download_button(t("download_png"), png_bytes(picture), file_name=f"{entry.name}-{name}.png",
+    buttons.download_button(t("download_png"), png, file_name=f"{entry.name}-{name}.png",
                             mime="image/png", key=f"interp_png_{name}", on_click="ignore", icon=":material/image:")
-    buttons.download_button(t("download_gif"), view.strip_gif(images), file_name=f"{entry.name}-{name}.gif",
+    # The GIF (a third of the page's CPU) is made only when it is asked for.
+    buttons.download_button(t("download_gif"), lambda: view.strip_gif(images), file_name=f"{entry.name}-{name}.gif",
                             mime="image/gif", key=f"interp_gif_{name}", on_click="ignore", icon=":material/animation:")
 
 

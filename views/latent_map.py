@@ -2,12 +2,10 @@
 the decoded manifold of a 2-D latent space, and where the codes sit against the prior N(0, I)."""
 
 import functools
-import math
 
 import numpy as np
 import streamlit as st
 import torch
-from PIL import Image
 
 from ui import live, url_state
 
@@ -18,8 +16,7 @@ from ui.names import dim_name, factor_name
 from ui.page import open_page
 from ui.pickers import pick_class
 from ui.state import keep_valid
-from ui.parts.traversal import mosaic
-from vae.explore.latent import (Encoded, decode_path, decoded_manifold, dimension_order, fraction_within, kl_per_dimension,
+from vae.explore.latent import (Encoded, decode_path, dimension_order, fraction_within, kl_per_dimension,
                         posterior_samples, prior_fraction_within)
 
 METHODS = {"pca": "map_method_pca", "tsne": "map_method_tsne"}
@@ -148,8 +145,7 @@ def manifold_section(entry, model, codes: map_view.Codes) -> None:
     if entry.num_classes:
         names = [class_name(entry, k) for k in range(entry.num_classes)]
         y = pick_class("map_manifold_class", names, t("map_manifold_class"), place=class_col)
-    images = decoded_manifold(model, steps=steps, span=span, y=y)  # (S, S, C, H, W)
-    picture = map_view.manifold_picture(images)
+    sheet = map_view.manifold_sheet(entry, model, steps, span, y, PAD_PIXELS)
     labels = codes.labels
     points = codes.mu[:, :2]
     if y is not None and labels is not None:  # a conditional model: the codes of that class only
@@ -160,12 +156,12 @@ def manifold_section(entry, model, codes: map_view.Codes) -> None:
     else:
         pad_tab, grid_place = st.tabs([t("map_pad_tab"), t("map_grid_tab")])
         with pad_tab:
-            manifold_pad(entry, model, decoder, images, span, points if show_points else None, labels, y)
+            manifold_pad(entry, model, decoder, sheet, span, points if show_points else None, labels, y)
     with grid_place:
-        figure = map_view.manifold_figure(picture, span, steps, points if show_points else None, labels,
+        figure = map_view.manifold_figure(sheet, span, points if show_points else None, labels,
                                           entry.class_labels, {"codes": t("map_codes"), "legend": t("class")})
         st.plotly_chart(figure, key="map_manifold_chart", width="stretch", alt=t("map_manifold_alt"))
-        st.download_button(t("download_png"), png_bytes(picture), file_name=f"{entry.name}-manifold.png",
+        st.download_button(t("download_png"), sheet.png, file_name=f"{entry.name}-manifold.png",
                            mime="image/png", key="map_manifold_png", on_click="ignore")
 
 
@@ -176,10 +172,10 @@ def _keep_pad_point(value, path: str) -> None:
         live.bump(PAD_STATE, "pad")
 
 
-def manifold_pad(entry, model, decoder, images: torch.Tensor, span: float, points, labels, y) -> None:
+def manifold_pad(entry, model, decoder, sheet: map_view.Sheet, span: float, points, labels, y) -> None:
     """The latent plane under the pointer, decoded in the browser, over the decoded manifold and the codes."""
     st.caption(t("map_pad_help"))
-    steps = images.shape[0]
+    steps = sheet.steps
     reach = span + (span / (steps - 1) if steps > 1 else span)  # the outer cells' edges, not their centres
     kept = st.session_state.get("map_pad_point")
     z = kept[1] if kept and kept[0] == entry.path else [0.0, 0.0]
@@ -188,19 +184,17 @@ def manifold_pad(entry, model, decoder, images: torch.Tensor, span: float, point
     if points is not None:
         dots = live.points_url(f"map.{decoder.model_id}.{y}", points[:PAD_POINTS],  # a media file, not inline
                                None if labels is None else labels[:PAD_POINTS])
-    # At least the pad's size, so the browser only shrinks it (smoothly: a whole-number scale rarely fits).
-    scale = max(1, math.ceil(PAD_PIXELS / (steps * images.shape[-1])))
-    background = live.data_uri(Image.fromarray(mosaic(images, scale=scale, gap=0)))
     live.load(decoder, "map_live")
     live.pad(decoder, f"map_live_pad::{entry.path}", z=z, y=y, dims=(0, 1), extent=[[-reach, reach], [-reach, reach]],
              axes=[dim_name(0), dim_name(1)], state_key=PAD_STATE, points=dots, palette=map_view.palette(max(len(entry.class_names), 1)),
-             background=background,
+             background=sheet.pad_uri,
              text={"pad": t("map_pad_tab"), "hint": t("map_pad_hint"), "caption": t("map_pad_caption")},
              on_release=functools.partial(_keep_pad_point, path=entry.path))
     if kept and kept[0] == entry.path:
         with torch.no_grad():
             picture = decode_path(model, torch.tensor([z]), y)[0]
-        st.download_button(t("map_pad_download", x=f"{z[0]:+.2f}", y=f"{z[1]:+.2f}"), png_bytes(to_pil(picture, 256)),
+        st.download_button(t("map_pad_download", x=f"{z[0]:+.2f}", y=f"{z[1]:+.2f}"),
+                           lambda: png_bytes(to_pil(picture, 256)),  # made only when clicked
                            file_name=f"{entry.name}-z{z[0]:+.2f}{z[1]:+.2f}.png", mime="image/png",
                            key="map_pad_png", on_click="ignore", icon=":material/download:")
 

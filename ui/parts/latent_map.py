@@ -3,6 +3,8 @@ and the plotly figures (the 2-D map, the decoded manifold, the codes against the
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import os
 from dataclasses import dataclass
@@ -17,9 +19,11 @@ from plotly.subplots import make_subplots
 from threadpoolctl import threadpool_limits
 
 from ui.catalog import ModelEntry, checkpoint_sha
+from ui.images import png_bytes
 from ui.names import dim_name
+from ui.parts.traversal import mosaic
 from vae.explore.grids import image_grid
-from vae.explore.latent import encode_dataset, project_2d
+from vae.explore.latent import decoded_manifold, encode_dataset, project_2d
 from vae.precompute.pages import MAX_POINTS, point_choices, stored_projection
 
 DEFAULT_POINTS = 3000
@@ -150,6 +154,32 @@ def map_figure(xy: np.ndarray, index: np.ndarray, *, labels: np.ndarray | None, 
     return figure
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """A decoded manifold as the page shows it, drawn once per (checkpoint, steps, span, class) for every
+    session (a class following the teacher opens the same plane 30 times)."""
+
+    steps: int  # cells per side
+    png: bytes  # the contact sheet: manifold_picture as PNG
+    uri: str  # the same PNG as a data URI (the figure's background: plotly would encode a PIL picture again)
+    width: int  # the contact sheet's side, pixels
+    pad_uri: str  # the live pad's background: the cells without gaps, scaled to at least pad_pixels wide
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def manifold_sheet(entry: ModelEntry, _model, steps: int, span: float, y: int | None, pad_pixels: int) -> Sheet:
+    images = decoded_manifold(_model, steps=steps, span=span, y=y)  # (S, S, C, H, W)
+    png = png_bytes(manifold_picture(images))
+    scale = max(1, math.ceil(pad_pixels / (steps * images.shape[-1])))  # the browser then only shrinks it
+    pad = png_bytes(Image.fromarray(mosaic(images, scale=scale, gap=0)))
+    width = Image.open(io.BytesIO(png)).width
+    return Sheet(steps, png, _data_uri(png), width, _data_uri(pad))
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
 def manifold_picture(images: torch.Tensor) -> Image.Image:
     """Decodes (S, S, C, H, W) -> one contact sheet, cells parted by MANIFOLD_PAD pixels of grey."""
     steps = images.shape[0]
@@ -169,13 +199,12 @@ def manifold_extent(width_px: int, steps: int, span: float) -> tuple[float, floa
     return start, start + width_px / per_unit
 
 
-def manifold_figure(picture: Image.Image, span: float, steps: int, points: np.ndarray | None,
-                    labels: np.ndarray | None, class_names: tuple[str, ...], text: dict[str, str],
-                    height: int = 760) -> go.Figure:
+def manifold_figure(sheet: Sheet, span: float, points: np.ndarray | None, labels: np.ndarray | None,
+                    class_names: tuple[str, ...], text: dict[str, str], height: int = 760) -> go.Figure:
     """The decoded grid as the background of the (z0, z1) plane, encoded test points on top."""
-    low, high = manifold_extent(picture.width, steps, span)
+    low, high = manifold_extent(sheet.width, sheet.steps, span)
     figure = go.Figure()
-    figure.add_layout_image(dict(source=picture, xref="x", yref="y", x=low, y=high, sizex=high - low,
+    figure.add_layout_image(dict(source=sheet.uri, xref="x", yref="y", x=low, y=high, sizex=high - low,
                                  sizey=high - low, xanchor="left", yanchor="top", sizing="stretch", layer="below"))
     if points is not None:
         groups = [(k, name) for k, name in enumerate(class_names)] if labels is not None else [(None, text["codes"])]

@@ -102,9 +102,9 @@ STRINGS = {
     "dis_compute": ("Compute the scores of {model}", "计算 {model} 的分数"),
     "dis_compute_help": (
         "Renders about 550,000 pictures of every factor combination, encodes them and fits the classifiers the "
-        "scores need (DCI fits the reference's boosted trees): about five minutes on two CPU cores. The result is "
-        "kept for everyone on this server.",
-        "要渲染约 55 万张覆盖各种因素组合的图片、对它们编码并拟合评分所需的分类器（DCI 拟合参考实现的梯度提升树）：在两个 CPU 核心上约需五分钟。"
+        "scores need (DCI fits the reference's boosted trees): about a minute and a half on two CPU cores. The "
+        "result is kept for everyone on this server.",
+        "要渲染约 55 万张覆盖各种因素组合的图片、对它们编码并拟合评分所需的分类器（DCI 拟合参考实现的梯度提升树）：在两个 CPU 核心上约需一分半钟。"
         "结果会为本服务器上的所有人保留。"),
     "dis_computing": ("Scoring…", "正在评分……"),
     "dis_computing_stage": ("Scoring: {stage}", "正在评分：{stage}"),

@@ -270,10 +270,34 @@ def _teacher_sync(page: str) -> None:
             st.session_state[lesson.STEP_KEY] = snapshot.view.step
         st.session_state.pop(url_state.SEEN, None)
         st.switch_page(snapshot.view.page, query_params={**snapshot.view.params, "present": "1"})
+    if _fragment_run():  # a full run tells the class at its end (after_page), once its page is drawn
+        _publish(code, key, page)
+
+
+def after_page() -> None:
+    """The end of every full run (app.py): the teacher's window tells the class what it now shows. Only now,
+    after drawing it: each follower's run of the new page starts when it hears of the move, and 30 of them at
+    once would hold the server (one interpreter) while the projected window, the one screen the whole room
+    watches, still waited for its own page. A page that stopped early is told by the next poll instead."""
+    if teacher():
+        _publish(*teacher(), current_page())
+
+
+def _publish(code: str, key: str, page: str) -> None:
     view = View.of(page, dict(st.query_params))
     if view != st.session_state.get(PUBLISHED):
         snapshot = STORE.publish(code, key, view)
-        if snapshot is None:  # it ended since the touch above (another window ended it, or it expired)
+        if snapshot is None:  # it ended since (another window ended it, or it expired)
+            for name in (TEACHER, APPLIED, PUBLISHED):
+                st.session_state.pop(name, None)
             return
         st.session_state[PUBLISHED] = view
         st.session_state[APPLIED] = snapshot.moves
+
+
+def _fragment_run() -> bool:
+    """Whether this run is a fragment's own (its timer's), not a full run of the page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)

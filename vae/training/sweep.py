@@ -181,11 +181,15 @@ class Sweep:
 
     def __init__(self, sweep_dir: Path, points: list[dict], settings: dict, parallel: int, gpus: list[str],
                  start: Callable[[dict, Path, str], Path], state_of: Callable[[Path], object],
-                 stop_run: Callable[[Path], None], threads: int | None = None):
+                 stop_run: Callable[[Path], None], threads: int | None = None,
+                 resume: Callable[[Path], None] | None = None):
         self.dir, self.settings, self.parallel, self.gpus = sweep_dir, settings, max(1, parallel), gpus
         self.threads = threads  # torch threads per run (OMP_NUM_THREADS), None: the run's own default
         self.members = [_Member(dict(point)) for point in points]
         self._start, self._state_of, self._stop_run = start, state_of, stop_run
+        # Given: the sweep continues an earlier one. A grid point whose run folder exists is not started again:
+        # a finished run is kept, a live one waited for, any other continued from its checkpoint by `resume`.
+        self._resume = resume
         self.state, self.created = "running", time.time()
 
     def summary(self) -> dict:
@@ -228,10 +232,22 @@ class Sweep:
                 break
             while pending and len(live) < self.parallel:
                 member = pending.pop(0)
-                member.gpu = self._gpu(live)
                 name = f"{self.dir.name}-{point_label(member.point)}"
+                earlier = self.dir.parent / name
+                state = self._state_of(earlier) if self._resume and earlier.is_dir() and not earlier.is_symlink() \
+                    else None
+                if state is not None and state.state == "finished":
+                    member.run_dir = earlier
+                    self._refresh(member)
+                    continue
+                member.gpu = self._gpu(live)
                 with _environment(CUDA_VISIBLE_DEVICES=member.gpu, OMP_NUM_THREADS=self.threads):
-                    member.run_dir = self._start({**self.settings, **member.point}, self.dir.parent, name)
+                    if state is None:
+                        member.run_dir = self._start({**self.settings, **member.point}, self.dir.parent, name)
+                    else:
+                        member.run_dir = earlier
+                        if not state.live:
+                            self._resume(earlier)
                 live.append(member)
                 self._refresh(member)
             self.write()

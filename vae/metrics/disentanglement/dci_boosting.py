@@ -53,20 +53,43 @@ def _flatten(root, values: dict) -> np.ndarray:
     return np.array(nodes, dtype=NODE)
 
 
-def _leaf_values(tree: np.ndarray, binned: np.ndarray) -> np.ndarray:
-    """(N,) the value of the leaf each row of binned (N, D) falls in: left where its bin <= the split's."""
-    node = np.zeros(len(binned), dtype=np.int64)
-    rows = np.arange(len(binned))
+def leaf_of(tree: np.ndarray, X: np.ndarray, split: str) -> np.ndarray:
+    """(N,) the leaf (node index) each row of X (N, D) reaches in a depth-DEPTH tree (a record array with
+    feature, left, right and the field `split`): left where the row's feature value <= the node's split."""
+    node = np.zeros(len(X), dtype=np.int64)
+    rows = np.arange(len(X))
     for _ in range(DEPTH):
         at = tree[node]
-        left = binned[rows, np.maximum(at["feature"], 0)] <= at["bin"]
+        left = X[rows, np.maximum(at["feature"], 0)] <= at[split]
         node = np.where(at["feature"] < 0, node, np.where(left, at["left"], at["right"]))
-    return tree["value"][node]
+    return node
 
 
 def _gains(node) -> list[float]:
     """The split gains of a grown tree, in the preorder of _flatten."""
     return [] if node.is_leaf else [node.split_info.gain, *_gains(node.left_child), *_gains(node.right_child)]
+
+
+def boosting_start(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """What GradientBoostingClassifier() starts from, for labels y (N,): (classes, targets (N, T) — one-hot,
+    or the positive class for two (T = 1) —, the prior's log-odds (T,), the Newton step's factor)."""
+    classes, labels = np.unique(y, return_inverse=True)
+    K = len(classes)
+    if K < 2:
+        raise ValueError(f"one class only ({classes[0]!r}): nothing to classify")
+    target = np.eye(K)[labels] if K > 2 else (labels == 1).astype(np.float64)[:, None]
+    prior = target.mean(0) if K > 2 else np.array([target.mean()])
+    init = np.log(prior) if K > 2 else np.log(prior / (1 - prior))
+    # Newton's step of the multinomial loss carries Friedman's (K-1)/K; the binomial one does not.
+    return classes, target, init, (K - 1) / K if K > 2 else 1.0
+
+
+def probabilities(raw: np.ndarray) -> np.ndarray:
+    """(N, T) summed leaf values -> (N, T) probabilities: the softmax of T > 1 classes, else the sigmoid."""
+    if raw.shape[1] > 1:
+        p = np.exp(raw - raw.max(1, keepdims=True))
+        return p / p.sum(1, keepdims=True)
+    return 1 / (1 + np.exp(-raw))
 
 
 class HistGradientBoosting:
@@ -82,31 +105,19 @@ class HistGradientBoosting:
         raw = np.tile(self._init, (len(binned), 1))
         for stage in self._trees:
             for k, tree in enumerate(stage):
-                raw[:, k] += _leaf_values(tree, binned)
+                raw[:, k] += tree["value"][leaf_of(tree, binned, "bin")]
         return raw
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> HistGradientBoosting:
         BinMapper, TreeGrower = _grower()
         X = np.asarray(X, dtype=np.float64)
-        self.classes_, labels = np.unique(y, return_inverse=True)
-        K = len(self.classes_)
-        if K < 2:
-            raise ValueError(f"one class only ({self.classes_[0]!r}): nothing to classify")
+        self.classes_, target, self._init, factor = boosting_start(y)
         self._bins = BinMapper(n_bins=BINS, subsample=None).fit(X)
         binned = np.asfortranarray(self._bins.transform(X))  # (N, D) uint8, the grower's layout
-        target = np.eye(K)[labels] if K > 2 else (labels == 1).astype(np.float64)[:, None]  # (N, trees)
-        prior = target.mean(0) if K > 2 else np.array([target.mean()])
-        self._init = np.log(prior) if K > 2 else np.log(prior / (1 - prior))
         raw = np.tile(self._init, (len(X), 1))
-        # Newton's step of the multinomial loss carries Friedman's (K-1)/K; the binomial one does not.
-        factor = (K - 1) / K if K > 2 else 1.0
         importance, ones, self._trees = np.zeros(X.shape[1]), np.ones(1, np.float32), []
         for _ in range(self.n_estimators):
-            if K > 2:
-                p = np.exp(raw - raw.max(1, keepdims=True))
-                p /= p.sum(1, keepdims=True)
-            else:
-                p = 1 / (1 + np.exp(-raw))
+            p = probabilities(raw)
             stage = []
             for k in range(target.shape[1]):
                 gradient = p[:, k] - target[:, k]  # float64 for the leaves; the grower sums float32

@@ -24,7 +24,7 @@ from vae.training.checkpoint import load_model
 from vae.config import ConfigError, TrainConfig
 from vae.data import shapes
 from vae.data.transforms import convert_channels
-from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS, REFERENCE, check_kind
+from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS, DEFAULT, check_kind
 from vae.metrics.disentanglement.scores import METRIC_KEYS, POINTS, FactorSpace, Progress, Represent, score
 from vae.explore.latent import dimension_order, encode_dataset, kl_per_dimension
 from vae.training.runs import checkpoint_digest, read_run
@@ -134,7 +134,7 @@ def fit_facts(model, train_config: TrainConfig) -> dict:
 
 
 def score_run(run_dir: str | Path, points: int = POINTS, seed: int = 0, device: str | torch.device = "cpu",
-              progress: Progress | None = None, workers: int = 1, dci_classifier: str = REFERENCE) -> dict:
+              progress: Progress | None = None, workers: int = 1, dci_classifier: str = DEFAULT) -> dict:
     """Every disentanglement metric of a run plus what the app shows beside them (JSON-ready).
 
     workers: threads that encode and processes that fit DCI's factors at once (vae.metrics.disentanglement.scores.score); the

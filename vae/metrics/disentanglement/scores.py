@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS, REFERENCE, check_kind, fit_factors
+from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS, DEFAULT, check_kind, fit_factors
 from vae.explore.latent import factor_entropy
 
 Represent = Callable[[np.ndarray], np.ndarray]  # factor indices (N, F) int64 -> mean codes (N, D)
@@ -161,7 +161,7 @@ def dci_scores(importance: np.ndarray) -> tuple[float, float]:
 
 
 def dci(codes: np.ndarray, factors: np.ndarray, codes_test: np.ndarray, factors_test: np.ndarray,
-        seed: int = 0, classifier: str = REFERENCE, workers: int = 1,
+        seed: int = 0, classifier: str = DEFAULT, workers: int = 1,
         progress: Callable[[float], None] | None = None) -> dict:
     """Disentanglement, completeness, informativeness (Eastwood & Williams 2018).
 
@@ -276,7 +276,7 @@ def factor_vae(represent: Represent, space: FactorSpace, rng: np.random.Generato
 # --- All of them --------------------------------------------------------------------------------
 
 def score(represent: Represent, space: FactorSpace, points: int = POINTS, seed: int = 0,
-          progress: Progress | None = None, workers: int = 1, dci_classifier: str = REFERENCE) -> dict:
+          progress: Progress | None = None, workers: int = 1, dci_classifier: str = DEFAULT) -> dict:
     """Every metric of one representation: the METRIC_KEYS, plus `sap_discrete`,
     `factor_vae_train`, `factor_vae_active_dims`, `mi` (D, F) nats, `entropy` (F,) nats,
     `modularity_per_dim` (D,), `dci_importance` (D, F), `dci_classifier` (the kind DCI fitted), and
