@@ -12,6 +12,7 @@ import sys
 import streamlit as st
 
 from ui.heap import freeze_startup_heap
+from ui.tcp import send_at_once
 from ui.i18n import t
 from ui.torch_runtime import load_torch
 from ui import url_state
@@ -19,6 +20,7 @@ from ui.teaching import follow
 from ui.url_state import restore_language
 
 st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
+send_at_once()  # Nagle's algorithm off for this server's connections (ui/tcp.py), once per process
 restore_language()  # the loading message and the menu below are in the link's language from the first run
 
 # Material icons come with Streamlit; emoji need a font the machine may lack (Debian's Chromium drew boxes).

@@ -29,6 +29,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 RUN_TIMEOUT_S = 120.0  # one run longer than this counts as an error
 WIDTH = 1136  # the main column's width in CSS pixels of a 1400-px-wide window (what the width probe reports)
+WIDTH_PROBE = "vae_width_probe"  # ui.live's width probe component (its name ends the element's component_name)
 FINISHED = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
 
 
@@ -414,7 +415,7 @@ class Student:
         runs = []
         for widget in list(self.widgets.values()):
             data = widget.data()
-            if data and data.get("mode") == "width" and data.get("known") is None:
+            if data and widget.proto.component_name.endswith(WIDTH_PROBE) and data.get("known") is None:
                 self.set_component(widget, "width", WIDTH)
                 runs.append(await self.rerun(widget.fragment_id))
         return runs

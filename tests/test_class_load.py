@@ -10,7 +10,7 @@ import random
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks.class_client import Student, run_async
+from benchmarks.class_client import WIDTH, WIDTH_PROBE, Student, run_async
 from benchmarks.class_load import percentile, run_class
 from benchmarks.class_paths import SLIDERS, FollowPath, LessonPath
 from ui import live
@@ -51,7 +51,11 @@ async def lesson_then_release(url: str):
         server_code = [student.states[w.id].double_array_value.data[0]
                        for w in sorted((w for w in student.widgets.values() if w.kind == "slider" and w.key[1:].isdigit()
                                         and w.key.startswith("z")), key=lambda w: int(w.key[1:]))]
+        probes = [w for w in student.widgets.values()
+                  if w.kind == "bidi_component" and w.proto.component_name.endswith(WIDTH_PROBE)]
+        reported = [student.component_states.get(w.id, {}).get("width") for w in probes]
         return dict(first=first, weights=weights, status=status, body=body, release=release, released=released,
+                    probes=probes, reported=reported,
                     server_code=server_code, fetched_after_open=fetched_after_open,
                     weights_after=weights_element(student))
     finally:
@@ -62,6 +66,8 @@ def test_a_released_live_slider_reaches_the_server_and_the_weights_travel_once_a
     seen = run_async(lesson_then_release(server))
     entry = next(m for m in list_models() if m.pretrained and m.name == LESSON_MODEL)
     assert all(not run.exceptions for run in seen["first"]) and not seen["release"].exceptions
+    # The page's width probe (the traversal grid's) told its column's width, as the browser's does.
+    assert seen["probes"] and seen["reported"] == [WIDTH] * len(seen["probes"])
     # The weights: a media URL (fetched with the first page) whose bytes are the packed decoder, exactly.
     url = seen["weights"].data()["url"]
     assert url in seen["fetched_after_open"] and seen["status"] == 200

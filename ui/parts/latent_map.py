@@ -168,6 +168,8 @@ class Sheet:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def manifold_sheet(entry: ModelEntry, _model, steps: int, span: float, y: int | None, pad_pixels: int) -> Sheet:
+    """The steps × steps decodes of the (z0, z1) plane over [−span, span]² (class y of a conditional model),
+    drawn once per checkpoint version (the entry) and settings."""
     images = decoded_manifold(_model, steps=steps, span=span, y=y)  # (S, S, C, H, W)
     png = png_bytes(manifold_picture(images))
     scale = max(1, math.ceil(pad_pixels / (steps * images.shape[-1])))  # the browser then only shrinks it

@@ -50,13 +50,13 @@ class ExactGradientBoosting:
             stage = []
             for k in range(target.shape[1]):
                 residual = target[:, k] - p[:, k]
-                tree, leaf_of = _grow(order, values, residual, importance)
-                hessian = np.bincount(leaf_of, p[:, k] * (1 - p[:, k]), minlength=len(tree["value"]))
-                numerator = factor * np.bincount(leaf_of, residual, minlength=len(tree["value"]))
+                tree, sample_leaf = _grow(order, values, residual, importance)  # sample_leaf: (N,) node index
+                hessian = np.bincount(sample_leaf, p[:, k] * (1 - p[:, k]), minlength=len(tree["value"]))
+                numerator = factor * np.bincount(sample_leaf, residual, minlength=len(tree["value"]))
                 leaves = tree["feature"] < 0
                 safe = np.where(hessian >= 1e-150, hessian, 1.0)  # sklearn's _safe_divide: 0 for a tiny hessian
                 tree["value"][leaves] = LEARNING_RATE * np.where(hessian >= 1e-150, numerator / safe, 0.0)[leaves]
-                raw[:, k] += tree["value"][leaf_of]
+                raw[:, k] += tree["value"][sample_leaf]
                 stage.append(tree)
             self._trees.append(stage)
         total = importance.sum()
