@@ -395,9 +395,11 @@ def test_traversal_grid_cells_reach_64_px_and_grow_with_the_screen(page: Page, s
     wait_idle(page)
     # The grids are drawn again once the page has reported its width: wait until both have their pictures.
     # Measured in one go: a grid drawn again between two separate reads would have no layout.
+    # Only the grids (a plot with pictures): on a loaded machine another chart may still be without its layout.
     tiles = page.wait_for_function(f"""() => {{
-        const tiles = [...document.querySelectorAll(".js-plotly-plot")].map({GRID_TILE});
-        return tiles.filter(tile => tile > 0).length >= 2 ? tiles : null;
+        const grids = [...document.querySelectorAll(".js-plotly-plot")].filter(gd => gd.querySelector("g.imagelayer image"));
+        const tiles = grids.map({GRID_TILE});
+        return tiles.length === 2 && tiles.every(tile => tile > 0) ? tiles : null;
     }}""", timeout=STEP_MS).json_value()
     assert min(tiles) >= 64, tiles  # both grids
     page.set_viewport_size({"width": 1920, "height": 1080})
