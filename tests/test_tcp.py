@@ -4,17 +4,17 @@
 import socket
 import sys
 
-import pytest
-
 from ui.tcp import no_delay_everywhere
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/fd; elsewhere it does nothing")
 def test_connections_accepted_after_it_send_at_once():
     with socket.socket(family=socket.AF_INET) as listener:  # as Streamlit binds it: proto 0
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         assert listener.proto == 0 and listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        if not sys.platform.startswith("linux"):  # no /proc/self/fd: it does nothing, as its docstring says
+            assert no_delay_everywhere() == 0
+            return
         assert no_delay_everywhere() >= 1
         assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
         with socket.create_connection(listener.getsockname()) as client:

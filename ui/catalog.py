@@ -77,7 +77,7 @@ def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
 
     Every page run of every session lists the models: read once per version of the files an entry comes
     from (a class of 30 re-read 17 folders' JSON on each page, 13 % of the server's CPU)."""
-    stamps = tuple(_version(run_dir / name) for name in (CONFIG_NAME, STATUS_NAME, CHECKPOINT_NAME, METRICS_NAME))
+    stamps = tuple(_version(run_dir / name) for name in (CONFIG_NAME, STATUS_NAME, CHECKPOINT_NAME, METRICS_NAME))  # metrics last
     return _entry_of(str(run_dir), pretrained, stamps)
 
 
@@ -101,7 +101,7 @@ def _entry_of(path: str, pretrained: bool, stamps: tuple) -> ModelEntry | None: 
     if run.problem or run.model is None:
         return ModelEntry(str(run_dir), run_dir.name, pretrained, ModelConfig(), TrainConfig(), (), (), None, 0.0,
                           run.problem or "config.json is incomplete")
-    loss = _last_test_loss(str(run_dir), *_file_stamp(run_dir / METRICS_NAME))
+    loss = _last_test_loss(str(run_dir), stamps[3])
     return ModelEntry(str(run_dir), run_dir.name, pretrained, run.model, run.train, run.class_names,
                       run.factor_names, loss, checkpoint.stat().st_mtime)
 
@@ -111,16 +111,8 @@ def openable(models: list[ModelEntry]) -> list[ModelEntry]:
     return [m for m in models if not m.problem]
 
 
-def _file_stamp(path: Path) -> tuple[float, int]:
-    try:
-        stat = path.stat()
-    except OSError:
-        return 0.0, -1
-    return stat.st_mtime, stat.st_size
-
-
 @st.cache_data(show_spinner=False, max_entries=256)
-def _last_test_loss(path: str, mtime: float, size: int) -> float | None:
+def _last_test_loss(path: str, version: tuple[int, int, int]) -> float | None:  # version: the cache key
     """The last epoch's test loss, parsed once per version of metrics.jsonl: the sidebar lists every run on
     every rerun, and a long run's metrics file holds thousands of events."""
     epochs = read_metrics(path, "epoch")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
@@ -32,6 +33,12 @@ def png_bytes(picture: Image.Image) -> bytes:
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+def png_data_uri(png: bytes) -> str:
+    """PNG bytes as a data: URI, for a picture that travels inside an element (a figure's background, a
+    component's frame) instead of as a media file."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def gif_bytes(frames: list[Image.Image], duration_ms: int = 120, bounce: bool = True) -> bytes:

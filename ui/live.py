@@ -17,8 +17,6 @@ and its CSS) from a media file of the session; the pad's dots come the same way,
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import math
 import re
@@ -33,6 +31,7 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui.catalog import ModelEntry
+from ui.images import png_bytes, png_data_uri
 from ui.loaders import model_for
 from vae.models.decoder_export import UnsupportedDecoder, export_within, pack
 
@@ -149,9 +148,7 @@ def points_url(name: str, codes, labels=None) -> dict:
 
 
 def data_uri(image: Image.Image) -> str:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return png_data_uri(png_bytes(image))
 
 
 # --- Who changed the code last ------------------------------------------------------------------

@@ -3,8 +3,6 @@ and the plotly figures (the 2-D map, the decoded manifold, the codes against the
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import os
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from plotly.subplots import make_subplots
 from threadpoolctl import threadpool_limits
 
 from ui.catalog import ModelEntry, checkpoint_sha
-from ui.images import png_bytes
+from ui.images import png_bytes, png_data_uri
 from ui.names import dim_name
 from ui.parts.traversal import mosaic
 from vae.explore.grids import image_grid
@@ -171,15 +169,11 @@ def manifold_sheet(entry: ModelEntry, _model, steps: int, span: float, y: int | 
     """The steps × steps decodes of the (z0, z1) plane over [−span, span]² (class y of a conditional model),
     drawn once per checkpoint version (the entry) and settings."""
     images = decoded_manifold(_model, steps=steps, span=span, y=y)  # (S, S, C, H, W)
-    png = png_bytes(manifold_picture(images))
+    picture = manifold_picture(images)
+    png = png_bytes(picture)
     scale = max(1, math.ceil(pad_pixels / (steps * images.shape[-1])))  # the browser then only shrinks it
     pad = png_bytes(Image.fromarray(mosaic(images, scale=scale, gap=0)))
-    width = Image.open(io.BytesIO(png)).width
-    return Sheet(steps, png, _data_uri(png), width, _data_uri(pad))
-
-
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+    return Sheet(steps, png, png_data_uri(png), picture.width, png_data_uri(pad))
 
 
 def manifold_picture(images: torch.Tensor) -> Image.Image:

@@ -5,8 +5,6 @@ name the dimensions.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from PIL import Image
 
 from ui.catalog import ModelEntry
 from ui.i18n import t
+from ui.images import png_bytes, png_data_uri
 from ui.loaders import data_for, model_for
 from ui.names import dim_label, factor_name
 from vae.explore import latent
@@ -48,13 +47,6 @@ def mosaic(images: torch.Tensor, scale: int = 1, gap: int = GAP) -> np.ndarray:
     out = padded.transpose(0, 2, 1, 3, 4).reshape(rows * (ch + gap), steps * (cw + gap), channels)
     out = out[:rows * (ch + gap) - gap, :steps * (cw + gap) - gap]
     return np.ascontiguousarray(out[..., 0] if channels == 1 else out)
-
-
-def _png_data_uri(picture: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    # zlib level 1: ~3× quicker than the default for these flat pictures, for slightly more bytes.
-    Image.fromarray(picture).save(buffer, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def cell_scale(height: int, tile: float = 0) -> int:
@@ -103,7 +95,7 @@ def grid_figure(images: torch.Tensor, row_labels: list[str], column_labels: list
     ch, cw = h * scale, w * scale
     ys = [r * (ch + GAP) + (ch - 1) / 2 for r in range(rows)]  # cell centres in picture pixels
     xs = [s * (cw + GAP) + (cw - 1) / 2 for s in range(steps)]
-    fig = go.Figure(go.Image(source=_png_data_uri(picture), hoverinfo="skip"))  # what px.imshow embeds, cheaper
+    fig = go.Figure(go.Image(source=png_data_uri(png_bytes(Image.fromarray(picture))), hoverinfo="skip"))  # what px.imshow embeds, cheaper
     fig.add_trace(go.Heatmap(z=np.zeros((rows, steps)), x=xs, y=ys, text=hover, hovertemplate="%{text}<extra></extra>",
                              colorscale=TRANSPARENT, showscale=False, name="hover"))
     fig.update_xaxes(tickvals=xs, ticktext=column_labels, title_text=x_title, showticklabels=True,
