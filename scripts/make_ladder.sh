@@ -24,7 +24,9 @@ sweep() {  # NAME FLAGS...: one sweep of three seeds, continued if it was interr
     local name=$1 again=()
     shift
     if [ -f "$RUNS/$name/sweep.json" ]; then
-        grep -q '"state": "finished"' "$RUNS/$name/sweep.json" && return
+        # The sweep's own state, not a run's (each run's record has a "state" too).
+        python -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["state"] != "finished")' \
+            "$RUNS/$name/sweep.json" && return
         again=(--resume)
     fi
     python -m vae sweep "${shapes[@]}" "$@" --seed 0,1,2 --name "$name" --runs-dir "$RUNS" "${again[@]}"
