@@ -133,9 +133,12 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> torch.nn
 def slim_checkpoint(path: str | Path) -> tuple[int, int]:
     """Keep only the weights (drop optimizer and RNG state), e.g. for shipping pretrained models.
 
-    The run can then be loaded but no longer resumed. Returns (bytes before, bytes after)."""
+    The run can then be loaded but no longer resumed. Returns (bytes before, bytes after). A checkpoint that is
+    already weights only is left as it is, byte for byte: its scores (disentanglement.json) name its digest."""
     checkpoint = read_checkpoint(path)
     before = checkpoint.path.stat().st_size
+    if checkpoint.meta.get("weights_only") is True:
+        return before, before
     model = model_from_checkpoint(checkpoint)
     save_checkpoint(checkpoint.path, model, {**checkpoint.meta, "weights_only": True})
     return before, checkpoint.path.stat().st_size
