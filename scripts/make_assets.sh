@@ -69,27 +69,10 @@ if python -m vae datasets | grep '^fashion-mnist  *yes' >/dev/null; then
     python -m vae prior assets/fashion-vqvae --device cpu --seed 0 --epochs 4 --dropout 0 --batch-size 256 --quiet
 fi
 
-# --- Precomputed anomaly scores (issue 12), so the anomaly page opens at once: every score of each model's test
-# split and of every other dataset present here, in assets/<model>/anomaly_scores.safetensors (< 1 MB each).
+# --- Precomputed anomaly scores (issue 12) and page data (issue 11), so the anomaly page, the latent map's t-SNE,
+# the Restore page and the home page open at once (scripts/precompute_asset.sh says what each holds).
 for run in assets/*/; do
-    case "$run" in *-background/) continue ;; esac  # a background model is only ever the ratio's reference
-    # The page's opening view first (its default dataset, the raw and the default corrected score), then the rest:
-    # an interrupted build still ships what the page opens on.
-    other=shapes; case "$run" in assets/shapes-*) other=digits ;; esac
-    for score in neg_elbo regret; do
-        python -m vae anomaly "$run" --precompute --device cpu --quiet --score "$score" --anomalies "$other" || true
-    done
-    echo "== anomaly scores: $run"
-    python -m vae anomaly "$run" --precompute --device cpu --quiet
-done
-
-# --- Precomputed page data (issue 11), so the latent map's t-SNE and the Restore page open at once: the t-SNE of
-# every number of points the map offers and the restorations the Restore page opens on, in
-# assets/<model>/latent_map.safetensors and restore_examples.safetensors (keyed by the checkpoint's digest); and
-# the home page's pictures (home_samples.png, home_recons.png), drawn before PyTorch is imported.
-for run in assets/*/; do
-    echo "== precomputed: $run"
-    python -m vae precompute "$run" --quiet
+    bash scripts/precompute_asset.sh "$run"
 done
 
 du -sh assets

@@ -46,4 +46,5 @@ printf '%s\n' $runs | xargs -P 2 -I{} sh -c '[ -f {}/disentanglement.json ] ||
 python scripts/ship_ladder.py "$RUNS"
 for run in shapes-vae shapes-beta2 shapes-beta4 shapes-beta8 shapes-beta16 shapes-tcvae shapes-adagvae; do
     python -m vae disentanglement "assets/$run" --device cpu --quiet  # every score, DCI by the reference's trees
+    bash scripts/precompute_asset.sh "assets/$run"  # what the pages read precomputed (new weights, new digest)
 done
