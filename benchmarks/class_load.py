@@ -2,7 +2,7 @@
 
     python -m benchmarks.class_load [--students 30[,60,100]] [--minutes 2] [--think 3] [--ramp 30]
         [--url http://127.0.0.1:8501 --pid PID ...] [--app app.py] [--path lesson|follow] [--teacher-every 20] [--json]
-    python -m benchmarks.class_load --validate [--moves 20]     # one session: this client against Chromium
+    python -m benchmarks.class_load --validate [--moves 20] [--pin]  # one session: this client against Chromium
 
 Each student (benchmarks/class_client.py: one websocket, Streamlit's protobufs, the pictures fetched
 over HTTP) arrives at a random moment within --ramp seconds, opens the lesson's traversal link and then,
@@ -249,11 +249,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="print the rows as JSON too")
     parser.add_argument("--validate", action="store_true", help="one session: this client against Chromium")
     parser.add_argument("--moves", type=int, default=20, help="with --validate: slider releases per client")
+    parser.add_argument("--pin", action="store_true", help="with --validate: the server on a core of its own, "
+                        "the client and Chromium on the other")
     args = parser.parse_args(argv)
     if args.validate:
         from benchmarks.class_validate import validate
 
-        validate(args.moves)
+        validate(args.moves, pin=args.pin)
         return
     sizes = [int(v) for v in args.students.split(",")]
     if not all(1 <= v <= MAX_STUDENTS for v in sizes) or not 0 < args.minutes <= MAX_MINUTES:

@@ -6,27 +6,38 @@ Two browser times, in the page's clock:
 - what its user waits for: the key press (a capturing keydown listener) -> the script's state back to
   notRunning after it ran (Streamlit marks stApp for tests) and every picture that arrived since loaded;
 - the same interval the client measures, seen by Chromium's own network stack (the DevTools protocol's
-  timestamps): the page's websocket frame with the rerun sent -> the run's last frame received (its
-  script_finished) or the last picture loaded after it.
+  timestamps, the frames read as Streamlit's protobufs): the page's BackMsg with the rerun sent -> that run's
+  script_finished received, or the last picture loaded after it.
 The client's: the BackMsg sent -> script_finished and the new pictures fetched. Blocks of moves alternate
 (client, browser, client, browser) so that a drift in the machine's load hits both. The difference between
 the browser's two times is the browser's own work (the key press reaching the component, decoding and
 drawing the answer), which on a student's own computer is not the server's load.
+
+On this 2-core machine Chromium's drawing competes with the server for the same cores, which a student's own
+computer does not do. --pin gives the server a core of its own (core 0: every thread of its process) and this
+process, its client thread and Chromium the other, as a browser on its own computer would be.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 import random
 import statistics
 import tempfile
 import threading
 
-from benchmarks.class_client import Student
+from google.protobuf.message import DecodeError
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from benchmarks.class_client import FINISHED, Student
 from benchmarks.class_paths import SLIDERS, LessonPath, stamp
 from harness.app_server import SCRIPT_IDLE, chromium, serve_app
 
 STEP_MS = 120_000
+PAUSE_S = float(os.environ.get("PAUSE_S", "0"))
 LIVE_SLIDER = ".vl-sliders input.vl-range"
 WATCH = """() => {
   if (window.__cl) return;
@@ -46,13 +57,14 @@ SETTLED = """(t0) => {
 class NetworkLog:
     """Chromium's own network timestamps (DevTools protocol, monotonic seconds), not the page's main thread,
     which delivers a message event only after the messages before it were drawn: the page's websocket frames
-    sent and received, and the pictures' loads finished."""
+    sent and received, read as Streamlit's protobufs, and the pictures' loads finished."""
 
     def __init__(self, page):
         self.sent, self.received, self.loaded, self._pictures = [], [], [], set()
         cdp = page.context.new_cdp_session(page)
-        cdp.on("Network.webSocketFrameSent", lambda e: self.sent.append(e["timestamp"]))
-        cdp.on("Network.webSocketFrameReceived", lambda e: self.received.append(e["timestamp"]))
+        cdp.on("Network.webSocketFrameSent", lambda e: self.sent.append((e["timestamp"], _kind(BackMsg, e))))
+        cdp.on("Network.webSocketFrameReceived",
+               lambda e: self.received.append((e["timestamp"], _finished(e))))
         cdp.on("Network.responseReceived",
                lambda e: e.get("type") == "Image" and self._pictures.add(e["requestId"]))
         cdp.on("Network.loadingFinished",
@@ -63,20 +75,39 @@ class NetworkLog:
         return len(self.sent), len(self.received), len(self.loaded)
 
     def elapsed(self, mark: tuple[int, int, int]) -> float:
-        """The first frame sent since mark (the rerun) -> the last frame received or picture loaded since."""
-        sent = self.sent[mark[0]]
-        return max(self.received[mark[1]:] + self.loaded[mark[2]:]) - sent
+        """The rerun sent since mark -> its run's script_finished received, or the last picture loaded between
+        the two and up to the next frame sent (the interval the client times)."""
+        sent = next(t for t, kind in self.sent[mark[0]:] if kind == "rerun_script")
+        finished = next(t for t, done in self.received[mark[1]:] if t > sent and done)
+        later = [t for t, _ in self.sent[mark[0]:] if t > finished]
+        loads = [t for t in self.loaded[mark[2]:] if sent < t < min(later, default=float("inf"))]
+        return max([finished, *loads]) - sent
 
 
-ELAPSED = """(t0) => {
-  const cl = window.__cl, ws = window.__ws;
-  const key = cl.keys.find((t) => t >= t0);
-  const sent = ws.sent.find((t) => t >= key);
-  const idle = Math.max(...cl.states.filter(([t, s]) => t > key && s === "notRunning").map(([t]) => t));
-  const finished = Math.max(...ws.got.filter((t) => t > sent && t <= idle));
-  const loads = cl.loads.filter((t) => t > sent);
-  return [(finished - sent) / 1000, (Math.max(finished, ...loads) - sent) / 1000, loads.length];
-}"""
+def _payload(event: dict) -> bytes:
+    response = event["response"]
+    return base64.b64decode(response["payloadData"]) if response.get("opcode") == 2 else b""
+
+
+def _kind(message_type, event: dict) -> str | None:
+    message = message_type()
+    try:
+        message.ParseFromString(_payload(event))
+    except DecodeError:
+        return None
+    return message.WhichOneof("type")
+
+
+def _finished(event: dict) -> bool:
+    """The frame is a run's end (script_finished, a whole run's or a fragment's, successfully)."""
+    message = ForwardMsg()
+    try:
+        message.ParseFromString(_payload(event))
+    except DecodeError:
+        return False
+    return message.WhichOneof("type") == "script_finished" and message.script_finished in FINISHED
+
+
 ELAPSED = """(t0) => {
   const cl = window.__cl;
   const key = cl.keys.find((t) => t >= t0);
@@ -101,6 +132,7 @@ async def client_moves(url: str, n: int, student: Student | None, path: LessonPa
         z[d] = round(z[d] + (0.05 if i % 2 == 0 else -0.05), 2)
         student.set_component(view, "z", {"z": z, "seq": stamp(rng)})
         times.append((await student.rerun(view.fragment_id)).seconds)
+        await asyncio.sleep(PAUSE_S)
     return times, student
 
 
@@ -120,7 +152,20 @@ def browser_moves(page, log: NetworkLog, n: int) -> tuple[list[float], list[floa
     return waits, network
 
 
-def validate(moves: int) -> None:
+SERVER_CORE, BROWSER_CORE = 0, 1  # with pin
+
+
+def pin_process(pid: int, core: int) -> None:
+    """Every thread of process pid on one core (threads it starts later inherit it)."""
+    for task in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(task), {core})
+
+
+def validate(moves: int, pin: bool = False) -> None:
+    if pin:  # before the client's thread and Chromium start: they inherit this thread's core
+        if len(os.sched_getaffinity(0)) < 2:
+            raise SystemExit("--pin needs two cores")
+        os.sched_setaffinity(0, {BROWSER_CORE})
     path = LessonPath()
     link = f"/{path.page}?{path.query}"
     client_times, browser_times, network_times = [], [], []
@@ -134,6 +179,8 @@ def validate(moves: int) -> None:
 
     with tempfile.TemporaryDirectory() as runs, serve_app(runs) as server:
         url = server.url.replace("localhost", "127.0.0.1")
+        if pin:
+            pin_process(server.process.pid, SERVER_CORE)
         on_loop(path.warm(url))
         with chromium() as browser:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -154,7 +201,8 @@ def validate(moves: int) -> None:
     thread.join()
     c, b, w = (statistics.median(times) for times in (client_times, network_times, browser_times))
     p95 = lambda times: sorted(times)[int(0.95 * len(times)) - 1] * 1000  # noqa: E731
-    print(f"live slider release, {len(client_times)} moves each, median (p95):")
+    where = f"server on core {SERVER_CORE}, client and Chromium on core {BROWSER_CORE}" if pin else "unpinned"
+    print(f"live slider release, {len(client_times)} moves each ({where}), median (p95):")
     print(f"  protocol client, rerun sent -> finished and pictures fetched: {c * 1000:.0f} ms ({p95(client_times):.0f})")
     print(f"  Chromium, the same interval on its websocket:                 {b * 1000:.0f} ms ({p95(network_times):.0f})"
           f" -> the client's is {100 * (c - b) / b:+.0f} % of it ({'within' if abs(c - b) <= 0.2 * b else 'outside'} 20 %)")

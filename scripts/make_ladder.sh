@@ -44,7 +44,8 @@ for run in $runs; do python -m vae slim "$run" --keep-grids 3 >/dev/null; done
 printf '%s\n' $runs | xargs -P 2 -I{} sh -c '[ -f {}/disentanglement.json ] ||
     OMP_NUM_THREADS=1 python -m vae disentanglement {} --device cpu --workers 1 --dci forest --quiet'
 python scripts/ship_ladder.py "$RUNS"
-for run in shapes-vae shapes-beta2 shapes-beta4 shapes-beta8 shapes-beta16 shapes-tcvae shapes-adagvae; do
-    python -m vae disentanglement "assets/$run" --device cpu --quiet  # every score, DCI by the reference's trees
-    bash scripts/precompute_asset.sh "assets/$run"  # what the pages read precomputed (new weights, new digest)
-done
+# Each shipped pick, two at a time: every score again, DCI by the reference's trees; then what the pages read
+# precomputed (new weights, new digest).
+printf '%s\n' shapes-vae shapes-beta2 shapes-beta4 shapes-beta8 shapes-beta16 shapes-tcvae shapes-adagvae |
+    xargs -P 2 -I{} sh -c 'OMP_NUM_THREADS=1 python -m vae disentanglement assets/{} --device cpu --workers 1 --quiet &&
+        bash scripts/precompute_asset.sh assets/{}'

@@ -260,7 +260,7 @@ def ladder_sentences(runs: list[LadderRun], meta: dict) -> list[str]:
 
 
 SHAPE_ROW_FACTORS = [[shape, 5, 0, 16, 16] for shape in range(3)]  # each shape at its largest, upright, centred
-SHAPE_ROW_SCALE = 4  # 32-px pictures shown at 128 px
+SHAPE_ROW_PIXELS = 128  # each picture drawn this wide whatever the model's size: 32 px at 4×, 64 px at 2×
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -271,7 +271,8 @@ def shape_row(entry: ModelEntry) -> bytes:
     from vae.data.shapes import render_shapes
 
     model = model_for(entry)
-    pictures = render_shapes(torch.tensor(SHAPE_ROW_FACTORS), entry.model.image_shape[-1])
+    size = entry.model.image_shape[-1]
+    pictures = render_shapes(torch.tensor(SHAPE_ROW_FACTORS), size)
     with torch.no_grad():
         recons = model.reconstruct(pictures.to(model.device)).float().cpu()
-    return png_bytes(Image.fromarray(mosaic(torch.stack([pictures, recons]), SHAPE_ROW_SCALE)))
+    return png_bytes(Image.fromarray(mosaic(torch.stack([pictures, recons]), max(1, SHAPE_ROW_PIXELS // size))))
