@@ -20,6 +20,7 @@ import concurrent.futures
 import json
 import time
 import urllib.parse
+from typing import Callable
 from dataclasses import dataclass, field
 
 import websockets
@@ -64,7 +65,7 @@ class Run:
     seconds: float = 0.0
     status: int = -1
     bytes_in: int = 0  # websocket frames received during the run
-    media_bytes: int = 0  # pictures (and weights) fetched over HTTP after it
+    media_bytes: int = 0  # pictures (and weights) it named, fetched over HTTP while it ran or just after
     messages: int = 0
     cached: int = 0  # of them, references to a message the client holds (the server built it all the same)
     cached_bytes: int = 0  # the size of the messages those references stand for
@@ -269,21 +270,32 @@ class Student:
         if self.closed:
             raise ProtocolError(self.closed)
         await self.ws.send(message.SerializeToString())
-        media = await self._receive(run, fragment_id)
-        for url in media:
-            if url not in self.fetched:
-                status, body = await self.http.get(url)
-                if status != 200:
-                    raise ProtocolError(f"GET {url}: HTTP {status}")
-                self.fetched.add(url)
-                run.media_bytes += len(body)
+        # As a browser does, a picture is fetched as soon as the delta naming it arrives, while the run goes on
+        # (the server serves it between the run's messages): one connection, in the order they come.
+        wanted: asyncio.Queue[str | None] = asyncio.Queue()
+        fetching = asyncio.create_task(self._fetch(wanted, run))
+        try:
+            await self._receive(run, fragment_id, wanted.put_nowait)
+        finally:
+            wanted.put_nowait(None)
+            await fetching  # its error, if any, is the run's
         run.seconds = time.perf_counter() - start
         return run
 
-    async def _receive(self, run: Run, fragment_id: str) -> list[str]:
-        """Apply ForwardMsgs until the run has ended (a run ended early for a rerun is followed by another)."""
+    async def _fetch(self, wanted: asyncio.Queue, run: Run) -> None:
+        while (url := await wanted.get()) is not None:
+            if url in self.fetched:
+                continue
+            status, body = await self.http.get(url)
+            if status != 200:
+                raise ProtocolError(f"GET {url}: HTTP {status}")
+            self.fetched.add(url)
+            run.media_bytes += len(body)
+
+    async def _receive(self, run: Run, fragment_id: str, fetch: Callable[[str], None]) -> None:
+        """Apply ForwardMsgs until the run has ended (a run ended early for a rerun is followed by another);
+        each medium a delta names is handed to fetch as it arrives."""
         seen: set[str] = set()
-        media: list[str] = []
         deadline = time.monotonic() + self.timeout_s
         while True:
             try:
@@ -300,7 +312,7 @@ class Student:
             if kind == "delta":
                 if msg.metadata.cacheable and msg.hash:
                     self.cache[msg.hash] = msg  # the browser's message cache: claimed with every later rerun
-                self._delta(msg, run, seen, media)
+                self._delta(msg, run, seen, fetch)
             elif kind == "navigation":
                 self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
                 self.page_hash = msg.navigation.page_script_hash
@@ -314,7 +326,7 @@ class Student:
                     raise ProtocolError("a reference to a cached message this client never held")
                 run.cached += 1
                 run.cached_bytes += cached.ByteSize()
-                self._delta(cached, run, seen, media)  # the message held, where the reference puts it
+                self._delta(cached, run, seen, fetch)  # the message held, where the reference puts it
             elif kind == "script_finished":
                 run.status = msg.script_finished
                 if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
@@ -323,9 +335,9 @@ class Student:
                     raise ProtocolError(f"script finished with status {msg.script_finished}")
                 self._forget_undrawn(seen, fragment_id if msg.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY
                                      else "")
-                return media
+                return
 
-    def _delta(self, msg: ForwardMsg, run: Run, seen: set[str], media: list[str]) -> None:
+    def _delta(self, msg: ForwardMsg, run: Run, seen: set[str], fetch: Callable[[str], None]) -> None:
         delta = msg.delta
         if delta.WhichOneof("type") != "new_element":
             return
@@ -339,7 +351,9 @@ class Student:
         elif kind == "link_button":
             self.links.append(proto.url)
         elif kind == "imgs":
-            media += [image.url for image in proto.imgs if image.url.startswith("/media/")]
+            for image in proto.imgs:
+                if image.url.startswith("/media/"):
+                    fetch(image.url)
         widget_id = getattr(proto, "id", "")
         if not widget_id or kind in ("plotly_chart",):
             return
@@ -349,7 +363,8 @@ class Student:
         self.widgets[widget_id] = widget
         if kind == "bidi_component":
             # What the live views fetch (ui.live): their JS bundle, the decoder's weights, the pad's dots.
-            media += sorted(media_urls(widget.data() or {}))
+            for url in sorted(media_urls(widget.data() or {})):
+                fetch(url)
             return
         if not known or getattr(proto, "set_value", False):
             state = default_state(widget)

@@ -2,20 +2,20 @@
 the same live-slider release (one ArrowRight step on the lesson's traversal page), timed by
 benchmarks/class_client.py and by Chromium (Playwright). Run by `python -m benchmarks.class_load --validate`.
 
-Two browser times, in the page's clock:
-- what its user waits for: the key press (a capturing keydown listener) -> the script's state back to
-  notRunning after it ran (Streamlit marks stApp for tests) and every picture that arrived since loaded;
-- the same interval the client measures, seen by Chromium's own network stack (the DevTools protocol's
-  timestamps, the frames read as Streamlit's protobufs): the page's BackMsg with the rerun sent -> that run's
-  script_finished received, or the last picture loaded after it.
-The client's: the BackMsg sent -> script_finished and the new pictures fetched. Blocks of moves alternate
-(client, browser, client, browser) so that a drift in the machine's load hits both. The difference between
-the browser's two times is the browser's own work (the key press reaching the component, decoding and
-drawing the answer), which on a student's own computer is not the server's load.
+The reference is the wire: each party reaches the server through a relay of its own (benchmarks/wire.py), which
+times a `rerun_script` arriving -> that run's `script_finished` leaving the server, the same way for both.
+Beside it:
+- the client's own clock: the BackMsg sent -> script_finished and the new pictures fetched;
+- Chromium's DevTools timestamps of the same two frames (stamped when the page's main thread takes a frame,
+  after drawing the ones before it: not the server's time);
+- what Chromium's user waits for: the key press (a capturing keydown listener) -> the script's state back to
+  notRunning after it ran (Streamlit marks stApp for tests) and every picture that arrived since loaded.
+Blocks of moves alternate (client, browser, client, browser) so that a drift in the machine's load hits both.
 
-On this 2-core machine Chromium's drawing competes with the server for the same cores, which a student's own
+On this 2-core machine Chromium's drawing competes with the server for the machine, which a student's own
 computer does not do. --pin gives the server a core of its own (core 0: every thread of its process) and this
-process, its client thread and Chromium the other, as a browser on its own computer would be.
+process, its client thread, the relays and Chromium the other, and then times the client once more while a busy
+loop holds the other core.
 """
 
 from __future__ import annotations
@@ -25,19 +25,18 @@ import base64
 import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
+from urllib.parse import urlsplit
 
-from google.protobuf.message import DecodeError
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-from benchmarks.class_client import FINISHED, Student
+from benchmarks.class_client import Student
 from benchmarks.class_paths import SLIDERS, LessonPath, stamp
+from benchmarks.wire import Relay, ends_run, is_rerun
 from harness.app_server import SCRIPT_IDLE, chromium, serve_app
 
 STEP_MS = 120_000
-PAUSE_S = float(os.environ.get("PAUSE_S", "0"))
 LIVE_SLIDER = ".vl-sliders input.vl-range"
 WATCH = """() => {
   if (window.__cl) return;
@@ -55,16 +54,17 @@ SETTLED = """(t0) => {
   return ran && app.dataset.testScriptState === "notRunning" && [...document.images].every((i) => i.complete);
 }"""
 class NetworkLog:
-    """Chromium's own network timestamps (DevTools protocol, monotonic seconds), not the page's main thread,
-    which delivers a message event only after the messages before it were drawn: the page's websocket frames
-    sent and received, read as Streamlit's protobufs, and the pictures' loads finished."""
+    """Chromium's DevTools network timestamps (monotonic seconds) of the page's websocket frames sent and
+    received, read as Streamlit's protobufs, and of its pictures' loads finished. A received frame is stamped
+    when the page's main thread takes it, after it drew the frames before it (measured: twice the relay's time
+    for the same run), so these time the server and the page's drawing together."""
 
     def __init__(self, page):
         self.sent, self.received, self.loaded, self._pictures = [], [], [], set()
         cdp = page.context.new_cdp_session(page)
-        cdp.on("Network.webSocketFrameSent", lambda e: self.sent.append((e["timestamp"], _kind(BackMsg, e))))
+        cdp.on("Network.webSocketFrameSent", lambda e: self.sent.append((e["timestamp"], is_rerun(_payload(e)))))
         cdp.on("Network.webSocketFrameReceived",
-               lambda e: self.received.append((e["timestamp"], _finished(e))))
+               lambda e: self.received.append((e["timestamp"], ends_run(_payload(e)))))
         cdp.on("Network.responseReceived",
                lambda e: e.get("type") == "Image" and self._pictures.add(e["requestId"]))
         cdp.on("Network.loadingFinished",
@@ -77,7 +77,7 @@ class NetworkLog:
     def elapsed(self, mark: tuple[int, int, int]) -> float:
         """The rerun sent since mark -> its run's script_finished received, or the last picture loaded between
         the two and up to the next frame sent (the interval the client times)."""
-        sent = next(t for t, kind in self.sent[mark[0]:] if kind == "rerun_script")
+        sent = next(t for t, rerun in self.sent[mark[0]:] if rerun)
         finished = next(t for t, done in self.received[mark[1]:] if t > sent and done)
         later = [t for t, _ in self.sent[mark[0]:] if t > finished]
         loads = [t for t in self.loaded[mark[2]:] if sent < t < min(later, default=float("inf"))]
@@ -87,25 +87,6 @@ class NetworkLog:
 def _payload(event: dict) -> bytes:
     response = event["response"]
     return base64.b64decode(response["payloadData"]) if response.get("opcode") == 2 else b""
-
-
-def _kind(message_type, event: dict) -> str | None:
-    message = message_type()
-    try:
-        message.ParseFromString(_payload(event))
-    except DecodeError:
-        return None
-    return message.WhichOneof("type")
-
-
-def _finished(event: dict) -> bool:
-    """The frame is a run's end (script_finished, a whole run's or a fragment's, successfully)."""
-    message = ForwardMsg()
-    try:
-        message.ParseFromString(_payload(event))
-    except DecodeError:
-        return False
-    return message.WhichOneof("type") == "script_finished" and message.script_finished in FINISHED
 
 
 ELAPSED = """(t0) => {
@@ -132,7 +113,6 @@ async def client_moves(url: str, n: int, student: Student | None, path: LessonPa
         z[d] = round(z[d] + (0.05 if i % 2 == 0 else -0.05), 2)
         student.set_component(view, "z", {"z": z, "seq": stamp(rng)})
         times.append((await student.rerun(view.fragment_id)).seconds)
-        await asyncio.sleep(PAUSE_S)
     return times, student
 
 
@@ -168,8 +148,9 @@ def validate(moves: int, pin: bool = False) -> None:
         os.sched_setaffinity(0, {BROWSER_CORE})
     path = LessonPath()
     link = f"/{path.page}?{path.query}"
-    client_times, browser_times, network_times = [], [], []
-    # The client's websocket lives on its own event loop, in a thread: Playwright's sync API runs one here.
+    times = {key: [] for key in ("client", "client_wire", "browser_wire", "browser_devtools", "browser_drawn")}
+    # The client's websocket and the relays live on their own event loop, in a thread: Playwright's sync API
+    # runs one here.
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -182,29 +163,63 @@ def validate(moves: int, pin: bool = False) -> None:
         if pin:
             pin_process(server.process.pid, SERVER_CORE)
         on_loop(path.warm(url))
+        # One relay per party, so each one's runs are told apart and both pay the same relay.
+        client_relay, browser_relay = Relay(urlsplit(url).port), Relay(urlsplit(url).port)
+        on_loop(client_relay.start())
+        on_loop(browser_relay.start())
         with chromium() as browser:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             log = NetworkLog(page)
-            page.goto(url + link)
+            page.goto(browser_relay.url + link)
             page.wait_for_selector(LIVE_SLIDER, timeout=STEP_MS)
             page.wait_for_selector(SCRIPT_IDLE, timeout=STEP_MS)
             page.evaluate(WATCH)
             student = None
             for _ in range(2):
-                times, student = on_loop(client_moves(url, moves // 2, student, path))
-                client_times += times
+                mark = client_relay.mark()
+                client, student = on_loop(client_moves(client_relay.url, moves // 2, student, path))
+                times["client"] += client
+                times["client_wire"] += client_relay.intervals(mark)[-len(client):]  # not the page's opening
+                mark = browser_relay.mark()
                 waits, network = browser_moves(page, log, moves // 2)
-                browser_times += waits
-                network_times += network
+                times["browser_drawn"] += waits
+                times["browser_devtools"] += network
+                times["browser_wire"] += browser_relay.intervals(mark)
+            if pin:  # the client again while a busy loop holds the browser's core, as Chromium's drawing does
+                spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # inherits BROWSER_CORE
+                try:
+                    times["client_sibling_busy"], student = on_loop(client_moves(client_relay.url, moves, student,
+                                                                                 path))
+                finally:
+                    spinner.kill()
+                    spinner.wait()
             on_loop(student.close())
+        on_loop(client_relay.stop())
+        on_loop(browser_relay.stop())
     loop.call_soon_threadsafe(loop.stop)
     thread.join()
-    c, b, w = (statistics.median(times) for times in (client_times, network_times, browser_times))
-    p95 = lambda times: sorted(times)[int(0.95 * len(times)) - 1] * 1000  # noqa: E731
-    where = f"server on core {SERVER_CORE}, client and Chromium on core {BROWSER_CORE}" if pin else "unpinned"
-    print(f"live slider release, {len(client_times)} moves each ({where}), median (p95):")
-    print(f"  protocol client, rerun sent -> finished and pictures fetched: {c * 1000:.0f} ms ({p95(client_times):.0f})")
-    print(f"  Chromium, the same interval on its websocket:                 {b * 1000:.0f} ms ({p95(network_times):.0f})"
-          f" -> the client's is {100 * (c - b) / b:+.0f} % of it ({'within' if abs(c - b) <= 0.2 * b else 'outside'} 20 %)")
-    print(f"  Chromium, key press -> drawn and pictures loaded:             {w * 1000:.0f} ms ({p95(browser_times):.0f})"
-          f" (the browser's own work: {1000 * (w - b):+.0f} ms)")
+    report(times, f"server on core {SERVER_CORE}, client and Chromium on core {BROWSER_CORE}" if pin else "unpinned")
+
+
+def report(times: dict[str, list[float]], where: str) -> None:
+    median = {key: 1000 * statistics.median(values) for key, values in times.items()}
+    p95 = {key: 1000 * sorted(values)[max(0, int(0.95 * len(values)) - 1)] for key, values in times.items()}
+    c, b = median["client"], median["browser_wire"]
+    rows = [("client", "protocol client, its own clock: rerun sent -> finished and pictures fetched"),
+            ("client_wire", "protocol client, on the wire: rerun -> script_finished at the relay"),
+            ("browser_wire", "Chromium, on the wire: the same"),
+            ("browser_devtools", "Chromium, DevTools' frame times (its main thread): the same"),
+            ("browser_drawn", "Chromium, key press -> drawn and pictures loaded"),
+            ("client_sibling_busy", f"protocol client, its own clock, a busy loop on core {BROWSER_CORE}")]
+    rows = [(key, label) for key, label in rows if key in times]
+    print(f"live slider release, {len(times['client'])} moves each ({where}), median (p95):")
+    for key, label in rows:
+        print(f"  {label:78s} {median[key]:5.0f} ms ({p95[key]:.0f})")
+    print(f"the client's own time is {100 * (c - b) / b:+.0f} % of Chromium's on the wire "
+          f"({'within' if abs(c - b) <= 0.2 * b else 'outside'} 20 %); the browser's own work adds "
+          f"{median['browser_drawn'] - b:.0f} ms")
+    if "client_sibling_busy" in times:
+        busy = median["client_sibling_busy"]
+        print(f"with the browser's core busy, the client's time is {100 * (busy - b) / b:+.0f} % of Chromium's "
+              f"({'within' if abs(busy - b) <= 0.2 * b else 'outside'} 20 %): what runs on the other core slows "
+              f"the server's, Chromium's drawing as well")

@@ -115,3 +115,60 @@ def test_widget_states_follow_what_the_server_drew_or_set():
     box = Selectbox(id="$$ID-2-model_path", options=["digits-vae", "fashion-vae"], default=1)
     widget = Widget(box.id, "selectbox", "", box)
     assert widget.key == "model_path" and default_state(widget).string_value == "fashion-vae"
+
+
+def _frame(payload: bytes, opcode: int = 2, fin: bool = True, key: bytes | None = None) -> bytes:
+    """One RFC 6455 frame, masked with key (as a browser sends) or not (as a server does)."""
+    head = bytes([(0x80 if fin else 0) | opcode])
+    size, masked = len(payload), 0x80 if key else 0
+    if size < 126:
+        head += bytes([masked | size])
+    elif size < 1 << 16:
+        head += bytes([masked | 126]) + size.to_bytes(2, "big")
+    else:
+        head += bytes([masked | 127]) + size.to_bytes(8, "big")
+    if key:
+        return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    return head + payload
+
+
+def test_the_relay_reads_messages_masked_long_and_in_pieces():
+    from benchmarks.wire import Frames
+
+    rng = random.Random(0)
+    short, medium, long = (bytes(rng.randrange(256) for _ in range(n)) for n in (5, 300, 70_000))
+    stream = (_frame(short, key=b"abcd") + _frame(medium) + _frame(long[:100], fin=False)
+              + _frame(b"", opcode=9)  # a ping between the pieces of a message
+              + _frame(long[100:], opcode=0, key=b"wxyz"))
+    frames, messages = Frames(), []
+    for at in range(0, len(stream), 777):  # TCP hands the bytes over in arbitrary pieces
+        messages += frames.feed(stream[at:at + 777])
+    assert messages == [short, medium, long]
+
+
+async def _through_relay(url: str, moves: int):
+    from urllib.parse import urlsplit
+
+    from benchmarks.wire import Relay
+
+    relay = Relay(urlsplit(url).port)
+    await relay.start()
+    path, rng = LessonPath(), random.Random(0)
+    student = Student(relay.url, RUN_TIMEOUT_S)
+    try:
+        await path.open(student, rng)
+        mark = relay.mark()
+        runs = [await path.release(student, SLIDERS, rng) for _ in range(moves)]
+        return runs, relay.intervals(mark)
+    finally:
+        await student.close()
+        await relay.stop()
+
+
+def test_the_relay_times_each_run_on_the_wire(server):
+    """benchmarks/wire.py between the client and the server: the page still works through it, and it sees each
+    release's rerun and that run's end: one interval per run, within the client's own measure of it."""
+    runs, intervals = run_async(_through_relay(server, 3))
+    assert all(run.status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY and not run.exceptions for run in runs)
+    assert len(intervals) == len(runs)
+    assert all(0 < wire <= run.seconds for wire, run in zip(intervals, runs)), (intervals, [r.seconds for r in runs])
