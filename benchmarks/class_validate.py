@@ -12,7 +12,7 @@ Beside it:
   notRunning after it ran (Streamlit marks stApp for tests) and every picture that arrived since loaded.
 Blocks of moves alternate (client, browser, client, browser) so that a drift in the machine's load hits both.
 
-On this 2-core machine Chromium's drawing competes with the server for the machine, which a student's own
+On this 2-core machine Chromium's drawing competes with the server for the cores, which a student's own
 computer does not do. --pin gives the server a core of its own (core 0: every thread of its process) and this
 process, its client thread, the relays and Chromium the other, and then times the client once more while a busy
 loop holds the other core.
@@ -53,6 +53,8 @@ SETTLED = """(t0) => {
   const app = document.querySelector('[data-testid="stApp"]');
   return ran && app.dataset.testScriptState === "notRunning" && [...document.images].every((i) => i.complete);
 }"""
+
+
 class NetworkLog:
     """Chromium's DevTools network timestamps (monotonic seconds) of the page's websocket frames sent and
     received, read as Streamlit's protobufs, and of its pictures' loads finished. A received frame is stamped
