@@ -139,21 +139,24 @@ class Relay:
             sink.close()
 
 
-def is_rerun(raw: bytes) -> bool:
-    """The message is a BackMsg asking for a run (a whole page's or a fragment's)."""
-    message = BackMsg()
+def _parsed(message_type, raw: bytes):
+    """raw as a message_type (BackMsg or ForwardMsg), or None when it is not one."""
+    message = message_type()
     try:
         message.ParseFromString(raw)
     except DecodeError:
-        return False
-    return message.WhichOneof("type") == "rerun_script"
+        return None
+    return message
+
+
+def is_rerun(raw: bytes) -> bool:
+    """The message is a BackMsg asking for a run (a whole page's or a fragment's)."""
+    message = _parsed(BackMsg, raw)
+    return message is not None and message.WhichOneof("type") == "rerun_script"
 
 
 def ends_run(raw: bytes) -> bool:
     """The message is a ForwardMsg ending a run (a whole page's or a fragment's) successfully."""
-    message = ForwardMsg()
-    try:
-        message.ParseFromString(raw)
-    except DecodeError:
-        return False
-    return message.WhichOneof("type") == "script_finished" and message.script_finished in FINISHED
+    message = _parsed(ForwardMsg, raw)
+    return message is not None and message.WhichOneof("type") == "script_finished" \
+        and message.script_finished in FINISHED
