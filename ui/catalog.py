@@ -71,13 +71,16 @@ class ModelEntry(FamilyTraits):
         return self.model.num_classes if self.kind.conditional else 0
 
 
+VERSIONED = (CONFIG_NAME, STATUS_NAME, CHECKPOINT_NAME, METRICS_NAME)  # the files an entry is read from
+
+
 def _entry(run_dir: Path, pretrained: bool) -> ModelEntry | None:
     """The picker's entry for a finished run with a checkpoint; a damaged run becomes an entry that says why
     (holding default configs, which nothing reads: `openable` leaves it out of every other list).
 
     Every page run of every session lists the models: read once per version of the files an entry comes
     from (a class of 30 re-read 17 folders' JSON on each page, 13 % of the server's CPU)."""
-    stamps = tuple(_version(run_dir / name) for name in (CONFIG_NAME, STATUS_NAME, CHECKPOINT_NAME, METRICS_NAME))  # metrics last
+    stamps = tuple(_version(run_dir / name) for name in VERSIONED)
     return _entry_of(str(run_dir), pretrained, stamps)
 
 
@@ -101,7 +104,7 @@ def _entry_of(path: str, pretrained: bool, stamps: tuple) -> ModelEntry | None: 
     if run.problem or run.model is None:
         return ModelEntry(str(run_dir), run_dir.name, pretrained, ModelConfig(), TrainConfig(), (), (), None, 0.0,
                           run.problem or "config.json is incomplete")
-    loss = _last_test_loss(str(run_dir), stamps[3])
+    loss = _last_test_loss(str(run_dir), stamps[VERSIONED.index(METRICS_NAME)])
     return ModelEntry(str(run_dir), run_dir.name, pretrained, run.model, run.train, run.class_names,
                       run.factor_names, loss, checkpoint.stat().st_mtime)
 

@@ -95,7 +95,8 @@ def grid_figure(images: torch.Tensor, row_labels: list[str], column_labels: list
     ch, cw = h * scale, w * scale
     ys = [r * (ch + GAP) + (ch - 1) / 2 for r in range(rows)]  # cell centres in picture pixels
     xs = [s * (cw + GAP) + (cw - 1) / 2 for s in range(steps)]
-    fig = go.Figure(go.Image(source=png_data_uri(png_bytes(Image.fromarray(picture))), hoverinfo="skip"))  # what px.imshow embeds, cheaper
+    source = png_data_uri(png_bytes(Image.fromarray(picture)))
+    fig = go.Figure(go.Image(source=source, hoverinfo="skip"))  # what px.imshow embeds, cheaper
     fig.add_trace(go.Heatmap(z=np.zeros((rows, steps)), x=xs, y=ys, text=hover, hovertemplate="%{text}<extra></extra>",
                              colorscale=TRANSPARENT, showscale=False, name="hover"))
     fig.update_xaxes(tickvals=xs, ticktext=column_labels, title_text=x_title, showticklabels=True,
