@@ -24,7 +24,8 @@ from ui.teaching.follow import FOLLOW_PARAM, FOLLOW_POLL_S, PRIVATE, TEACHER_POL
 from ui.teaching.lesson import STEPS
 
 TRAVERSAL_STEP = next(n for n, s in enumerate(STEPS, 1) if s.name == "traversal")
-MODELS = ("shapes-beta8", "digits-vae", "fashion-vae", "shapes-beta2")  # a model switch picks among these
+# A model switch picks among these: the lesson's traversal model first.
+MODELS = (STEPS[TRAVERSAL_STEP - 1].model, "digits-vae", "fashion-vae", "shapes-beta2")
 SLIDERS, PAD, MAP_PAD = "trav_live_sliders::", "trav_live_pad::", "map_live_pad::"
 # One interaction is one of these, with these odds (the rest: a live slider let go).
 ODDS = {"pad": 0.15, "server_slider": 0.10, "page": 0.08, "model": 0.04}

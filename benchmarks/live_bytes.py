@@ -3,7 +3,7 @@
     python -m benchmarks.live_bytes [--releases 3] [--app app.py] [--json]
 
 One protocol-level student (benchmarks/class_client.py) on a fresh `streamlit run app.py` (harness.app_server)
-opens the lesson's traversal step (benchmarks/class_paths.py LessonPath: shapes-beta8), then lets go of the
+opens the lesson's traversal step (benchmarks/class_paths.py LessonPath), then lets go of the
 live sliders and of the pad --releases times each: the fragment rerun a browser sends on release. Per release
 (mean): the websocket bytes, what the server built (the frames sent plus the messages the browser's cache let
 it send as references), the pictures fetched over HTTP after it; and per element kind (a live view by its mode,

@@ -26,9 +26,10 @@ train digits-cvae --model cvae "${digits[@]}" --hidden 256,128 --latent-dim 4 --
 train digits-vqvae --model vqvae --dataset digits --image-size 16 --hidden 32,64 --latent-dim 16 \
     --codebook-size 64 --epochs 100 --batch-size 32
 
-# Shapes with known factors: the β ladder as a study of seeds (issue 23): 21 runs, each group's median-MIG seed
-# shipped as assets/shapes-vae, -beta2, -beta4, -beta8, -beta16, -tcvae and -adagvae, every run's scores in
-# assets/ladder.json. About 3 CPU-hours on this machine's 2 cores (the figure is in assets/ladder.json).
+# Shapes with known factors at 64×64: the β ladder as a study of seeds (issue 23): 27 runs, each group's median-MIG
+# seed shipped as assets/shapes-vae, -beta2, -beta4, -beta8, -beta16, -beta32, -beta64, -tcvae and -adagvae, every
+# run's scores in assets/ladder.json. About 10 CPU-hours on this machine's 2 cores (the figure is in
+# assets/ladder.json).
 bash scripts/make_ladder.sh
 
 # Real clothing photos, where Debian's dataset-fashion-mnist (or the IDX files in ./data) is present.

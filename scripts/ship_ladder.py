@@ -15,10 +15,13 @@ from pathlib import Path
 from vae.metrics.disentanglement import ladder
 from vae.metrics.disentanglement.run import PROTOCOL
 
-# The folder each group's pick ships as: the names the pages, the lesson and the tests open.
-SHIPPED = {("vae", 1.0): "shapes-vae", ("vae", 2.0): "shapes-beta2", ("vae", 4.0): "shapes-beta4",
-           ("vae", 8.0): "shapes-beta8", ("vae", 16.0): "shapes-beta16", ("tcvae", 6.0): "shapes-tcvae",
-           ("adagvae", 4.0): "shapes-adagvae"}
+
+def shipped_name(family: str, beta: float) -> str:
+    """The asset folder a group's pick ships as, the name the pages, the lesson and the tests open: shapes-vae
+    (β = 1), shapes-beta<β> for the rest of the β-VAE ladder, shapes-<family> for the one β of each other family."""
+    if family != "vae":
+        return f"shapes-{family}"
+    return "shapes-vae" if beta == 1.0 else f"shapes-beta{beta:g}"
 
 
 def cpu_seconds(run_dir: Path) -> float:
@@ -39,18 +42,17 @@ def main() -> int:
     shipped = []
     for group, members in ladder.groups(runs).items():
         pick = ladder.median_pick(members)
-        target = SHIPPED.get(group)
+        target = shipped_name(*group)
         for run in members:
             shipped.append(ladder.LadderRun(run.name, run.family, run.beta, run.seed, run.scores,
                                             target if run is pick else None))
-        if target:
-            destination = args.assets / target
-            if destination.exists():
-                shutil.rmtree(destination)
-            shutil.copytree(args.runs_dir / pick.name, destination,
-                            ignore=shutil.ignore_patterns("train.log", "launch.json", "*.tmp"))
-            seeds = ", ".join(f"{r.scores['mig']:.3f}" for r in members)
-            print(f"{target:16s} <- {pick.name} (MIG {pick.scores['mig']:.3f}, median of {seeds})")
+        destination = args.assets / target
+        if destination.exists():
+            shutil.rmtree(destination)
+        shutil.copytree(args.runs_dir / pick.name, destination,
+                        ignore=shutil.ignore_patterns("train.log", "launch.json", "*.tmp"))
+        seeds = ", ".join(f"{r.scores['mig']:.3f}" for r in members)
+        print(f"{target:16s} <- {pick.name} (MIG {pick.scores['mig']:.3f}, median of {seeds})")
     hours = sum(cpu_seconds(args.runs_dir / r.name) for r in runs) / 3600
     path = ladder.write(args.assets / ladder.LADDER_NAME, shipped, PROTOCOL, round(hours, 2))
     print(f"{path}: {len(shipped)} runs, {hours:.1f} CPU-hours")

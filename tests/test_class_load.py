@@ -12,12 +12,13 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.class_client import WIDTH, WIDTH_PROBE, Student, run_async
 from benchmarks.class_load import percentile, run_class
-from benchmarks.class_paths import SLIDERS, FollowPath, LessonPath
+from benchmarks.class_paths import SLIDERS, TRAVERSAL_STEP, FollowPath, LessonPath
 from ui import live
 from harness.app_server import ServerDidNotStart, serve_app
 from ui.catalog import list_models
+from ui.teaching.lesson import STEPS
 
-LESSON_MODEL = "shapes-beta8"  # the lesson's traversal step opens this model
+LESSON_MODEL = STEPS[TRAVERSAL_STEP - 1].model  # the model the lesson's traversal step opens
 RUN_TIMEOUT_S = 600  # a cold first page on a busy machine (the benchmark counts 120 s as an error)
 WEIGHTS_ELEMENT_MAX = 20_000  # bytes: the element names the weights (id, URL) and carries the component's JS
 

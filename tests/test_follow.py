@@ -306,7 +306,7 @@ def test_a_follower_moves_when_the_teacher_changes_step(store):
     student.run()
     assert not student.exception
     assert student.title[0].value.startswith("Latent traversal")
-    assert student.query_params["model"] == "shapes-beta8" and "step" not in student.query_params
+    assert student.query_params["model"] == STEPS[4].model and "step" not in student.query_params
     # "Back to the teacher" after exploring.
     student.switch_page("views/codes.py").run()
     student.button(key="follow_back").click().run()

@@ -14,7 +14,7 @@ from links import hrefs, open_with
 from ui import url_state
 from ui.catalog import ROOT, list_models
 from ui.i18n import table
-from ui.teaching.lesson import STEPS, handout
+from ui.teaching.lesson import PARTS, STEPS, handout
 
 TOPICS = {"autoencoder", "sampling", "map", "interpolation", "traversal", "conditional", "restore", "anomaly",
           "codes", "train"}  # what the issue asks the path to cover (β is shown beside the traversal)
@@ -27,7 +27,7 @@ def test_the_path_covers_the_lesson():
     for step in STEPS:
         assert step.model in pretrained, step
         assert (ROOT / step.page).is_file(), step
-        for part in ("title", "say", "point", "ask"):
+        for part in PARTS:
             english, chinese = table()[f"lesson_{step.name}_{part}"]
             assert english.strip() and chinese.strip() and english != chinese
 

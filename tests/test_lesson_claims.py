@@ -10,10 +10,9 @@ import string
 import pytest
 
 from ui.i18n import table
-from ui.teaching.lesson import STEPS
+from ui.teaching.lesson import PARTS, STEPS
 from ui.teaching.claims import CLAIMS, MISSING, Said, check, text_values
 
-PARTS = ("title", "say", "point", "ask")
 
 
 def fields(text: str) -> set[str]:

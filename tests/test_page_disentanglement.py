@@ -90,7 +90,11 @@ def test_ladder_in_both_languages(runs, open_page, lang):
     said = ladder_study.claims(runs)
     rise_key = "dis_seeds_rises" if said.rises else "dis_seeds_flat"
     first_words = table()[rise_key][lang == "zh"].split("{")[0]
-    assert any(m.value.startswith(first_words) for m in at.markdown)
+    rise = next(m.value for m in at.markdown if m.value.startswith(first_words))
+    if said.rises:  # the peak and its median, as the claims measure them; then the fall past it
+        assert f"β = {said.peak_beta:g}" in rise and f"{said.peak_median:.2f}" in rise
+        falls = table()["dis_seeds_falls"][lang == "zh"].split("{")[0]
+        assert any(m.value.startswith(falls) for m in at.markdown) == said.falls_back
     assert len(at.get("plotly_chart")) == 2 + len(ladder)  # the seeds and β plots, one MI matrix per model
 
 

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from ui.catalog import list_models
+from ui.teaching.lesson import STEPS
 
 PRETRAINED = {m.name: m for m in list_models() if m.pretrained}
 
@@ -125,10 +126,10 @@ def test_train_form_shows_every_refused_value_at_once_and_blocks_start(train_pag
 
 
 def test_the_pad_drives_x_position_across_and_y_position_up(open_page):
-    """(4) On shapes-beta8 the pad moved the shape perpendicular to the pointer (across = y, up = x): it drove
-    the two most used dimensions in KL order. Where the naming (ui.names) finds x and y position, they go
+    """(4) On the lesson's β-VAE (then shapes-beta8) the pad moved the shape perpendicular to the pointer
+    (across = y, up = x): it drove the two most used dimensions in KL order. Where the naming (ui.names) finds x and y position, they go
     across and up."""
-    at = open_page("views/traversal.py", PRETRAINED["shapes-beta8"].path)
+    at = open_page("views/traversal.py", PRETRAINED[next(s.model for s in STEPS if s.name == "traversal")].path)
     assert not at.exception
     across, up = at.selectbox(key="trav_pad_x"), at.selectbox(key="trav_pad_y")
     labels = [o for o in across.options]

@@ -25,21 +25,25 @@ MI_PER_ROW = 2  # heatmaps side by side: wide enough cells for their numbers
 ROW_PX = 35  # st.dataframe's row height
 SHAPES_PER_ROW = 4  # models per row of the three shapes' reconstructions
 MIN_TILES = 5  # a row of animations has at least this many places, so a model with few dims keeps big tiles
+MAX_TILES = 6  # and at most this many: more wrap onto a second row, so tiles stay legible on a projector
 
 
 def animations(rungs: list[Rung], span: float, steps: int) -> None:
-    """One row per model, one looping sweep per active dimension, every tile the same size."""
-    places = max([MIN_TILES, *(len(r.active) for r in rungs)])
+    """One row per model (wrapped past MAX_TILES), one looping sweep per active dimension, every tile the same
+    size."""
+    places = min(MAX_TILES, max([MIN_TILES, *(len(r.active) for r in rungs)]))
     for rung in rungs:
         label_col, row_col = st.columns([1.3, places], vertical_alignment="center")
         label_col.markdown(f"**{short_label(rung.entry)}**  \n{t('dis_active', n=len(rung.active))}")
         if not rung.active:
             row_col.caption(t("dis_no_active"))
             continue
-        tiles = row_col.columns(places)
         gifs = sweeps(rung.entry, tuple(rung.active), span, steps, still=False)
-        for tile, d, gif in zip(tiles, rung.active, gifs):
-            tile.image(gif, caption=rung.labels[d], width="stretch")
+        for start in range(0, len(rung.active), places):
+            if start:  # the wrapped part of the row, under the first, beside an empty label
+                row_col = st.columns([1.3, places])[1]
+            for tile, d, gif in zip(row_col.columns(places), rung.active[start:start + places], gifs[start:]):
+                tile.image(gif, caption=rung.labels[d], width="stretch")
 
 
 def grid(rungs: list[Rung], span: float, steps: int) -> None:

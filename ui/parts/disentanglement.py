@@ -248,9 +248,19 @@ def shipped_ladder() -> tuple[list[LadderRun], dict]:
 def ladder_sentences(runs: list[LadderRun], meta: dict) -> list[str]:
     """What the page says about the seeds, each sentence from vae.metrics.disentanglement.ladder.claims (the numbers tests check)."""
     said = ladder_study.claims(runs)
-    medians = ", ".join(f"β = {beta:g}: {value:.2f}" for beta, value in sorted(said.medians.items()))
-    lines = [t("dis_seeds_rises", medians=medians, beta8=said.beta8_median, gain=said.beta8_gain) if said.rises
-             else t("dis_seeds_flat", medians=medians)]
+
+    def listed(medians: dict[float, float]) -> str:
+        return t("list_separator").join(t("dis_seeds_at", beta=f"{b:g}", value=v) for b, v in medians.items())
+
+    if said.rises:
+        first, peak = f"{said.first_beta:g}", f"{said.peak_beta:g}"
+        rise = " → ".join(f"{said.medians[b]:.2f}" for b in said.rise)
+        lines = [t("dis_seeds_rises", medians=rise, first=first, peak=peak, peak_mig=said.peak_median,
+                   gain=said.peak_gain)]
+        if said.falls_back:
+            lines.append(t("dis_seeds_falls", peak=peak, past=listed(said.past)))
+    else:
+        lines = [t("dis_seeds_flat", medians=listed(said.medians))]
     if said.weak_median is not None and said.best_unsupervised is not None:
         key = "dis_weak_beats" if said.weak_beats_unsupervised else "dis_weak_behind"
         lines.append(t(key, weak=said.weak_median, best=said.best_unsupervised))

@@ -15,6 +15,7 @@ STRINGS = {
     "nav_section_apply": ("Applications", "应用"),
     "nav_section_train": ("Training", "训练"),
     "model_picker": ("Model", "模型"),
+    "list_separator": (", ", "，"),  # between the items of a list in running text
     "pretrained": ("pretrained", "预训练"),
     "your_run": ("your run", "你的训练"),
     "no_models": ("No models yet: the pretrained ones are missing from assets/. Train one on the Train page.",

@@ -136,8 +136,14 @@ STRINGS = {
         "上面的动画里，每个 β 展示的是 MIG 处于本组中位数的那个种子（图中加了圈），而不是最好的那个。"),
     "dis_seeds_median": ("median", "中位数"),
     "dis_seeds_rises": (
-        "Median MIG rises with β: {medians}. At β = 8 it is {beta8:.2f}, {gain:.2f} above β = 1.",
-        "MIG 的中位数随 β 上升：{medians}。β = 8 时为 {beta8:.2f}，比 β = 1 高 {gain:.2f}。"),
+        "Median MIG rises with β, from β = {first} to β = {peak}: {medians}. At β = {peak} it is {peak_mig:.2f}, "
+        "{gain:.2f} above β = {first}.",
+        "MIG 的中位数从 β = {first} 到 β = {peak} 随 β 上升：{medians}。β = {peak} 时为 {peak_mig:.2f}，"
+        "比 β = {first} 高 {gain:.2f}。"),
+    "dis_seeds_falls": (
+        "Past β = {peak} it falls back: {past}. Too large a β squeezes out information the factors need.",
+        "超过 β = {peak} 后又回落：{past}。β 太大，会把各因素需要的信息也挤掉。"),
+    "dis_seeds_at": ("{value:.2f} at β = {beta}", "β = {beta} 时为 {value:.2f}"),
     "dis_seeds_flat": (
         "Median MIG does not rise steadily with β in these models: {medians}.",
         "在这些模型中，MIG 的中位数并没有随 β 稳定上升：{medians}。"),

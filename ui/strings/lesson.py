@@ -211,10 +211,10 @@ STRINGS = {
     "lesson_colon": (": ", "："),  # after a label ("Say: ...")
     "lesson_autoencoder_minutes": ("4 min", "4 分钟"),
     "lesson_autoencoder_answer": (
-        "Fine detail: thin straps, prints and logos, sharp edges. Sixteen numbers keep what most pictures share "
+        "Fine detail: thin straps, prints and logos, sharp edges. Its {latent} numbers keep what most pictures share "
         "(outline, overall shape, brightness); a rare small detail costs as much to store and helps the average "
         "copy least.",
-        "细节：细带子、印花和标志、锐利的边缘。16 个数保留大多数图片共有的东西（轮廓、整体形状、亮度）；"
+        "细节：细带子、印花和标志、锐利的边缘。它的 {latent} 个数保留大多数图片共有的东西（轮廓、整体形状、亮度）；"
         "少见的小细节存起来同样费数，对平均的复制效果帮助却最小。"),
     "lesson_sampling_minutes": ("3 min", "3 分钟"),
     "lesson_sampling_answer": (
@@ -236,18 +236,18 @@ STRINGS = {
         "另一张上，两者的重影。"),
     "lesson_traversal_minutes": ("5 min", "5 分钟"),
     "lesson_traversal_answer": (
-        "The sliders marked collapsed: their codes stay at the prior and carry no information. β = 8 makes every "
+        "The sliders marked collapsed: their codes stay at the prior and carry no information. β = {beta} makes every "
         "used number expensive, so the model keeps the few it needs most (position, size) and gives up detail "
         "(sharp edges, the exact shape).",
-        "标着“塌缩”的滑块：它们的编码停在先验上，不携带信息。β = 8 让每个用到的数都很昂贵，所以模型只保留"
+        "标着“塌缩”的滑块：它们的编码停在先验上，不携带信息。β = {beta} 让每个用到的数都很昂贵，所以模型只保留"
         "最需要的几个（位置、大小），放弃细节（锐利的边缘、确切的形状）。"),
     "lesson_beta_minutes": ("5 min", "5 分钟"),
     "lesson_beta_answer": (
         "One seed can mislead: the dots of one β spread as far as the medians of two βs apart. Sharp pictures: the "
-        "smallest β, with the lowest reconstruction error. One slider per factor: β = 8, the highest median MIG, "
-        "paid for with blurrier pictures; β = 16 blurs more and scores lower.",
+        "smallest β, with the lowest reconstruction error. One slider per factor: β = {peak_beta}, the highest "
+        "median MIG, paid for with blurrier pictures; β = {last_beta} blurs more and scores lower.",
         "一个种子可能误导人：同一个 β 的几个点之间的差距，能和两个 β 的中位数之差一样大。要清晰的图片：选最小的 β，"
-        "它的重建误差最低。要每个因素一个滑块：选 β = 8，它的 MIG 中位数最高，代价是图片更模糊；β = 16 更模糊，"
+        "它的重建误差最低。要每个因素一个滑块：选 β = {peak_beta}，它的 MIG 中位数最高，代价是图片更模糊；β = {last_beta} 更模糊，"
         "分数反而更低。"),
     "lesson_conditional_minutes": ("3 min", "3 分钟"),
     "lesson_conditional_answer": (

@@ -16,6 +16,7 @@ from ui.i18n import language, t
 STEP_KEY = "lesson_step"  # the running lesson's step (1-based); absent when no lesson runs
 STEP_PARAM = "step"
 HOME_PAGE = "views/home.py"  # app.py's default page, served at the root
+PARTS = ("title", "say", "point", "ask", "answer")  # a step's texts: lesson_<name>_<part>
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ STEPS = (
     Step("sampling", HOME_PAGE, "fashion-vae"),
     Step("map", "views/latent_map.py", "digits-vae-2d"),
     Step("interpolation", "views/interpolation.py", "fashion-vae", {"a": "2", "b": "18"}),
-    Step("traversal", "views/traversal.py", "shapes-beta8", {"start": "prior"}),
-    Step("beta", "views/disentanglement.py", "shapes-beta8"),
+    Step("traversal", "views/traversal.py", "shapes-beta32", {"start": "prior"}),
+    Step("beta", "views/disentanglement.py", "shapes-beta32"),
     Step("conditional", "views/conditional.py", "digits-cvae"),
     Step("restore", "views/restore.py", "fashion-vae", {"pic": "19", "corruption": "mask", "mask": "bottom"}),
     Step("anomaly", "views/anomaly.py", "digits-vae-no3", {"score": "neg_elbo"}),
@@ -63,11 +64,12 @@ STEPS = (
 
 
 def step_texts(step: Step) -> dict[str, str]:
-    """The step's title, say, point and ask, with the numbers measured on the view it opens (ui.teaching.claims)."""
+    """The step's title, say, point, ask and expected answer, with the numbers measured on the view it opens
+    (ui.teaching.claims)."""
     from ui.teaching.claims import text_values  # (it imports the pages' helpers; keep the lesson light to import)
 
     values = text_values(step)
-    return {part: t(f"lesson_{step.name}_{part}", **values) for part in ("title", "say", "point", "ask")}
+    return {part: t(f"lesson_{step.name}_{part}", **values) for part in PARTS}
 
 
 def label(key: str) -> str:
@@ -151,7 +153,7 @@ def handout(origin: str, teacher: bool = False, follow: str = "") -> str:
             minutes = html.escape(t(f"lesson_{step.name}_minutes"))
             parts = [(t("lesson_say"), texts["say"]), (t("lesson_point"), texts["point"]),
                      (t("lesson_ask"), texts["ask"]),
-                     (t("lesson_answer"), html.escape(t(f"lesson_{step.name}_answer")))]
+                     (t("lesson_answer"), texts["answer"])]
             head = f"<h2>{texts['title']} <span class=min>· {minutes}</span></h2>"
         else:
             parts, head = [(t("lesson_handout_question"), texts["ask"])], f"<h2>{texts['title']}</h2>"

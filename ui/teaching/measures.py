@@ -132,10 +132,15 @@ def beta_ladder(step) -> dict:
     groups = ladder.beta_groups(runs)
     betas = sorted(groups)
     said = ladder.claims(runs)
+    migs = [[r.scores["mig"] for r in groups[b] if "mig" in r.scores] for b in betas]
+    peak = groups.get(said.peak_beta, [])
     return {"betas": betas, "seeds": min((len(m) for m in groups.values()), default=0),
             "mig": [ladder.median(groups[b], "mig") for b in betas],
             "recon": [ladder.median(groups[b], "recon") for b in betas],
-            "rise_betas": [b for b in ladder.LADDER_BETAS if b in groups], "rises": said.rises}
+            "rise_betas": list(said.rise), "rises": said.rises, "falls_back": said.falls_back,
+            "spread": max((max(m) - min(m) for m in migs if m), default=0.0),  # the seeds of one β, widest
+            "peak_shown": next((r.shown for r in peak if r.shown), None),  # the peak's pick, as shipped
+            "opens": step.model}
 
 
 PLAIN_TWIN = "digits-vae"  # the same data without the class: what the conditional model's code is compared with

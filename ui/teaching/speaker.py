@@ -22,7 +22,7 @@ def notes_markdown(step: lesson.Step) -> str:
     """Say, point at, ask and the expected answer, as four marked lines."""
     texts = lesson.step_texts(step)
     return (lesson.step_markdown(texts) + "  \n"
-            f":material/task_alt: {lesson.label('lesson_answer')}{t(f'lesson_{step.name}_answer')}")
+            f":material/task_alt: {lesson.label('lesson_answer')}{texts['answer']}")
 
 
 def page() -> None:

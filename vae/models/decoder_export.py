@@ -297,13 +297,20 @@ def _run_one(export: DecoderExport, x: np.ndarray) -> np.ndarray:
         elif op == "leaky_relu":
             x = np.where(x >= 0, x, x * layer["slope"])
         elif op == "sigmoid":
-            x = 1 / (1 + np.exp(-x))
+            x = _sigmoid(x)
         elif op == "tanh":
             x = np.tanh(x)
         else:
             raise UnsupportedDecoder(f"unknown op {op}")
-    x = 1 / (1 + np.exp(-x)) if export.output == "sigmoid" else np.clip(x, 0, 1)
+    x = _sigmoid(x) if export.output == "sigmoid" else np.clip(x, 0, 1)
     return x.reshape(export.output_shape)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """As the JavaScript computes it: a very negative logit (a 64×64 decoder's black background) overflows exp
+    to infinity and gives 0, which is the right value, not an error."""
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
 
 
 def reference_decode(export: DecoderExport, z: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
