@@ -40,3 +40,8 @@ def t(key: str, **values) -> str:
     english, chinese = table()[key]
     text = chinese if language() == "zh" else english
     return text.format(**values) if values else text
+
+
+def series(values: list[float], digits: int) -> str:
+    """Numbers along a ladder, as running text in either language: "0.05 → 0.06 → 0.35"."""
+    return " → ".join(f"{v:.{digits}f}" for v in values)

@@ -16,7 +16,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from ui.catalog import ASSETS_DIR, ModelEntry, openable, runs_dir
-from ui.i18n import t
+from ui.i18n import series, t
 from ui.images import gif_bytes, png_bytes, to_pil
 from ui.loaders import model_for
 from ui.names import dim_label
@@ -254,8 +254,7 @@ def ladder_sentences(runs: list[LadderRun], meta: dict) -> list[str]:
 
     if said.rises:
         first, peak = f"{said.first_beta:g}", f"{said.peak_beta:g}"
-        rise = " → ".join(f"{said.medians[b]:.2f}" for b in said.rise)
-        lines = [t("dis_seeds_rises", medians=rise, first=first, peak=peak, peak_mig=said.peak_median,
+        lines = [t("dis_seeds_rises", medians=series([said.medians[b] for b in said.rise], 2), first=first, peak=peak, peak_mig=said.peak_median,
                    gain=said.peak_gain)]
         if said.falls_back:
             lines.append(t("dis_seeds_falls", peak=peak, past=listed(said.past)))

@@ -135,7 +135,7 @@ def beta_ladder(step) -> dict:
     migs = [[r.scores["mig"] for r in groups[b] if "mig" in r.scores] for b in betas]
     peak = groups.get(said.peak_beta, [])
     return {"betas": betas, "seeds": min((len(m) for m in groups.values()), default=0),
-            "mig": [ladder.median(groups[b], "mig") for b in betas],
+            "mig": [said.medians.get(b) for b in betas],  # the claims' own medians (None: no MIG measured)
             "recon": [ladder.median(groups[b], "recon") for b in betas],
             "rise_betas": list(said.rise), "rises": said.rises, "falls_back": said.falls_back,
             "spread": max((max(m) - min(m) for m in migs if m), default=0.0),  # the seeds of one β, widest
