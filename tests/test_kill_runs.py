@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from tests.fuzz_runs import fuzz_seed
+from vae.atomic import read_json
 from vae.training.checkpoint import load_model, read_checkpoint
 from vae.training.runs import CHECKPOINT_NAME, METRICS_NAME, STATUS_NAME
 
@@ -91,8 +92,10 @@ def test_a_run_killed_at_random_moments_resumes_and_finishes(tmp_path):
     started = [None]
 
     def moment() -> bool:
-        if started[0] is None and exists(STATUS_NAME) and json.loads(
-                (run_dir / STATUS_NAME).read_text() or "{}").get("pid") == process.pid:
+        # read_json, not read_text: a resume with no checkpoint yet restarts from step 0 and clears the old
+        # status.json, which can vanish between a check that it exists and the read.
+        status = read_json(run_dir / STATUS_NAME, default=None)
+        if started[0] is None and isinstance(status, dict) and status.get("pid") == process.pid:
             started[0] = time.monotonic() + rng.uniform(0.0, 2.0)
         return started[0] is not None and time.monotonic() >= started[0]
 
