@@ -50,6 +50,6 @@ python scripts/ship_ladder.py "$RUNS"
 # Each shipped pick, two at a time: every score again, DCI by the reference's trees; then what the pages read
 # precomputed (new weights, new digest).
 python -c 'import sys; from vae.metrics.disentanglement import ladder
-print(*sorted({r.shown for r in ladder.read(sys.argv[1]) if r.shown}), sep="\n")' assets/ladder.json |
+print(*ladder.shown_names(ladder.read(sys.argv[1])), sep="\n")' assets/ladder.json |
     xargs -P 2 -I{} sh -c 'OMP_NUM_THREADS=1 python -m vae disentanglement assets/{} --device cpu --workers 1 --quiet &&
         bash scripts/precompute_asset.sh assets/{}'

@@ -98,7 +98,7 @@ def test_the_shipped_ladder_tells_the_truth():
     assert said.peak_median >= 0.30 and said.peak_gain >= 0.15, said
     assert said.falls_back, said
     assert said.weak_beats_unsupervised, said
-    shipped = {r.shown for r in runs if r.shown}
+    shipped = ladder.shown_names(runs)
     assert all((Path("assets") / name / "checkpoint.safetensors").is_file() for name in shipped), shipped
     # ... under the name of its real β (the lesson and the tests open shapes-beta<β>), its real β inside.
     from vae.training.runs import read_run

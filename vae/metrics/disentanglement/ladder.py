@@ -126,6 +126,11 @@ def read(path: str | Path) -> list[LadderRun]:
     return runs
 
 
+def shown_names(runs: list[LadderRun]) -> list[str]:
+    """The asset folders the pages open, one per group (its pick), sorted."""
+    return sorted({r.shown for r in runs if r.shown})
+
+
 def read_meta(path: str | Path) -> dict:
     """The ladder's protocol text and CPU-hours (untrusted: strings and finite numbers only)."""
     data = read_json(Path(path))
