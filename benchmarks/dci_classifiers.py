@@ -26,10 +26,11 @@ import numpy as np
 import torch
 
 from benchmarks.disentanglement import shapes_runs
+from vae.config import TrainConfig
 from vae.training.checkpoint import load_model
 from vae.metrics.disentanglement.dci_classifiers import CLASSIFIERS, REFERENCE
 from vae.metrics.disentanglement.scores import POINTS, dci
-from vae.metrics.disentanglement.run import GROUND_TRUTH, model_representation, read_scores
+from vae.metrics.disentanglement.run import GROUND_TRUTH, ground_truth, model_representation, read_scores
 from vae.training.runs import read_run
 
 TOLERANCE = 0.01  # issue 27: a stand-in lands within this of GradientBoostingClassifier() on D, C and I
@@ -37,7 +38,7 @@ TOLERANCE = 0.01  # issue 27: a stand-in lands within this of GradientBoostingCl
 
 def protocol_codes(folder: Path, points: int, seed: int) -> tuple[np.ndarray, ...]:
     """(codes, factors, codes_test, factors_test) of a run, drawn as vae.metrics.disentanglement.scores.score draws them."""
-    space, render = GROUND_TRUTH[read_run(folder).config["train"]["dataset"]]
+    space, render = ground_truth(TrainConfig.from_dict(read_run(folder).config["train"]))
     represent = model_representation(load_model(folder).eval(), render)
     rng = np.random.default_rng([seed, 0])
     factors, factors_test = space.sample(points, rng), space.sample(points // 2, rng)

@@ -18,10 +18,15 @@ case $SIZE in
     64) hidden=32,32,64,64; high=(32,64) ;;
     *) echo "SIZE must be 32 or 64" >&2; exit 2 ;;
 esac
+# AREA=equal draws every shape with the same area at a scale (vae.config.SHAPE_AREAS), so a code's "size" cannot
+# also tell the shape; the shipped ladder is AREA=bounding, dSprites' rule. PAIRS: how many factors differ in
+# Ada-GVAE's pairs (0: one to four, drawn per pair; 1: exactly one, the paper's best).
+AREA=${AREA:-bounding}
+PAIRS=${PAIRS:-0}
 mkdir -p "$RUNS"
 # 200,000 combinations of the 737,280-image grid, 3 epochs of batch 64: 9,375 steps a run.
 shapes=(--dataset shapes --image-size "$SIZE" --arch conv --hidden "$hidden" --latent-dim 10 --batch-size 64
-        --train-size 200000 --epochs 3 --device cpu)
+        --train-size 200000 --epochs 3 --device cpu --shape-area "$AREA")
 sweep() {  # NAME FLAGS...: one sweep of three seeds, continued if it was interrupted, skipped once finished
     local name=$1 again=()
     shift
@@ -35,7 +40,7 @@ sweep() {  # NAME FLAGS...: one sweep of three seeds, continued if it was interr
 }
 # The weakly supervised family first: the best model of the study, and the first answer to whether the FactorVAE
 # score reaches its target.
-sweep ladder-adagvae --family adagvae --beta 4
+sweep ladder-adagvae --family adagvae --beta 4 --pair-changes "$PAIRS"
 sweep ladder-vae --beta 1,2,4,8,16
 [ ${#high[@]} -eq 0 ] || sweep ladder-vae-high --beta "${high[@]}"
 sweep ladder-tcvae --family tcvae --beta 6

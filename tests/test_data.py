@@ -138,6 +138,40 @@ def test_pos_x_moves_the_centre_right_and_scale_grows():
     assert (mass[:, 1:] > mass[:, :-1]).all()
 
 
+def test_equal_area_shapes_cover_the_same_pixels_at_a_scale():
+    """Under "bounding" (dSprites' rule) size in pixels tells part of the shape: the heart covers ~1.49× the
+    ellipse. Under "equal" the three shapes cover the same pixels at each scale, and still grow with it."""
+    factors = torch.tensor([[s, sc, o, 16, 16] for s in range(3) for sc in range(6) for o in (0, 7, 13)])
+    for area, spread in (("bounding", (1.4, 1.6)), ("equal", (1.0, 1.04))):
+        mass = render_shapes(factors, 64, area=area).sum(dim=(1, 2, 3)).view(3, 6, 3).mean(-1)  # (shape, scale)
+        ratio = mass.max(0).values / mass.min(0).values  # the largest shape's pixels over the smallest's, per scale
+        assert ((ratio >= spread[0]) & (ratio <= spread[1])).all(), (area, ratio)
+        assert (mass[:, 1:] > mass[:, :-1]).all()
+    same = torch.tensor([[s, 5, 3, 16, 16] for s in range(3)])
+    assert torch.equal(render_shapes(same), render_shapes(same, area="bounding"))  # the default is dSprites' rule
+    equal = render_shapes(same, area="equal")
+    assert (equal[0] - equal[1]).abs().sum() > 20 and (equal[1] - equal[2]).abs().sum() > 20  # still three shapes
+    with pytest.raises(ValueError, match="unknown shape area"):
+        render_shapes(same, area="half")
+
+
+def test_a_runs_shape_area_reaches_its_data_and_its_scoring():
+    """The pictures a run trains on and the ones it is scored on are drawn by the same rule (its config's)."""
+    from vae.config import TrainConfig
+    from vae.data import load_split
+    from vae.metrics.disentanglement.run import ground_truth
+
+    config = TrainConfig(dataset="shapes", image_size=32, limit=8, shape_area="equal")
+    data = load_split(config, "train")
+    assert torch.equal(data.images, render_shapes(data.factors, 32, area="equal"))
+    _, render = ground_truth(config)
+    assert torch.equal(render(data.factors, 32), data.images)
+    _, render = ground_truth(TrainConfig(dataset="shapes"))
+    assert not torch.equal(render(data.factors, 32), data.images)
+    with pytest.raises(ValueError, match="shapes grid only"):
+        load_dataset("digits", shape_area="equal")
+
+
 def test_shapes_differ_and_stay_in_frame():
     imgs = render_shapes(torch.tensor([[s, 5, 3, 16, 16] for s in range(3)]))
     for a in range(3):

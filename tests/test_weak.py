@@ -87,3 +87,21 @@ def test_ada_gvae_trains_on_shapes_and_refuses_other_data(tmp_path):
     result = train(settings, config, tmp_path / "run")
     assert result.state == "finished" and result.step == 4
     assert 0 <= result.last_epoch["shared_dims"] <= 4
+
+
+def test_a_runs_pairs_are_drawn_by_its_shape_area(tmp_path, monkeypatch):
+    """The second picture of each pair is drawn like the first: an equal-area run never sees a dSprites-sized one."""
+    from vae.data import shapes
+
+    drawn, render = [], shapes.render_shapes
+
+    def spy(*args, **kwargs):
+        drawn.append(kwargs.get("area", "bounding"))
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(shapes, "render_shapes", spy)
+    settings = dict(family="adagvae", arch="conv", hidden=(8, 8, 8), latent_dim=4, conv_fc=16, beta=2.0)
+    config = TrainConfig(dataset="shapes", image_size=32, limit=128, epochs=1, batch_size=64, device="cpu",
+                         shape_area="equal")
+    assert train(settings, config, tmp_path / "run").state == "finished"
+    assert len(drawn) >= 3 and set(drawn) == {"equal"}  # the training pictures, then one partner batch a step

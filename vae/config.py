@@ -28,6 +28,9 @@ WARMUPS = ("none", "linear", "cyclical")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DATASETS = ("digits", "shapes", "fashion-mnist", "mnist", "folder")  # vae.data's registry, in its order
 SHAPES_TRAIN_MAX = 737_280 - 2_000  # every grid combination not in the shapes test split
+# How a shape's size follows its scale (vae.data.shapes draws them): "bounding", dSprites' rule, the same bounding
+# circle for every shape; "equal", the same area for every shape, so size in pixels does not tell the shape.
+SHAPE_AREAS = ("bounding", "equal")
 
 
 class ConfigError(ValueError):
@@ -165,6 +168,10 @@ class TrainConfig:
                                 min=1, max=10_000_000)
     train_size: int | None = setting(None, "shapes: grid combinations to train on (default 12,000 of 737,280)",
                                      group="data", min=1, max=SHAPES_TRAIN_MAX, datasets=("shapes",))
+    # "bounding" for every run written before the setting existed: their configs lack it, and read as that.
+    shape_area: str = setting("bounding", "shapes: bounding (each shape fills the same circle, as in dSprites) or "
+                              "equal (each shape has the same area at a scale, so size says nothing about shape)",
+                              group="data", choices=SHAPE_AREAS, datasets=("shapes",), advanced=True)
     exclude_classes: tuple[int, ...] = setting((), "hold these labels out of training, e.g. 7 or 3,8 (anomaly "
                                                "detection)", group="data", min=0, max=9999, example="3")
     epochs: int = setting(10, "passes over the data (with --resume: train on to this many)", group="run", min=1,

@@ -281,7 +281,7 @@ def shape_row(entry: ModelEntry) -> bytes:
 
     model = model_for(entry)
     size = entry.model.image_shape[-1]
-    pictures = render_shapes(torch.tensor(SHAPE_ROW_FACTORS), size)
+    pictures = render_shapes(torch.tensor(SHAPE_ROW_FACTORS), size, area=entry.train.shape_area)
     with torch.no_grad():
         recons = model.reconstruct(pictures.to(model.device)).float().cpu()
     return png_bytes(Image.fromarray(mosaic(torch.stack([pictures, recons]), max(1, SHAPE_ROW_PIXELS // size))))

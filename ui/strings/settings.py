@@ -91,6 +91,13 @@ STRINGS = {
     "setting_train_size": ("Shapes to draw (empty = 12,000)", "抽取的形状数（留空为 12,000）"),
     "setting_train_size_help": ("How many of the 737,280 shape pictures to train on; more pictures help a β-VAE "
                                 "find the factors.", "从 737,280 张形状图片中取多少张训练；图片越多，β-VAE 越容易找到各个因素。"),
+    "setting_shape_area": ("Shape sizes", "形状大小"),
+    "setting_shape_area_help": (
+        "Same circle: every shape fills the same circle, as in dSprites, so a heart covers more pixels than an "
+        "ellipse of the same scale. Same area: every shape covers the same pixels at a scale, so the size a model "
+        "sees says nothing about the shape.",
+        "同一圆：每种形状都填满同样大的圆，与 dSprites 相同，因此同一尺度下心形比椭圆占的像素更多。同面积：同一尺度下每种形状占的像素"
+        "一样多，模型看到的大小不透露形状。"),
     "setting_exclude_classes": ("Hold out classes", "留出的类别"),
     "setting_exclude_classes_help": (
         "Class numbers the model must never see, e.g. 3 or 3,7. Such a model is what the Anomaly detection "
@@ -137,6 +144,8 @@ STRINGS = {
     "choice_device_cpu": ("CPU", "CPU"),
     "choice_device_cuda": ("CUDA", "CUDA"),
     "choice_device_mps": ("Apple MPS", "Apple MPS"),
+    "choice_shape_area_bounding": ("same circle (dSprites)", "同一圆（dSprites）"),
+    "choice_shape_area_equal": ("same area", "同面积"),
     "choice_channels_1": ("1 (gray)", "1（灰度）"),
     "choice_channels_3": ("3 (colour)", "3（彩色）"),
     "dataset_about_digits": ("1,797 8×8 handwritten digits bundled with scikit-learn (10 classes)",

@@ -11,6 +11,8 @@ import math
 
 import torch
 
+from vae.config import SHAPE_AREAS
+
 from .base import DatasetInfo, ImageData, check_split
 from .transforms import keep_mask
 
@@ -32,6 +34,11 @@ SUPERSAMPLE = 4  # k×k samples per pixel: smooth edges, still almost binary
 ELLIPSE_MINOR = 0.5  # aspect 1 : 0.5, so orientation is visible
 # The heart curve spans y in [-1, 1.236]; shift and shrink it so it fits the unit circle.
 HEART_SHIFT, HEART_SPREAD = 0.25, 1.25
+# SHAPE_AREAS (vae.config, the setting's home): "bounding" gives every shape the same bounding circle, as in
+# dSprites, so at one scale the heart covers 1.49× the ellipse's pixels and a code for size in pixels tells part
+# of the shape; "equal" shrinks each shape to the smallest one's area (the ellipse's), so size is the scale alone.
+# Each shape's area inside the unit bounding circle: square 2, ellipse π·minor, heart measured on a 4000² grid.
+UNIT_AREAS = (2.0, math.pi * ELLIPSE_MINOR, 2.3425)
 SAMPLES_PER_CHUNK = 1 << 21  # bounds the (n, W, k, W, k) temporaries to ~8 MB each
 
 
@@ -93,10 +100,20 @@ def _inside(shape: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     return t.square().mul_(t) <= x2.mul_(y).mul_(y).mul_(y)
 
 
-def _render_chunk(factors: torch.Tensor, size: int, k: int, window: int, canvas: torch.Tensor) -> None:
+def shape_radii(area: str) -> torch.Tensor:
+    """(3,) float64: each shape's bounding radius at scale 1, in image widths, under the `area` rule."""
+    if area not in SHAPE_AREAS:
+        raise ValueError(f"unknown shape area {area!r}; known: {', '.join(SHAPE_AREAS)}")
+    areas = torch.tensor(UNIT_AREAS, dtype=torch.float64)
+    shrink = (areas.min() / areas).sqrt() if area == "equal" else torch.ones_like(areas)  # ≤ 1: stays in frame
+    return RADIUS * shrink
+
+
+def _render_chunk(factors: torch.Tensor, size: int, k: int, window: int, canvas: torch.Tensor,
+                  area: str) -> None:
     """Draw (n, 5) factors into `canvas` (n, size, size), one window around each centre."""
     vals = factor_values()
-    r = (vals["scale"][factors[:, 1]] * RADIUS).float()  # (n,)
+    r = (vals["scale"][factors[:, 1]] * shape_radii(area)[factors[:, 0]]).float()  # (n,)
     theta = vals["orientation"]
     cos, sin = torch.cos(theta).float()[factors[:, 2]], torch.sin(theta).float()[factors[:, 2]]
     cx, cy = vals["pos_x"].float()[factors[:, 3]], vals["pos_y"].float()[factors[:, 4]]
@@ -126,19 +143,20 @@ def _render_chunk(factors: torch.Tensor, size: int, k: int, window: int, canvas:
 
 
 def render_shapes(factors: torch.Tensor, image_size: int = DEFAULT_SIZE,
-                  supersample: int = SUPERSAMPLE) -> torch.Tensor:
-    """(N, 5) int64 factor indices -> (N, 1, S, S) float32 images in [0, 1].
+                  supersample: int = SUPERSAMPLE, area: str = "bounding") -> torch.Tensor:
+    """(N, 5) int64 factor indices -> (N, 1, S, S) float32 images in [0, 1]; `area`: see SHAPE_AREAS.
 
     Deterministic: an image depends only on its own factors, never on the batch around it.
     """
     factors = _check_factors(factors)
     if image_size < 1 or supersample < 1:
         raise ValueError("image_size and supersample must be positive")
+    shape_radii(area)  # an unknown rule fails here, before any work
     window = min(image_size, math.ceil(2 * RADIUS * image_size) + 2)
     out = torch.zeros(len(factors), image_size, image_size)
     step = max(1, SAMPLES_PER_CHUNK // (window * window * supersample * supersample))
     for start in range(0, len(factors), step):
-        _render_chunk(factors[start:start + step], image_size, supersample, window, out[start:start + step])
+        _render_chunk(factors[start:start + step], image_size, supersample, window, out[start:start + step], area)
     return out.unsqueeze(1)
 
 
@@ -179,8 +197,9 @@ def split_indices(split: str, seed: int = 0, train_size: int | None = None) -> t
 
 
 def load_shapes(split: str = "train", *, image_size: int | None = None, limit: int | None = None,
-                seed: int = 0, exclude_classes: tuple[int, ...] = (), train_size: int | None = None) -> ImageData:
-    """A split of distinct factor combinations, rendered at `image_size` (default 64).
+                seed: int = 0, exclude_classes: tuple[int, ...] = (), train_size: int | None = None,
+                area: str = "bounding") -> ImageData:
+    """A split of distinct factor combinations, rendered at `image_size` (default 64) under the `area` rule.
 
     train/test: 12,000 / 2,000 combinations drawn with `seed` (train_size: more or fewer training
     draws, see split_indices); `limit` caps the count.
@@ -198,5 +217,5 @@ def load_shapes(split: str = "train", *, image_size: int | None = None, limit: i
     size = DEFAULT_SIZE if image_size is None else image_size
     info = DatasetInfo(NAME, (1, size, size), class_names=SHAPE_NAMES, factor_names=FACTOR_NAMES,
                        factor_sizes=FACTOR_SIZES, source="generated")
-    return ImageData(images=render_shapes(factors, size), labels=factors[:, 0].clone(),
+    return ImageData(images=render_shapes(factors, size, area=area), labels=factors[:, 0].clone(),
                      factors=factors, info=info)

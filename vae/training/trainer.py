@@ -386,7 +386,7 @@ class _Loop:
         own (shapes.partner_factors, from the global random stream, so a resumed run draws the same pairs),
         rendered at the training size: (B, C, H, W) like x."""
         partners = shapes.partner_factors(self.pair_factors[index.cpu()], self.model.config.pair_changes)
-        pictures = shapes.render_shapes(partners, x.shape[-1]).to(self.device)
+        pictures = shapes.render_shapes(partners, x.shape[-1], area=self.config.shape_area).to(self.device)
         return pictures.expand(-1, x.shape[1], -1, -1)
 
     def _check_finite(self) -> None:

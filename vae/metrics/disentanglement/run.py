@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 import warnings
@@ -46,12 +47,15 @@ def dci_protocol(dci_classifier: str) -> str:
     return f"{PROTOCOL}; DCI's classifier per factor: {CLASSIFIERS[check_kind(dci_classifier)].label}"
 
 
-def ground_truth(dataset: str) -> tuple[FactorSpace, Callable[[torch.Tensor, int], torch.Tensor]]:
-    """The factor grid of a dataset and its renderer (factors (N, F), size -> images (N, 1, S, S))."""
+def ground_truth(train_config: TrainConfig) -> tuple[FactorSpace, Callable[[torch.Tensor, int], torch.Tensor]]:
+    """The factor grid of a run's dataset and its renderer (factors (N, F), size -> images (N, 1, S, S)), drawing
+    the pictures as the run saw them (its shape area)."""
+    dataset = train_config.dataset
     if dataset not in GROUND_TRUTH:
         raise ConfigError(f"the {dataset!r} dataset has no ground-truth factors to score against: disentanglement "
                           f"needs a run trained on {', '.join(GROUND_TRUTH)} (python -m vae train --dataset shapes)")
-    return GROUND_TRUTH[dataset]
+    space, render = GROUND_TRUTH[dataset]
+    return space, functools.partial(render, area=train_config.shape_area)
 
 
 class _Means(nn.Module):
@@ -154,7 +158,7 @@ def score_run(run_dir: str | Path, points: int = POINTS, seed: int = 0, device: 
         raise ConfigError(f"{run_dir} is a VQ-VAE: disentanglement scores need a Gaussian latent code "
                           "(a VAE, β-VAE or β-TCVAE)")
     train_config = TrainConfig.from_dict(run.config["train"])
-    space, render = ground_truth(train_config.dataset)
+    space, render = ground_truth(train_config)
     model = load_model(run_dir, device).eval()
     started = time.perf_counter()
     scores = score(model_representation(model, render), space, points, seed, progress, workers, dci_classifier)
