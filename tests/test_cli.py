@@ -173,6 +173,23 @@ def test_slim_keeps_the_weights_and_thins_the_grids(tmp_path, capsys):
     assert checkpoint_digest(run) == digest
 
 
+def test_slim_refuses_a_run_still_training(tmp_path, capsys):
+    """A live trainer would write its next checkpoint, optimizer state and all, over the slimmed one."""
+    from vae.training.runs import STATUS_NAME, checkpoint_digest
+
+    run = tmp_path / "run"
+    train(dict(family="vae", arch="mlp", hidden=(16,), latent_dim=2),
+          TrainConfig(dataset="digits", limit=64, epochs=1, batch_size=32, device="cpu"), run)
+    digest = checkpoint_digest(run)
+    status = json.loads((run / STATUS_NAME).read_text())
+    (run / STATUS_NAME).write_text(json.dumps({**status, "state": "running", "pid": os.getpid()}))  # a live pid
+    assert main(["slim", str(run)]) == 2
+    assert "still training" in capsys.readouterr().err
+    assert checkpoint_digest(run) == digest
+    (run / STATUS_NAME).write_text(json.dumps(status))  # finished: slimmed
+    assert main(["slim", str(run)]) == 0 and checkpoint_digest(run) != digest
+
+
 def test_a_reader_that_leaves_early_is_no_error():
     """`python -m vae datasets | grep -q digits`: the pipe closes before the CLI writes."""
     process = _start("datasets")

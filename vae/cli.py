@@ -221,9 +221,13 @@ def _command_precompute(args) -> int:
 
 def _command_slim(args) -> int:
     from vae.training.checkpoint import slim_checkpoint
-    from vae.training.runs import thin_epoch_images
+    from vae.training.runs import read_run, thin_epoch_images
 
-    before, after = slim_checkpoint(real_run_folder(args.run_dir))
+    folder = real_run_folder(args.run_dir)
+    run = read_run(folder)
+    if run is not None and run.state == "running":  # its next checkpoint would bring the optimizer state back
+        raise ConfigError(f"{args.run_dir} is still training: slim it once it has finished")
+    before, after = slim_checkpoint(folder)
     print(f"{args.run_dir}: checkpoint {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB (weights only; no longer resumable)")
     if args.keep_grids is not None:
         removed = thin_epoch_images(args.run_dir, args.keep_grids)
