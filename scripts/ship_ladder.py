@@ -8,6 +8,7 @@ write assets/ladder.json with every run's scores and the CPU-hours the sweep too
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -44,8 +45,7 @@ def main() -> int:
         pick = ladder.median_pick(members)
         target = shipped_name(*group)
         for run in members:
-            shipped.append(ladder.LadderRun(run.name, run.family, run.beta, run.seed, run.scores,
-                                            target if run is pick else None))
+            shipped.append(dataclasses.replace(run, shown=target if run is pick else None))
         destination = args.assets / target
         if destination.exists():
             shutil.rmtree(destination)

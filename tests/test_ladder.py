@@ -58,9 +58,40 @@ def test_weak_supervision_is_compared_with_the_best_unsupervised_median():
     assert not ladder.claims(runs + lower).weak_beats_unsupervised
 
 
+def test_what_the_runs_were_trained_on_is_one_shared_value_or_none():
+    """The page says how Ada-GVAE's pairs differed and how long each side trained only when every run agrees."""
+    import dataclasses
+
+    plain = [run("vae", 8, s, 0.3) for s in range(3)] + [run("tcvae", 6, s, 0.2) for s in range(3)]
+    weak = [run("adagvae", 4, s, 0.5) for s in range(3)]
+    said = ladder.claims(plain + weak)  # a file from before these were kept: nothing known, nothing said
+    assert (said.weak_pair_changes, said.weak_steps, said.unsupervised_steps) == (None, None, None)
+    plain = [dataclasses.replace(r, steps=9375) for r in plain]
+    weak = [dataclasses.replace(r, steps=37500, pair_changes=1) for r in weak]
+    said = ladder.claims(plain + weak)
+    assert (said.weak_pair_changes, said.weak_steps, said.unsupervised_steps) == (1, 37500, 9375)
+    mixed = weak[:2] + [dataclasses.replace(weak[2], pair_changes=0, steps=9375)]
+    said = ladder.claims(plain + mixed)
+    assert (said.weak_pair_changes, said.weak_steps) == (None, None)
+    assert ladder.shared([]) is None and ladder.shared([2, 2]) == 2 and ladder.shared([2, None]) is None
+
+
+def test_a_run_folder_gives_its_steps_and_its_pairs(tmp_path):
+    from vae.config import TrainConfig
+    from vae.training.trainer import train
+
+    settings = dict(family="adagvae", arch="conv", hidden=(8, 8, 8), latent_dim=4, conv_fc=16, pair_changes=1)
+    train(settings, TrainConfig(dataset="shapes", image_size=32, limit=128, epochs=1, batch_size=64, device="cpu"),
+          tmp_path / "run")
+    (tmp_path / "run" / "disentanglement.json").write_text(json.dumps({"mig": 0.25}))
+    found = ladder.run_from_folder(tmp_path / "run")
+    assert (found.family, found.steps, found.pair_changes, found.scores) == ("adagvae", 2, 1, {"mig": 0.25})
+
+
 def test_the_file_round_trips_and_drops_what_it_cannot_trust(tmp_path):
     runs = [run("vae", 1, 0, 0.1, factor_vae=0.6, recon=30.0), run("adagvae", 4, 1, 0.5)]
-    runs[1] = LadderRun(runs[1].name, "adagvae", 4.0, 1, runs[1].scores, shown="shapes-adagvae")
+    runs[1] = LadderRun(runs[1].name, "adagvae", 4.0, 1, runs[1].scores, shown="shapes-adagvae", steps=9375,
+                        pair_changes=1)
     path = ladder.write(tmp_path / "ladder.json", runs, "protocol text", 1.5)
     assert ladder.read(path) == runs and ladder.read_meta(path) == {"protocol": "protocol text", "cpu_hours": 1.5}
     data = json.loads(path.read_text())
@@ -69,7 +100,7 @@ def test_the_file_round_trips_and_drops_what_it_cannot_trust(tmp_path):
                      {"name": "ok", "family": "vae", "beta": "NaN", "seed": 0},
                      {"name": "ok", "family": "vae", "beta": 1, "seed": True},
                      {"name": "ok2", "family": "vae", "beta": 2, "seed": 3, "mig": float("inf"), "shown": "../x",
-                      "evil": 1}]
+                      "evil": 1, "steps": -5, "pair_changes": True}]
     path.write_text(json.dumps(data))
     read = ladder.read(path)
     assert read[:2] == runs and len(read) == 3

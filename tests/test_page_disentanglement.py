@@ -159,3 +159,26 @@ def test_both_pages_show_one_mi_estimate_and_one_naming_rule():
         assert rung.share is not None and dims.share is not None
         assert (rung.share == dims.share).all(), entry.name
         assert all(rung.labels[d] == dims.labels[d] for d in rung.active), entry.name
+
+
+def test_the_weak_supervision_sentence_says_how_the_pairs_differed_and_how_long_each_side_trained():
+    """Each fact in the sentence comes from the runs (ladder.json): the pairs' changes, and the steps when the
+    two sides trained for different lengths; nothing is said of what the file does not know."""
+    import dataclasses
+
+    from ui.parts.disentanglement import ladder_sentences
+
+    def runs(family, beta, mig, **facts):
+        return [ladder_study.LadderRun(f"{family}-{beta}-{s}", family, float(beta), s, {"mig": mig}, **facts)
+                for s in range(3)]
+
+    plain = runs("vae", 1, 0.1, steps=9375) + runs("vae", 2, 0.2, steps=9375) + runs("vae", 4, 0.3, steps=9375)
+    one = runs("adagvae", 4, 0.5, steps=37500, pair_changes=1)
+    text = " ".join(ladder_sentences(plain + one, {}))
+    assert table()["dis_weak_pairs_one"][0] in text and "37,500 steps" in text and "9,375" in text and "4×" in text
+    some = [dataclasses.replace(r, steps=9375, pair_changes=0) for r in one]
+    text = " ".join(ladder_sentences(plain + some, {}))
+    assert table()["dis_weak_pairs_some"][0] in text and "steps" not in text
+    unknown = [dataclasses.replace(r, steps=None, pair_changes=None) for r in one]  # a file from before: no claim
+    text = " ".join(ladder_sentences(plain + unknown, {}))
+    assert table()["dis_weak_pairs_some"][0] in text and "steps" not in text

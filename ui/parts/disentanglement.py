@@ -262,7 +262,11 @@ def ladder_sentences(runs: list[LadderRun], meta: dict) -> list[str]:
         lines = [t("dis_seeds_flat", medians=listed(said.medians))]
     if said.weak_median is not None and said.best_unsupervised is not None:
         key = "dis_weak_beats" if said.weak_beats_unsupervised else "dis_weak_behind"
-        lines.append(t(key, weak=said.weak_median, best=said.best_unsupervised))
+        pairs = t("dis_weak_pairs_one" if said.weak_pair_changes == 1 else "dis_weak_pairs_some")
+        lines.append(t(key, pairs=pairs, weak=said.weak_median, best=said.best_unsupervised))
+        if said.weak_steps and said.unsupervised_steps and said.weak_steps != said.unsupervised_steps:
+            lines.append(t("dis_weak_steps", weak=said.weak_steps, others=said.unsupervised_steps,
+                           ratio=round(said.weak_steps / said.unsupervised_steps, 1)))
     if meta.get("cpu_hours"):
         lines.append(t("dis_seeds_cost", n=len(runs), hours=meta["cpu_hours"]))
     return lines

@@ -148,16 +148,24 @@ STRINGS = {
         "Median MIG does not rise steadily with β in these models: {medians}.",
         "在这些模型中，MIG 的中位数并没有随 β 稳定上升：{medians}。"),
     "dis_weak_beats": (
-        "**Weak supervision.** Ada-GVAE was never told the factors: only shown pairs of pictures that share "
-        "some of them (not which). That alone lines its numbers up with the factors: median MIG {weak:.2f}, "
-        "against {best:.2f} for the best group trained without pairs.",
-        "**弱监督。** Ada-GVAE 从没被告知有哪些因素：它只看到成对的图片，并知道每对图片共享其中一部分因素（但不知道是哪些）。"
+        "**Weak supervision.** Ada-GVAE was never told the factors: it was only shown {pairs}. That alone lines "
+        "its numbers up with the factors: median MIG {weak:.2f}, against {best:.2f} for the best group trained "
+        "without pairs.",
+        "**弱监督。** Ada-GVAE 从没被告知有哪些因素：它只看到{pairs}。"
         "仅凭这一点，它的数字就与各因素对齐了：MIG 中位数为 {weak:.2f}，而不用成对图片训练的最好一组为 {best:.2f}。"),
     "dis_weak_behind": (
-        "**Weak supervision.** Ada-GVAE, shown pairs of pictures that share some of their factors, reaches a "
-        "median MIG of {weak:.2f} here, not above the best group trained without pairs ({best:.2f}).",
-        "**弱监督。** Ada-GVAE 看到的是共享部分因素的成对图片，在这里它的 MIG 中位数为 {weak:.2f}，"
+        "**Weak supervision.** Ada-GVAE, shown {pairs}, reaches a median MIG of {weak:.2f} here, not above the "
+        "best group trained without pairs ({best:.2f}).",
+        "**弱监督。** Ada-GVAE 看到的是{pairs}，在这里它的 MIG 中位数为 {weak:.2f}，"
         "没有超过不用成对图片训练的最好一组（{best:.2f}）。"),
+    # What Ada-GVAE's pairs were (vae.metrics.disentanglement.ladder.Claims.weak_pair_changes).
+    "dis_weak_pairs_some": ("pairs of pictures that share some of their factors (not which)",
+                            "成对的图片，并知道每对图片共享其中一部分因素（但不知道是哪些）"),
+    "dis_weak_pairs_one": ("pairs of pictures that differ in exactly one factor (not which)",
+                           "成对的图片，并知道每对图片只有一个因素不同（但不知道是哪一个）"),
+    "dis_weak_steps": (
+        "Ada-GVAE trained for {weak:,} steps a model, the groups without pairs for {others:,}: {ratio:g}× as long.",
+        "Ada-GVAE 每个模型训练了 {weak:,} 步，不用成对图片的各组训练了 {others:,} 步：是它们的 {ratio:g} 倍。"),
     "dis_seeds_cost": ("These {n} models took at most {hours:.1f} CPU-hours to train and score, on one core each.",
                        "这 {n} 个模型的训练和评分最多用了 {hours:.1f} CPU 小时（每个模型一个核心）。"),
     # Against β

@@ -2,7 +2,8 @@
 the median per group, the one run per group the pages show, and the claims the app makes about them.
 
     assets/ladder.json   {"format": "vae-ladder", "version": 1, "protocol": ..., "cpu_hours": ...,
-                          "runs": [{"name", "family", "beta", "seed", "shown", "mig", "factor_vae", ...}]}
+                          "runs": [{"name", "family", "beta", "seed", "shown", "steps", "pair_changes",
+                                    "mig", "factor_vae", ...}]}
 
 Which run of a group is shown is a stated rule, never a silent best-of: the seed whose MIG is the median of
 its group (for an even count, the lower middle). The file is untrusted: only known keys with finite numbers
@@ -31,6 +32,8 @@ RUNG_STEP = 2.0  # each rung of the ladder doubles β; a missing one leaves a ga
 MIN_RISE = 3  # "rises with β" needs at least this many rungs from the smallest β to the peak
 RISE_SLACK = 0.02  # each median may fall this much below the one before it and still count as rising
 _NAME = re.compile(r"^[\w][\w.-]{0,63}$")
+MAX_STEPS = 10**9  # a bound for an untrusted file's step count, far above any run
+MAX_PAIR_CHANGES = 5  # the shapes' factors
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class LadderRun:
     seed: int
     scores: dict[str, float] = field(default_factory=dict)  # SCORE_KEYS that were measured
     shown: str | None = None  # the asset folder the pages open it as, when it is its group's pick
+    steps: int | None = None  # the optimizer steps it trained, when known (files from before it was kept lack it)
+    pair_changes: int | None = None  # weak supervision: factors that differ in each pair (0: one to four, drawn)
 
     @property
     def group(self) -> tuple[str, float]:
@@ -54,14 +59,21 @@ def _number(value) -> float | None:
         else None
 
 
+def _whole(value, low: int, high: int) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high else None
+
+
 def run_from_folder(run_dir: Path) -> LadderRun | None:
     """A run folder of the sweep (its spec + disentanglement.json) -> LadderRun; None when unscored or damaged."""
     run, report = read_run(run_dir), read_json(run_dir / "disentanglement.json")
     if run is None or run.spec is None or not isinstance(report, dict):
         return None
     scores = {key: _number(report.get(key)) for key in SCORE_KEYS}
-    return LadderRun(run_dir.name, run.spec.model.family, float(run.spec.model.beta), int(run.spec.train.seed),
-                     {k: v for k, v in scores.items() if v is not None})
+    model = run.spec.model
+    return LadderRun(run_dir.name, model.family, float(model.beta), int(run.spec.train.seed),
+                     {k: v for k, v in scores.items() if v is not None},
+                     steps=_whole(run.status.get("step"), 1, MAX_STEPS),
+                     pair_changes=model.pair_changes if family(model.family).pairs else None)
 
 
 def family_rank(name: str) -> int:
@@ -94,6 +106,7 @@ def to_json(runs: list[LadderRun], protocol: str, cpu_hours: float | None) -> di
     return {"format": FORMAT, "version": VERSION, "protocol": protocol, "cpu_hours": cpu_hours,
             "pick_rule": "median_mig",
             "runs": [{"name": r.name, "family": r.family, "beta": r.beta, "seed": r.seed, "shown": r.shown,
+                      **{k: v for k, v in (("steps", r.steps), ("pair_changes", r.pair_changes)) if v is not None},
                       **r.scores} for r in runs]}
 
 
@@ -122,7 +135,9 @@ def read(path: str | Path) -> list[LadderRun]:
             continue
         scores = {key: _number(record.get(key)) for key in SCORE_KEYS}
         runs.append(LadderRun(name, family, beta, seed, {k: v for k, v in scores.items() if v is not None},
-                              shown if isinstance(shown, str) and _NAME.match(shown) else None))
+                              shown if isinstance(shown, str) and _NAME.match(shown) else None,
+                              _whole(record.get("steps"), 1, MAX_STEPS),
+                              _whole(record.get("pair_changes"), 0, MAX_PAIR_CHANGES)))
     return runs
 
 
@@ -156,6 +171,10 @@ class Claims:
     best_unsupervised: float | None  # the highest median MIG of an unsupervised group (β-VAE or β-TCVAE)
     weak_median: float | None  # Ada-GVAE's median MIG
     weak_beats_unsupervised: bool
+    # What the runs were trained on, each the one value all the runs concerned share (None: unknown or mixed).
+    weak_pair_changes: int | None = None  # factors that differ in each of Ada-GVAE's pairs (0: one to four)
+    weak_steps: int | None = None  # Ada-GVAE's optimizer steps a run
+    unsupervised_steps: int | None = None  # the unsupervised runs' steps a run
 
     @property
     def first_beta(self) -> float | None:
@@ -178,6 +197,11 @@ class Claims:
     def falls_back(self) -> bool:
         """Some rung lies past the peak, and every one of them scores below it."""
         return bool(self.past) and max(self.past.values()) < self.peak_median
+
+
+def shared(values: list) -> int | None:
+    """The one value every entry has; None when there is none, one is unknown, or they differ."""
+    return values[0] if values and values[0] is not None and all(v == values[0] for v in values) else None
 
 
 def beta_groups(runs: list[LadderRun]) -> dict[float, list[LadderRun]]:
@@ -203,5 +227,10 @@ def claims(runs: list[LadderRun]) -> Claims:
     weak = [median(g, "mig") for (name, _), g in grouped.items() if family(name).pairs]
     weak_median = max((m for m in weak if m is not None), default=None)
     best = max(unsupervised, default=None)
+    weak_runs = [r for r in runs if family(r.family).pairs]
+    unsupervised_runs = [r for r in runs if family(r.family).unsupervised]
     return Claims(medians, rise, _rises(list(rise), medians), past, best, weak_median,
-                  weak_median is not None and best is not None and weak_median > best)
+                  weak_median is not None and best is not None and weak_median > best,
+                  weak_pair_changes=shared([r.pair_changes for r in weak_runs]),
+                  weak_steps=shared([r.steps for r in weak_runs]),
+                  unsupervised_steps=shared([r.steps for r in unsupervised_runs]))
