@@ -110,10 +110,10 @@ def shape_radii(area: str) -> torch.Tensor:
 
 
 def _render_chunk(factors: torch.Tensor, size: int, k: int, window: int, canvas: torch.Tensor,
-                  area: str) -> None:
-    """Draw (n, 5) factors into `canvas` (n, size, size), one window around each centre."""
+                  radii: torch.Tensor) -> None:
+    """Draw (n, 5) factors into `canvas` (n, size, size), one window around each centre; radii: shape_radii's."""
     vals = factor_values()
-    r = (vals["scale"][factors[:, 1]] * shape_radii(area)[factors[:, 0]]).float()  # (n,)
+    r = (vals["scale"][factors[:, 1]] * radii[factors[:, 0]]).float()  # (n,)
     theta = vals["orientation"]
     cos, sin = torch.cos(theta).float()[factors[:, 2]], torch.sin(theta).float()[factors[:, 2]]
     cx, cy = vals["pos_x"].float()[factors[:, 3]], vals["pos_y"].float()[factors[:, 4]]
@@ -151,12 +151,12 @@ def render_shapes(factors: torch.Tensor, image_size: int = DEFAULT_SIZE,
     factors = _check_factors(factors)
     if image_size < 1 or supersample < 1:
         raise ValueError("image_size and supersample must be positive")
-    shape_radii(area)  # an unknown rule fails here, before any work
+    radii = shape_radii(area)  # an unknown rule fails here, before any work
     window = min(image_size, math.ceil(2 * RADIUS * image_size) + 2)
     out = torch.zeros(len(factors), image_size, image_size)
     step = max(1, SAMPLES_PER_CHUNK // (window * window * supersample * supersample))
     for start in range(0, len(factors), step):
-        _render_chunk(factors[start:start + step], image_size, supersample, window, out[start:start + step], area)
+        _render_chunk(factors[start:start + step], image_size, supersample, window, out[start:start + step], radii)
     return out.unsqueeze(1)
 
 
