@@ -7,6 +7,9 @@
 # runs and continues the others from their checkpoints).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# This checkout's library for every step, scripts/ship_ladder.py's too (python puts the script's folder first on
+# its path, not the working folder), whatever an editable install elsewhere points at.
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 RUNS=${RUNS:-runs/ladder}
 # The shapes at 64×64, where a β = 1 model's squares, ellipses and hearts can be told apart (at 32×32 they
 # reconstruct as blobs; issue 23): one more conv stage, ~13 min a run on one idle core instead of ~6. The
@@ -23,10 +26,12 @@ esac
 # Ada-GVAE's pairs (0: one to four, drawn per pair; 1: exactly one, the paper's best).
 AREA=${AREA:-bounding}
 PAIRS=${PAIRS:-0}
+# ADA_EPOCHS: Ada-GVAE's passes over the data (the page says how much longer than the others' 3 it trained).
+ADA_EPOCHS=${ADA_EPOCHS:-3}
 mkdir -p "$RUNS"
 # 200,000 combinations of the 737,280-image grid, 3 epochs of batch 64: 9,375 steps a run.
 shapes=(--dataset shapes --image-size "$SIZE" --arch conv --hidden "$hidden" --latent-dim 10 --batch-size 64
-        --train-size 200000 --epochs 3 --device cpu --shape-area "$AREA")
+        --train-size 200000 --device cpu --shape-area "$AREA")
 sweep() {  # NAME FLAGS...: one sweep of three seeds, continued if it was interrupted, skipped once finished
     local name=$1 again=()
     shift
@@ -40,10 +45,10 @@ sweep() {  # NAME FLAGS...: one sweep of three seeds, continued if it was interr
 }
 # The weakly supervised family first: the best model of the study, and the first answer to whether the FactorVAE
 # score reaches its target.
-sweep ladder-adagvae --family adagvae --beta 4 --pair-changes "$PAIRS"
-sweep ladder-vae --beta 1,2,4,8,16
-[ ${#high[@]} -eq 0 ] || sweep ladder-vae-high --beta "${high[@]}"
-sweep ladder-tcvae --family tcvae --beta 6
+sweep ladder-adagvae --family adagvae --beta 4 --pair-changes "$PAIRS" --epochs "$ADA_EPOCHS"
+sweep ladder-vae --beta 1,2,4,8,16 --epochs 3
+[ ${#high[@]} -eq 0 ] || sweep ladder-vae-high --beta "${high[@]}" --epochs 3
+sweep ladder-tcvae --family tcvae --beta 6 --epochs 3
 # Weights only (the optimizer state would triple the size), then the scores, two runs at a time: the scores
 # belong to the checkpoint's digest, so slimming comes first. DCI by the quick forest here (the study reads
 # MIG, FactorVAE and the reconstruction error); the shipped picks are scored again below with the reference's.

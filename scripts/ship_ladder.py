@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import shutil
 from pathlib import Path
 
+from vae.atomic import read_json, read_jsonl
 from vae.metrics.disentanglement import ladder
 from vae.metrics.disentanglement.run import PROTOCOL
 
@@ -28,9 +28,9 @@ def shipped_name(family: str, beta: float) -> str:
 def cpu_seconds(run_dir: Path) -> float:
     """Training (one thread: its loop's wall time, an upper bound of its CPU time when the core was shared)
     plus scoring (the scorer's CPU time) of one run."""
-    events = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
-    report = json.loads((run_dir / "disentanglement.json").read_text())
-    return float(events[-1]["wall_time"]) + float(sum(report.get("cpu_seconds", {}).values()))
+    wall = [e["wall_time"] for e in read_jsonl(run_dir / "metrics.jsonl") if "wall_time" in e]
+    report = read_json(run_dir / "disentanglement.json")
+    return float(wall[-1]) + float(sum(report.get("cpu_seconds", {}).values()))
 
 
 def main() -> int:

@@ -74,6 +74,9 @@ def test_what_the_runs_were_trained_on_is_one_shared_value_or_none():
     said = ladder.claims(plain + mixed)
     assert (said.weak_pair_changes, said.weak_steps) == (None, None)
     assert ladder.shared([]) is None and ladder.shared([2, 2]) == 2 and ladder.shared([2, None]) is None
+    equal = [dataclasses.replace(r, shape_area="equal") for r in plain + weak]
+    assert ladder.claims(equal).shape_area == "equal"
+    assert ladder.claims(equal[:-1] + [dataclasses.replace(equal[-1], shape_area="bounding")]).shape_area is None
 
 
 def test_a_run_folder_gives_its_steps_and_its_pairs(tmp_path):
@@ -81,17 +84,18 @@ def test_a_run_folder_gives_its_steps_and_its_pairs(tmp_path):
     from vae.training.trainer import train
 
     settings = dict(family="adagvae", arch="conv", hidden=(8, 8, 8), latent_dim=4, conv_fc=16, pair_changes=1)
-    train(settings, TrainConfig(dataset="shapes", image_size=32, limit=128, epochs=1, batch_size=64, device="cpu"),
-          tmp_path / "run")
+    train(settings, TrainConfig(dataset="shapes", image_size=32, limit=128, epochs=1, batch_size=64, device="cpu",
+                                shape_area="equal"), tmp_path / "run")
     (tmp_path / "run" / "disentanglement.json").write_text(json.dumps({"mig": 0.25}))
     found = ladder.run_from_folder(tmp_path / "run")
-    assert (found.family, found.steps, found.pair_changes, found.scores) == ("adagvae", 2, 1, {"mig": 0.25})
+    assert (found.family, found.steps, found.pair_changes, found.shape_area, found.scores) == \
+        ("adagvae", 2, 1, "equal", {"mig": 0.25})
 
 
 def test_the_file_round_trips_and_drops_what_it_cannot_trust(tmp_path):
     runs = [run("vae", 1, 0, 0.1, factor_vae=0.6, recon=30.0), run("adagvae", 4, 1, 0.5)]
     runs[1] = LadderRun(runs[1].name, "adagvae", 4.0, 1, runs[1].scores, shown="shapes-adagvae", steps=9375,
-                        pair_changes=1)
+                        pair_changes=1, shape_area="equal")
     path = ladder.write(tmp_path / "ladder.json", runs, "protocol text", 1.5)
     assert ladder.read(path) == runs and ladder.read_meta(path) == {"protocol": "protocol text", "cpu_hours": 1.5}
     data = json.loads(path.read_text())
@@ -100,7 +104,7 @@ def test_the_file_round_trips_and_drops_what_it_cannot_trust(tmp_path):
                      {"name": "ok", "family": "vae", "beta": "NaN", "seed": 0},
                      {"name": "ok", "family": "vae", "beta": 1, "seed": True},
                      {"name": "ok2", "family": "vae", "beta": 2, "seed": 3, "mig": float("inf"), "shown": "../x",
-                      "evil": 1, "steps": -5, "pair_changes": True}]
+                      "evil": 1, "steps": -5, "pair_changes": True, "shape_area": "../huge"}]
     path.write_text(json.dumps(data))
     read = ladder.read(path)
     assert read[:2] == runs and len(read) == 3

@@ -179,6 +179,32 @@ def test_the_weak_supervision_sentence_says_how_the_pairs_differed_and_how_long_
     some = [dataclasses.replace(r, steps=9375, pair_changes=0) for r in one]
     text = " ".join(ladder_sentences(plain + some, {}))
     assert table()["dis_weak_pairs_some"][0] in text and "steps" not in text
+    assert "dSprites" not in text  # the pictures' rule: unknown, so unsaid
     unknown = [dataclasses.replace(r, steps=None, pair_changes=None) for r in one]  # a file from before: no claim
     text = " ".join(ladder_sentences(plain + unknown, {}))
     assert table()["dis_weak_pairs_some"][0] in text and "steps" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_study_says_how_its_pictures_sized_the_shapes(lang, monkeypatch):
+    """When every run of the study shares one area rule the page says which, with the heart-to-ellipse ratio the
+    renderer draws; a file that does not know says nothing."""
+    import dataclasses
+
+    import streamlit as st
+    import torch
+
+    from ui.parts.disentanglement import ladder_sentences
+    from vae.data.shapes import render_shapes
+
+    monkeypatch.setattr(st, "session_state", {"lang": lang})
+    runs = [ladder_study.LadderRun(f"vae-{b}-{s}", "vae", float(b), s, {"mig": 0.1 * b}) for b in (1, 2, 4)
+            for s in range(3)]
+    pixels = render_shapes(torch.tensor([[shape, 5, 0, 16, 16] for shape in range(3)]), 64).sum((1, 2, 3))
+    ratio = f"{float(pixels[2] / pixels[1]):.1f}"  # the heart's pixels over the ellipse's, as drawn
+    for area in ("bounding", "equal"):
+        text = " ".join(ladder_sentences([dataclasses.replace(r, shape_area=area) for r in runs], {}))
+        assert table()[f"dis_seeds_area_{area}"][lang == "zh"].split("{")[0] in text and ratio in text
+    mixed = [dataclasses.replace(r, shape_area="equal") for r in runs[1:]] + runs[:1]
+    text = " ".join(ladder_sentences(mixed, {}))
+    assert "dSprites" not in text

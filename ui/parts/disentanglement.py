@@ -21,6 +21,7 @@ from ui.images import gif_bytes, png_bytes, to_pil
 from ui.loaders import model_for
 from ui.names import dim_label
 from ui.parts.traversal import describe_dims, mosaic
+from vae.data.shapes import UNIT_AREAS
 from vae.metrics.disentanglement import scores as disentanglement
 from vae.metrics.disentanglement import naming
 from vae.metrics.disentanglement.run import GROUND_TRUTH, SCORES_NAME, read_scores, score_run, write_scores
@@ -32,8 +33,8 @@ from vae.metrics.disentanglement.ladder import median as ladder_median
 from vae.explore.latent import dimension_order, traverse
 
 FRAME_SIDE = 192  # animation frames are enlarged (nearest neighbour) to this; the browser only shrinks them
-STRIP_SCALE = 4
-OTHER_SYMBOLS = ("diamond", "square", "triangle-up", "star", "cross", "x") * 4  # models off the β-VAE line  # strip cells: 32-px shapes become 128 px, shrunk by the browser to the column
+STRIP_SCALE = 4  # strip cells: 32-px shapes become 128 px, shrunk by the browser to the column
+OTHER_SYMBOLS = ("diamond", "square", "triangle-up", "star", "cross", "x") * 4  # models off the β-VAE line
 
 
 def scorable(entry: ModelEntry) -> bool:
@@ -248,18 +249,21 @@ def shipped_ladder() -> tuple[list[LadderRun], dict]:
 def ladder_sentences(runs: list[LadderRun], meta: dict) -> list[str]:
     """What the page says about the seeds, each sentence from vae.metrics.disentanglement.ladder.claims (the numbers tests check)."""
     said = ladder_study.claims(runs)
+    lines = []
+    if said.shape_area is not None:  # a file from before it was kept says nothing of the pictures
+        lines.append(t(f"dis_seeds_area_{said.shape_area}", ratio=max(UNIT_AREAS) / min(UNIT_AREAS)))
 
     def listed(medians: dict[float, float]) -> str:
         return t("list_separator").join(t("dis_seeds_at", beta=f"{b:g}", value=v) for b, v in medians.items())
 
     if said.rises:
         first, peak = f"{said.first_beta:g}", f"{said.peak_beta:g}"
-        lines = [t("dis_seeds_rises", medians=series([said.medians[b] for b in said.rise], 2), first=first, peak=peak, peak_mig=said.peak_median,
-                   gain=said.peak_gain)]
+        lines.append(t("dis_seeds_rises", medians=series([said.medians[b] for b in said.rise], 2), first=first,
+                       peak=peak, peak_mig=said.peak_median, gain=said.peak_gain))
         if said.falls_back:
             lines.append(t("dis_seeds_falls", peak=peak, past=listed(said.past)))
     else:
-        lines = [t("dis_seeds_flat", medians=listed(said.medians))]
+        lines.append(t("dis_seeds_flat", medians=listed(said.medians)))
     if said.weak_median is not None and said.best_unsupervised is not None:
         key = "dis_weak_beats" if said.weak_beats_unsupervised else "dis_weak_behind"
         pairs = t("dis_weak_pairs_one" if said.weak_pair_changes == 1 else "dis_weak_pairs_some")

@@ -135,6 +135,17 @@ STRINGS = {
         "（Locatello 等人，2019），所以每个 β 只看一个模型，可能讲出种子并不支持的故事。折线连接各组的中位数。"
         "上面的动画里，每个 β 展示的是 MIG 处于本组中位数的那个种子（图中加了圈），而不是最好的那个。"),
     "dis_seeds_median": ("median", "中位数"),
+    # How the study's pictures sized the shapes (vae.config.SHAPE_AREAS); {ratio}: the heart's area over the ellipse's.
+    "dis_seeds_area_bounding": (
+        "These models saw dSprites' shapes: at each scale every shape fills the same circle, so a heart covers "
+        "{ratio:.1f}× the pixels of an ellipse, and a number that holds the size also tells something of the shape.",
+        "这些模型看到的是 dSprites 的形状：同一尺度下每种形状都填满同样大的圆，所以心形所占的像素是椭圆的 {ratio:.1f} 倍，"
+        "记住大小的数字也会透露一些形状的信息。"),
+    "dis_seeds_area_equal": (
+        "These models saw shapes of equal area: at each scale the three cover the same pixels (in dSprites a heart "
+        "covers {ratio:.1f}× an ellipse's), so a number that holds the size cannot also tell the shape.",
+        "这些模型看到的是等面积的形状：同一尺度下三种形状所占的像素相同（在 dSprites 中，心形所占的像素是椭圆的 "
+        "{ratio:.1f} 倍），所以记住大小的数字无法同时区分形状。"),
     "dis_seeds_rises": (
         "Median MIG rises with β, from β = {first} to β = {peak}: {medians}. At β = {peak} it is {peak_mig:.2f}, "
         "{gain:.2f} above β = {first}.",

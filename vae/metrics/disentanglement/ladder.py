@@ -3,7 +3,7 @@ the median per group, the one run per group the pages show, and the claims the a
 
     assets/ladder.json   {"format": "vae-ladder", "version": 1, "protocol": ..., "cpu_hours": ...,
                           "runs": [{"name", "family", "beta", "seed", "shown", "steps", "pair_changes",
-                                    "mig", "factor_vae", ...}]}
+                                    "shape_area", "mig", "factor_vae", ...}]}
 
 Which run of a group is shown is a stated rule, never a silent best-of: the seed whose MIG is the median of
 its group (for an even count, the lower middle). The file is untrusted: only known keys with finite numbers
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vae.atomic import atomic_write_json, read_json
+from vae.config import SHAPE_AREAS
 from vae.families import family
 from vae.training.runs import read_run
 
@@ -48,6 +49,7 @@ class LadderRun:
     shown: str | None = None  # the asset folder the pages open it as, when it is its group's pick
     steps: int | None = None  # the optimizer steps it trained, when known (files from before it was kept lack it)
     pair_changes: int | None = None  # weak supervision: factors that differ in each pair (0: one to four, drawn)
+    shape_area: str | None = None  # how its pictures sized the shapes (vae.config.SHAPE_AREAS), when known
 
     @property
     def group(self) -> tuple[str, float]:
@@ -73,7 +75,8 @@ def run_from_folder(run_dir: Path) -> LadderRun | None:
     return LadderRun(run_dir.name, model.family, float(model.beta), int(run.spec.train.seed),
                      {k: v for k, v in scores.items() if v is not None},
                      steps=_whole(run.status.get("step"), 1, MAX_STEPS),
-                     pair_changes=model.pair_changes if family(model.family).pairs else None)
+                     pair_changes=model.pair_changes if family(model.family).pairs else None,
+                     shape_area=run.spec.train.shape_area)
 
 
 def family_rank(name: str) -> int:
@@ -106,7 +109,8 @@ def to_json(runs: list[LadderRun], protocol: str, cpu_hours: float | None) -> di
     return {"format": FORMAT, "version": VERSION, "protocol": protocol, "cpu_hours": cpu_hours,
             "pick_rule": "median_mig",
             "runs": [{"name": r.name, "family": r.family, "beta": r.beta, "seed": r.seed, "shown": r.shown,
-                      **{k: v for k, v in (("steps", r.steps), ("pair_changes", r.pair_changes)) if v is not None},
+                      **{k: v for k, v in (("steps", r.steps), ("pair_changes", r.pair_changes),
+                                           ("shape_area", r.shape_area)) if v is not None},
                       **r.scores} for r in runs]}
 
 
@@ -129,7 +133,7 @@ def read(path: str | Path) -> list[LadderRun]:
             continue
         name, family, beta, seed = record.get("name"), record.get("family"), _number(record.get("beta")), \
             record.get("seed")
-        shown = record.get("shown")
+        shown, area = record.get("shown"), record.get("shape_area")
         if not (isinstance(name, str) and _NAME.match(name) and family in FAMILY_ORDER and beta is not None
                 and isinstance(seed, int) and not isinstance(seed, bool)):
             continue
@@ -137,7 +141,8 @@ def read(path: str | Path) -> list[LadderRun]:
         runs.append(LadderRun(name, family, beta, seed, {k: v for k, v in scores.items() if v is not None},
                               shown if isinstance(shown, str) and _NAME.match(shown) else None,
                               _whole(record.get("steps"), 1, MAX_STEPS),
-                              _whole(record.get("pair_changes"), 0, MAX_PAIR_CHANGES)))
+                              _whole(record.get("pair_changes"), 0, MAX_PAIR_CHANGES),
+                              area if area in SHAPE_AREAS else None))
     return runs
 
 
@@ -175,6 +180,7 @@ class Claims:
     weak_pair_changes: int | None = None  # factors that differ in each of Ada-GVAE's pairs (0: one to four)
     weak_steps: int | None = None  # Ada-GVAE's optimizer steps a run
     unsupervised_steps: int | None = None  # the unsupervised runs' steps a run
+    shape_area: str | None = None  # how every run's pictures sized the shapes (vae.config.SHAPE_AREAS)
 
     @property
     def first_beta(self) -> float | None:
@@ -199,7 +205,7 @@ class Claims:
         return bool(self.past) and max(self.past.values()) < self.peak_median
 
 
-def shared(values: list) -> int | None:
+def shared(values: list):
     """The one value every entry has; None when there is none, one is unknown, or they differ."""
     return values[0] if values and values[0] is not None and all(v == values[0] for v in values) else None
 
@@ -233,4 +239,5 @@ def claims(runs: list[LadderRun]) -> Claims:
                   weak_median is not None and best is not None and weak_median > best,
                   weak_pair_changes=shared([r.pair_changes for r in weak_runs]),
                   weak_steps=shared([r.steps for r in weak_runs]),
-                  unsupervised_steps=shared([r.steps for r in unsupervised_runs]))
+                  unsupervised_steps=shared([r.steps for r in unsupervised_runs]),
+                  shape_area=shared([r.shape_area for r in runs]))
