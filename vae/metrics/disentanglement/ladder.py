@@ -25,7 +25,7 @@ from vae.training.runs import read_run
 
 FORMAT, VERSION = "vae-ladder", 1
 LADDER_NAME = "ladder.json"
-# What each run keeps of its disentanglement.json. Not DCI: the 21 runs are scored with its quick forest, the
+# What each run keeps of its disentanglement.json. Not DCI: the sweep's runs are scored with its quick forest, the
 # shipped picks again with the reference's boosted trees (scripts/make_ladder.sh), so their DCI would not compare.
 SCORE_KEYS = ("mig", "factor_vae", "sap", "modularity", "recon", "kl")
 FAMILY_ORDER = ("vae", "tcvae", "adagvae")  # the unsupervised ladder, its TC variant, then weak supervision
