@@ -26,12 +26,13 @@ esac
 # Ada-GVAE's pairs (0: one to four, drawn per pair; 1: exactly one, the paper's best).
 AREA=${AREA:-bounding}
 PAIRS=${PAIRS:-0}
-# ADA_BETA, ADA_EPOCHS: Ada-GVAE's β, and its passes over the data (the page says how much longer than the
-# others' 3 it trained, if it did).
-ADA_BETA=${ADA_BETA:-4}
-ADA_EPOCHS=${ADA_EPOCHS:-3}
-mkdir -p "$RUNS"
 # 200,000 combinations of the 737,280-image grid, 3 epochs of batch 64: 9,375 steps a run.
+EPOCHS=3
+# ADA_BETA, ADA_EPOCHS: Ada-GVAE's β, and its passes over the data (the page says how much longer than the
+# others' EPOCHS it trained, if it did).
+ADA_BETA=${ADA_BETA:-4}
+ADA_EPOCHS=${ADA_EPOCHS:-$EPOCHS}
+mkdir -p "$RUNS"
 shapes=(--dataset shapes --image-size "$SIZE" --arch conv --hidden "$hidden" --latent-dim 10 --batch-size 64
         --train-size 200000 --device cpu --shape-area "$AREA")
 sweep() {  # NAME FLAGS...: one sweep of three seeds, continued if it was interrupted, skipped once finished
@@ -48,9 +49,9 @@ sweep() {  # NAME FLAGS...: one sweep of three seeds, continued if it was interr
 # The weakly supervised family first: the best model of the study, and the first answer to whether the FactorVAE
 # score reaches its target.
 sweep ladder-adagvae --family adagvae --beta "$ADA_BETA" --pair-changes "$PAIRS" --epochs "$ADA_EPOCHS"
-sweep ladder-vae --beta 1,2,4,8,16 --epochs 3
-[ ${#high[@]} -eq 0 ] || sweep ladder-vae-high --beta "${high[@]}" --epochs 3
-sweep ladder-tcvae --family tcvae --beta 6 --epochs 3
+sweep ladder-vae --beta 1,2,4,8,16 --epochs "$EPOCHS"
+[ ${#high[@]} -eq 0 ] || sweep ladder-vae-high --beta "${high[@]}" --epochs "$EPOCHS"
+sweep ladder-tcvae --family tcvae --beta 6 --epochs "$EPOCHS"
 # Weights only (the optimizer state would triple the size), then the scores, two runs at a time: the scores
 # belong to the checkpoint's digest, so slimming comes first. DCI by the quick forest here (the study reads
 # MIG, FactorVAE and the reconstruction error); the shipped picks are scored again below with the reference's.

@@ -191,16 +191,15 @@ def test_the_study_says_how_its_pictures_sized_the_shapes(lang, monkeypatch):
     renderer draws; a file that does not know says nothing."""
     import dataclasses
 
-    import streamlit as st
     import torch
 
-    from ui.parts.disentanglement import ladder_sentences
+    from ui.parts.disentanglement import SHAPE_ROW_FACTORS, ladder_sentences
     from vae.data.shapes import render_shapes
 
-    monkeypatch.setattr(st, "session_state", {"lang": lang})
+    monkeypatch.setattr("ui.i18n.language", lambda: lang)
     runs = [ladder_study.LadderRun(f"vae-{b}-{s}", "vae", float(b), s, {"mig": 0.1 * b}) for b in (1, 2, 4)
             for s in range(3)]
-    pixels = render_shapes(torch.tensor([[shape, 5, 0, 16, 16] for shape in range(3)]), 64).sum((1, 2, 3))
+    pixels = render_shapes(torch.tensor(SHAPE_ROW_FACTORS), 64).sum((1, 2, 3))  # each shape at its largest
     ratio = f"{float(pixels[2] / pixels[1]):.1f}"  # the heart's pixels over the ellipse's, as drawn
     for area in ("bounding", "equal"):
         text = " ".join(ladder_sentences([dataclasses.replace(r, shape_area=area) for r in runs], {}))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from vae.atomic import atomic_write_json, read_json
 from vae.config import SHAPE_AREAS
+from vae.data.shapes import FACTOR_SIZES
 from vae.families import family
 from vae.training.runs import read_run
 
@@ -34,7 +35,7 @@ MIN_RISE = 3  # "rises with β" needs at least this many rungs from the smallest
 RISE_SLACK = 0.02  # each median may fall this much below the one before it and still count as rising
 _NAME = re.compile(r"^[\w][\w.-]{0,63}$")
 MAX_STEPS = 10**9  # a bound for an untrusted file's step count, far above any run
-MAX_PAIR_CHANGES = 5  # the shapes' factors
+MAX_PAIR_CHANGES = len(FACTOR_SIZES)  # a pair can differ in every factor of the shapes at most
 
 
 @dataclass(frozen=True)
