@@ -96,6 +96,20 @@ def test_ladder_in_both_languages(runs, open_page, lang):
         falls = table()["dis_seeds_falls"][lang == "zh"].split("{")[0]
         assert any(m.value.startswith(falls) for m in at.markdown) == said.falls_back
     assert len(at.get("plotly_chart")) == 2 + len(ladder)  # the seeds and β plots, one MI matrix per model
+    # The best model's sentence: its scores as its row of the table gives them, and the factors its animations name.
+    from ui.names import factor_name
+    from ui.parts.disentanglement import best_rung, describe, scores_for, short_label
+
+    best = best_rung([describe(m, scores_for(m)) for m in ladder])
+    sentence = next(m.value for m in at.markdown if m.value.startswith(table()["dis_best"][lang == "zh"][:6]))
+    column = frame.columns.tolist().index(short_label(best.entry))
+    assert f"{frame.iloc[1 + METRIC_KEYS.index('mig'), column]:.2f}" in sentence
+    assert f"{frame.iloc[1 + METRIC_KEYS.index('factor_vae'), column]:.2f}" in sentence
+    assert short_label(best.entry) in sentence
+    names = [factor_name(best.entry.factor_names[f]) for f in best.named]
+    assert all(name in sentence for name in names)
+    labels = [best.labels[d] for d in best.active]
+    assert all(any(label.endswith(name) for label in labels) for name in names)
 
 
 def test_widgets_change_what_is_drawn(runs, open_page, media):
@@ -147,6 +161,28 @@ def test_no_shapes_model(runs, open_page, monkeypatch, tmp_path):
     at = open_page(PAGE, runs / "my-digits")
     assert not at.exception
     assert at.info[0].value == table()["dis_no_models"][0]
+
+
+def test_the_best_model_names_most_factors_then_scores_highest():
+    """best_rung's stated rule, on the shipped models' rungs with their facts changed: the count of factors named
+    wins over FactorVAE, FactorVAE over MIG; an unscored model is never the best."""
+    import dataclasses
+
+    from ui.parts.disentanglement import best_rung, best_sentence, describe, scores_for
+
+    first, second = [describe(m, scores_for(m)) for m in pretrained_ladder()[:2]]
+
+    def rung(base, named, fvae, mig):
+        return dataclasses.replace(base, named=named, scores={**base.scores, "factor_vae": fvae, "mig": mig})
+
+    assert best_rung([rung(first, (0,), 0.9, 0.9), rung(second, (1, 2), 0.5, 0.1)]).entry == second.entry
+    assert best_rung([rung(first, (1,), 0.7, 0.9), rung(second, (2,), 0.8, 0.1)]).entry == second.entry
+    assert best_rung([rung(first, (1,), 0.8, 0.2), rung(second, (2,), 0.8, 0.3)]).entry == second.entry
+    assert best_rung([rung(first, (1,), 0.8, 0.3), rung(second, (2,), 0.8, 0.3)]).entry == first.entry  # ladder order
+    unscored = dataclasses.replace(second, scores=None, named=None)
+    assert best_rung([rung(first, (), 0.1, 0.0), unscored]).entry == first.entry
+    assert best_rung([unscored]) is None
+    assert table()["dis_best_none"][0].format(total=5) in best_sentence(rung(first, (), 0.1, 0.0))
 
 
 def test_both_pages_show_one_mi_estimate_and_one_naming_rule():

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.parts.disentanglement import (Rung, beta_figure, compute_scores, describe, ladder, ladder_sentences,
-                                     metric_name, scorable, scores_for, seeds_figure, shape_row, shipped_ladder,
-                                     short_label, sweeps)
+from ui.parts.disentanglement import (Rung, best_rung, best_sentence, beta_figure, compute_scores, describe, ladder,
+                                     ladder_sentences, metric_name, scorable, scores_for, seeds_figure, shape_row,
+                                     shipped_ladder, short_label, sweeps)
 from vae.metrics.disentanglement.ladder import groups as ladder_groups
 from ui.i18n import t
 from ui.page import open_page
@@ -164,6 +164,9 @@ st.subheader(t("dis_scores_title"))
 st.caption(t("dis_scores_help"))
 scores_table(rungs)
 missing_scores(rungs)
+best = best_rung(rungs)
+if best is not None:
+    st.markdown(best_sentence(best))
 st.markdown(t("dis_reading"))
 
 shapes_section(rungs)

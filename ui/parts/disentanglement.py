@@ -19,7 +19,7 @@ from ui.catalog import ASSETS_DIR, ModelEntry, openable, runs_dir
 from ui.i18n import series, t
 from ui.images import gif_bytes, png_bytes, to_pil
 from ui.loaders import model_for
-from ui.names import dim_label
+from ui.names import dim_label, factor_name
 from ui.parts.traversal import describe_dims, mosaic
 from vae.data.shapes import UNIT_AREAS
 from vae.metrics.disentanglement import scores as disentanglement
@@ -114,6 +114,7 @@ class Rung:
     active: list[int]  # active dims, most used (KL) first
     labels: dict[int, str]  # "z3 · x position"
     share: np.ndarray | None  # (D, F) MI over each factor's entropy
+    named: tuple[int, ...] | None = None  # factors some dimension is named after, in order; None: not scored
 
 
 def describe(entry: ModelEntry, scores: dict | None) -> Rung:
@@ -128,7 +129,26 @@ def describe(entry: ModelEntry, scores: dict | None) -> Rung:
     order, collapsed = dimension_order(torch.tensor(scores["kl_per_dim"]))
     roles = naming.dimension_roles(share, [collapsed[order.index(d)] for d in range(len(order))])
     labels = {d: dim_label(d, roles[d], entry.factor_names) for d in order}
-    return Rung(entry, scores, [d for d, c in zip(order, collapsed) if not c], labels, share)
+    return Rung(entry, scores, [d for d, c in zip(order, collapsed) if not c], labels, share,
+                tuple(sorted(naming.factors_with_own_dimension(roles))))
+
+
+def best_rung(rungs: list[Rung]) -> Rung | None:
+    """The page's best model, by a rule it states: of the scored models, the one that gives the most factors a
+    dimension of their own (naming's rule), then the highest FactorVAE score, then MIG; ties keep ladder order."""
+    scored = [r for r in rungs if r.named is not None]
+    return max(scored, key=lambda r: (len(r.named), r.scores["factor_vae"], r.scores["mig"]), default=None)
+
+
+def best_sentence(rung: Rung) -> str:
+    """What the page says of its best model: its scores and the factors it names, the numbers in its row of the
+    scores table and the names on its animations."""
+    total = len(rung.entry.factor_names)
+    names = t("list_separator").join(factor_name(rung.entry.factor_names[f]) for f in rung.named)
+    named = t("dis_best_named", n=len(rung.named), total=total, names=names) if rung.named else t(
+        "dis_best_none", total=total)
+    return t("dis_best", model=short_label(rung.entry), mig=rung.scores["mig"], fvae=rung.scores["factor_vae"],
+             named=named)
 
 
 def _traversal(entry: ModelEntry, dims: tuple[int, ...], span: float, steps: int) -> torch.Tensor:

@@ -68,6 +68,15 @@ STRINGS = {
     "dis_dci_classifier": ("DCI's classifier: {classifier}, one per factor.", "DCI 的分类器：{classifier}，每个因素一个。"),
     "dis_metric_sap": ("SAP", "SAP"),
     "dis_metric_modularity": ("Modularity", "模块度"),
+    # The best model of the scores table (ui.parts.disentanglement.best_rung's rule, stated in the sentence).
+    "dis_best": (
+        "**The best model here** (the most factors with a number of their own, then the highest FactorVAE score): "
+        "{model}, with MIG {mig:.2f} and FactorVAE {fvae:.2f}. {named}",
+        "**这里最好的模型**（拥有专属数字的因素最多，其次 FactorVAE 分数最高）：{model}，MIG 为 {mig:.2f}，"
+        "FactorVAE 为 {fvae:.2f}。{named}"),
+    "dis_best_named": ("{n} of the {total} factors have a number of their own: {names}.",
+                       "{total} 个因素中有 {n} 个拥有专属的数字：{names}。"),
+    "dis_best_none": ("None of the {total} factors has a number of its own.", "{total} 个因素都没有专属的数字。"),
     "dis_reading": (
         "**How to read the numbers**\n\n"
         "- **MIG** — for each factor, find the number that knows most about it and the runner-up; the gap, as a "
