@@ -78,6 +78,9 @@ def test_ladder_in_both_languages(runs, open_page, lang):
     assert frame.iloc[0, 1:].tolist() == [m.model.beta for m in ladder]  # ordered by β
     assert frame.iloc[1:8, 0].tolist() == [table()[f"dis_metric_{k}"][lang == "zh"] for k in METRIC_KEYS]
     assert frame.notna().all().all()  # every pretrained model ships its scores
+    kinds = {read_scores(m.path, m.latent_dim, len(m.factor_names))["dci_classifier"] for m in ladder}
+    said_kind = next(c.value for c in at.caption if c.value.startswith(table()["dis_dci_classifier"][lang == "zh"][:5]))
+    assert all(table()[f"dis_dci_kind_{k}"][lang == "zh"].split("{")[0] in said_kind for k in kinds), said_kind
     assert not [b for b in at.button if b.key.startswith("dis_compute")]
     figure = chart(at, "dis_beta_chart")
     assert {trace["name"] for trace in figure["data"] if trace.get("name")} >= {

@@ -66,6 +66,13 @@ STRINGS = {
     "dis_metric_dci_completeness": ("DCI completeness", "DCI 完整度"),
     "dis_metric_dci_informativeness": ("DCI informativeness", "DCI 信息度"),
     "dis_dci_classifier": ("DCI's classifier: {classifier}, one per factor.", "DCI 的分类器：{classifier}，每个因素一个。"),
+    # Each kind of vae.metrics.disentanglement.dci_classifiers.CLASSIFIERS in words; {constructor}: the code it runs.
+    "dis_dci_kind_exact": ("the reference's boosted trees ({constructor}), grown on codes sorted once",
+                           "参考实现的梯度提升树（{constructor}），在只排序一次的编码上生长"),
+    "dis_dci_kind_gbt": ("the reference's boosted trees ({constructor})", "参考实现的梯度提升树（{constructor}）"),
+    "dis_dci_kind_hist": ("boosted trees grown on binned codes ({constructor})",
+                          "在分箱后的编码上生长的梯度提升树（{constructor}）"),
+    "dis_dci_kind_forest": ("a quick random forest ({constructor})", "快速随机森林（{constructor}）"),
     "dis_metric_sap": ("SAP", "SAP"),
     "dis_metric_modularity": ("Modularity", "模块度"),
     # The best model of the scores table (ui.parts.disentanglement.best_rung's rule, stated in the sentence).
