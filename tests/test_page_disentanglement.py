@@ -246,3 +246,14 @@ def test_the_study_says_how_its_pictures_sized_the_shapes(lang, monkeypatch):
     mixed = [dataclasses.replace(r, shape_area="equal") for r in runs[1:]] + runs[:1]
     text = " ".join(ladder_sentences(mixed, {}))
     assert "dSprites" not in text
+
+
+def test_the_best_model_on_the_page_reaches_the_issue_scores():
+    """Issue 23's scores for the best model the page shows (best_rung's rule, the one its sentence names): MIG ≥ 0.40
+    and FactorVAE ≥ 0.80. (Its third bar, 4 of 5 factors named, is not met by the shipped ladder: docs/benchmarks.md.)"""
+    from ui.parts.disentanglement import best_rung, describe, scores_for
+
+    best = best_rung([describe(m, scores_for(m)) for m in pretrained_ladder()])
+    facts = (best.entry.name, best.scores["mig"], best.scores["factor_vae"], best.named)
+    assert best.entry.family == "adagvae", facts  # the weakly supervised model (docs/benchmarks.md names it)
+    assert best.scores["mig"] >= 0.40 and best.scores["factor_vae"] >= 0.80, facts
