@@ -5,7 +5,6 @@ models, and units stay as they are; three English words in a row do not."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

@@ -82,9 +82,8 @@ def scores_table(rungs: list[Rung]) -> None:
                  height=ROW_PX * (len(names) + 1) + 3)  # every row shows
     kinds = sorted({r.scores.get("dci_classifier", "forest") for r in rungs if r.scores})
     if kinds:  # which classifier DCI fitted: the reference's boosted trees, or the quick forest (labelled)
-        # "exact" grows the reference's own trees, so its code is the reference's constructor
         st.caption(t("dis_dci_classifier", classifier=t("list_separator").join(
-            t(f"dis_dci_kind_{k}", constructor=CLASSIFIERS["gbt" if k == "exact" else k].label)
+            t(f"dis_dci_kind_{k}", constructor=CLASSIFIERS[CLASSIFIERS[k].grows or k].label)
             for k in kinds if k in CLASSIFIERS)))
     points = {r.scores["points"] for r in rungs if r.scores}
     if points - {disentanglement.POINTS}:
