@@ -2,7 +2,12 @@
 median-MIG seed (vae.metrics.disentanglement.ladder's stated rule), copy the picks into assets/ under the names the pages open, and
 write assets/ladder.json with every run's scores and the CPU-hours the sweep took.
 
-    python scripts/ship_ladder.py RUNS_DIR [--assets assets]
+    python scripts/ship_ladder.py RUNS_DIR [--assets assets] [--replace]
+
+--replace ships only the groups RUNS_DIR holds (a group trained again, e.g. longer) into the shipped ladder: their
+runs take the place of that (family, β)'s in assets/ladder.json, every other group and pick stays as shipped. The
+CPU-hours add the new runs' to the shipped total, which keeps the replaced runs' own (the file does not keep a
+run's cost), so the total stays what the page calls it: an upper bound of what its models took.
 """
 
 from __future__ import annotations
@@ -37,10 +42,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs_dir", type=Path)
     parser.add_argument("--assets", type=Path, default=Path("assets"))
+    parser.add_argument("--replace", action="store_true",
+                        help="ship only RUNS_DIR's groups into the shipped ladder.json, keeping the others")
     args = parser.parse_args()
     folders = sorted(p for p in args.runs_dir.iterdir() if (p / "disentanglement.json").is_file())
     runs = [r for r in (ladder.run_from_folder(p) for p in folders) if r is not None]
-    shipped = []
+    shipped, hours = [], sum(cpu_seconds(args.runs_dir / r.name) for r in runs) / 3600
+    if args.replace:
+        path = args.assets / ladder.LADDER_NAME
+        kept, meta = ladder.read(path), ladder.read_meta(path)
+        if not kept or meta.get("cpu_hours") is None:
+            parser.error(f"--replace needs a shipped ladder with its CPU-hours: {path} has none")
+        new_groups = {r.group for r in runs}
+        shipped = [r for r in kept if r.group not in new_groups]
+        hours += meta["cpu_hours"]
     for group, members in ladder.groups(runs).items():
         pick = ladder.median_pick(members)
         target = shipped_name(*group)
@@ -53,7 +68,7 @@ def main() -> int:
                         ignore=shutil.ignore_patterns("train.log", "launch.json", "*.tmp"))
         seeds = ", ".join(f"{r.scores['mig']:.3f}" for r in members)
         print(f"{target:16s} <- {pick.name} (MIG {pick.scores['mig']:.3f}, median of {seeds})")
-    hours = sum(cpu_seconds(args.runs_dir / r.name) for r in runs) / 3600
+    shipped = [run for group in ladder.groups(shipped).values() for run in group]  # the study's order
     path = ladder.write(args.assets / ladder.LADDER_NAME, shipped, PROTOCOL, round(hours, 2))
     print(f"{path}: {len(shipped)} runs, {hours:.1f} CPU-hours")
     return 0

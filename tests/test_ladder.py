@@ -144,3 +144,60 @@ def test_the_shipped_ladder_tells_the_truth():
             spec = read_run(Path("assets") / r.shown).spec
             assert r.shown == ship["shipped_name"](r.family, r.beta)
             assert (spec.model.family, spec.model.beta, spec.train.seed) == (r.family, r.beta, r.seed)
+
+
+def test_replace_ships_one_group_into_the_shipped_ladder(tmp_path, monkeypatch):
+    """`ship_ladder.py RUNS --replace`: a group trained again takes its group's place in the shipped ladder.json
+    and its pick ships; every other group, its rows and its pick stay; the CPU-hours add up (an upper bound)."""
+    import shutil
+    import sys
+
+    from vae.config import TrainConfig
+    from vae.training.trainer import train
+
+    settings = dict(family="adagvae", arch="conv", hidden=(8, 8, 8), latent_dim=4, conv_fc=16, pair_changes=1,
+                    beta=1.0)
+    first = tmp_path / "runs" / "ladder-adagvae-seed0"
+    train(settings, TrainConfig(dataset="shapes", image_size=32, limit=128, epochs=1, batch_size=64, device="cpu"),
+          first)
+    for seed, mig in enumerate((0.5, 0.7, 0.6)):  # the same weights under three seeds: the script reads the files
+        folder = tmp_path / "runs" / f"ladder-adagvae-seed{seed}"
+        if seed:
+            shutil.copytree(first, folder)
+        config = json.loads((folder / "config.json").read_text())
+        config["spec"]["train"]["seed"] = seed
+        (folder / "config.json").write_text(json.dumps(config))
+        (folder / "disentanglement.json").write_text(json.dumps({"mig": mig, "cpu_seconds": {"mig": 360.0}}))
+    assets = tmp_path / "assets"
+    old = [run("vae", 1, s, m) for s, m in enumerate((0.1, 0.2, 0.3))] + \
+          [run("adagvae", 1, s, m) for s, m in enumerate((0.4, 0.45, 0.5))]
+    old = [LadderRun(r.name, r.family, r.beta, r.seed, r.scores, shown=("shapes-vae" if r.name == "vae-b1-s1" else
+                     "shapes-adagvae" if r.name == "adagvae-b1-s1" else None)) for r in old]
+    ladder.write(assets / ladder.LADDER_NAME, old, "protocol", 2.0)
+    (assets / "shapes-vae").mkdir(parents=True)
+    (assets / "shapes-vae" / "kept").write_text("the β = 1 pick, untouched")
+    monkeypatch.setattr(sys, "argv", ["ship_ladder.py", str(tmp_path / "runs"), "--assets", str(assets), "--replace"])
+    assert runpy.run_path("scripts/ship_ladder.py")["main"]() == 0
+    shipped = ladder.read(assets / ladder.LADDER_NAME)
+    assert shipped[:3] == old[:3]  # the other group, as it was
+    weak = shipped[3:]
+    assert [(r.name, r.scores["mig"], r.shown) for r in weak] == [
+        ("ladder-adagvae-seed0", 0.5, None), ("ladder-adagvae-seed1", 0.7, None),
+        ("ladder-adagvae-seed2", 0.6, "shapes-adagvae")]
+    assert (assets / "shapes-vae" / "kept").is_file()
+    assert read_run_seed(assets / "shapes-adagvae") == 2
+    wall = [e["wall_time"] for e in map(json.loads, (first / "metrics.jsonl").read_text().splitlines())
+            if "wall_time" in e][-1]
+    # Three runs' training and 6 scoring minutes each, added to the shipped total.
+    assert ladder.read_meta(assets / ladder.LADDER_NAME)["cpu_hours"] == round(2.0 + 3 * (wall + 360) / 3600, 2)
+    # Without a shipped ladder to replace into, it says so and ships nothing.
+    (assets / ladder.LADDER_NAME).unlink()
+    with pytest.raises(SystemExit):
+        runpy.run_path("scripts/ship_ladder.py")["main"]()
+    assert not (assets / ladder.LADDER_NAME).exists()
+
+
+def read_run_seed(folder: Path) -> int:
+    from vae.training.runs import read_run
+
+    return read_run(folder).spec.train.seed
