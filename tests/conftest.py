@@ -116,3 +116,18 @@ def runs(tiny_runs, monkeypatch):
     need other runs define their own `runs`."""
     monkeypatch.setenv("VAE_RUNS_DIR", str(tiny_runs))
     return tiny_runs
+
+
+SERVER_LOG_LINES = 80
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test carries the tail of its app server's log (browser_server.StreamlitServer.log): a page
+    that drew nothing in time says why only there, and a flake seen once in CI cannot be rerun."""
+    outcome = yield
+    report = outcome.get_result()
+    log = getattr(getattr(item, "funcargs", {}).get("streamlit_server"), "log", None)
+    if report.failed and log is not None and log.is_file():
+        tail = log.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
+        report.sections.append(("app server log (last lines)", "\n".join(tail)))
