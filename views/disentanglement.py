@@ -4,6 +4,8 @@ they mean, and how they and the reconstruction error move with β; the factor ×
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 import streamlit as st
 
@@ -23,6 +25,9 @@ CHART_CONFIG = {"displayModeBar": False}
 MI_TOP, MI_ROW = 110, 44  # MI heatmap height: room for the factor names, then per row
 MI_PER_ROW = 2  # heatmaps side by side: wide enough cells for their numbers
 ROW_PX = 35  # st.dataframe's row height
+# The scores table's label column, sized to its longest label: left to st.dataframe, it was cut to "Reconstruction
+# error (nats/pict" at 1400×900. Measured in its 14 px font: Latin ~6 px a character, CJK ~13; plus the padding.
+LATIN_PX, WIDE_PX, LABEL_PAD_PX = 6.2, 13, 20
 SHAPES_PER_ROW = 4  # models per row of the three shapes' reconstructions
 MIN_TILES = 5  # a row of animations has at least this many places, so a model with few dims keeps big tiles
 MAX_TILES = 6  # and at most this many: more wrap onto a second row, so tiles stay legible on a projector
@@ -64,13 +69,20 @@ def grid(rungs: list[Rung], span: float, steps: int) -> None:
         strip_col.image(picture, width="stretch", output_format="PNG")
 
 
+def label_px(labels: list[str]) -> int:
+    """The width in CSS pixels that shows the longest of `labels` whole in a st.dataframe cell."""
+    return LABEL_PAD_PX + max(round(sum(WIDE_PX if unicodedata.east_asian_width(c) in "WF" else LATIN_PX
+                                        for c in label)) for label in labels)
+
+
 def scores_table(rungs: list[Rung]) -> None:
     """One row per score, one column per model in ladder order, so each row reads along the ladder."""
     rows = [(metric_name(k), k, "{:.2f}") for k in METRIC_KEYS] + [
         (t("dis_col_recon"), "recon", "{:.1f}"), (t("dis_col_kl"), "kl", "{:.1f}"),
         (t("dis_col_active"), "active_dims", "{:.0f}")]
     names = [t("dis_col_beta")] + [name for name, _, _ in rows]
-    columns = {t("dis_col_score"): names}
+    names_key = t("dis_col_score")
+    columns = {names_key: names}
     for rung in rungs:
         scores = rung.scores or {}
         columns[short_label(rung.entry)] = [rung.entry.model.beta] + [scores.get(k) for _, k, _ in rows]
@@ -78,7 +90,8 @@ def scores_table(rungs: list[Rung]) -> None:
     styled = frame.style
     for i, fmt in enumerate(["{:g}"] + [fmt for _, _, fmt in rows]):
         styled = styled.format(fmt, subset=(i, frame.columns[1:]), na_rep="–")  # – : not scored yet
-    st.dataframe(styled, hide_index=True, key="dis_table", placeholder="–",
+    label = st.column_config.TextColumn(width=label_px(names), pinned=True)  # read whole, kept while scrolling
+    st.dataframe(styled, hide_index=True, key="dis_table", placeholder="–", column_config={names_key: label},
                  height=ROW_PX * (len(names) + 1) + 3)  # every row shows
     kinds = sorted({r.scores.get("dci_classifier", "forest") for r in rungs if r.scores})
     if kinds:  # which classifier DCI fitted: the reference's boosted trees, or the quick forest (labelled)
