@@ -8,6 +8,7 @@ from urllib.parse import urlencode, urljoin
 
 import pytest
 from playwright.sync_api import Page, expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from browser_server import browser_type_launch_args, fresh_server, streamlit_server  # noqa: F401  (pytest fixtures)
 from harness import app_server
@@ -110,6 +111,47 @@ def test_every_page_renders(page: Page, streamlit_server):  # noqa: F811
     expect_page(page, *TRAVERSAL[2:])
 
 
+# In one task of the page: the main column narrows, the width probe sees it (its measurement falls due 150 ms
+# later), the browser stays busy past that moment, then the sidebar's link is clicked. The pending measurement
+# runs after the click, as on a busy laptop, while the next page is on its way.
+LEAVE_AS_LAYOUT_SHIFTS = """async (name) => {
+    document.querySelector('[data-testid=stMain]').style.maxWidth = '900px';
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const busyUntil = performance.now() + 300;
+    while (performance.now() < busyUntil) {}
+    [...document.querySelectorAll('[data-testid=stSidebarNav] a')].find((a) => a.textContent.endsWith(name)).click();
+}"""
+
+
+def rerun_request(frame) -> tuple[str, str] | None:
+    """(page script hash, fragment id) of a run the browser asks for in this websocket frame, else None."""
+    message = BackMsg()
+    if not isinstance(frame, bytes):
+        return None
+    message.ParseFromString(frame)
+    if message.WhichOneof("type") != "rerun_script":
+        return None
+    return message.rerun_script.page_script_hash, message.rerun_script.fragment_id
+
+
+@pytest.mark.browser
+def test_a_page_left_asks_for_no_run_of_its_own(page: Page, streamlit_server):  # noqa: F811
+    """A sidebar click while the traversal grid's column changes width asks for the next page's run and
+    nothing else. The grid's width probe used to report that change after the click: a run of the grid's
+    fragment, which Streamlit ran after the next page's, under the traversal page's name, and the next page came
+    out blank (CI saw a blank Latent map)."""
+    requests = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: requests.append(rerun_request(frame))))
+    page.set_viewport_size({"width": 1400, "height": 900})
+    open_page(page, streamlit_server, TRAVERSAL[0])
+    requests.clear()
+    page.evaluate(LEAVE_AS_LAYOUT_SHIFTS, LATENT_MAP[0])
+    expect(page).to_have_url(page_address(streamlit_server, LATENT_MAP[1]), timeout=STEP_MS)
+    expect_page(page, *LATENT_MAP[2:], timeout=FIRST_LOAD_MS)
+    runs = [request for request in requests if request]
+    assert len(runs) == 1 and not runs[0][1], f"the click asked for {runs} (page hash, fragment id)"
+
+
 def decoded_picture(page: Page):
     return page.get_by_test_id("stImage").filter(has_text="Decoded picture").locator("img")
 
@@ -154,6 +196,8 @@ LONELY_DOT = """gd => {
     }
     return {...best, px: box.left + best.px, py: box.top + best.py, gap: bestGap};
 }"""
+# Plotly draws the chart's frame before its dots: wait for a trace of dots that carry their pictures' indices.
+HAS_DOTS = "gd => (gd._fullData || []).some((trace) => trace.visible === true && trace.customdata && trace.x.length)"
 
 
 @pytest.mark.browser
@@ -165,6 +209,7 @@ def test_latent_map_click_shows_point(page: Page, streamlit_server):  # noqa: F8
     chart = main.locator(".js-plotly-plot").first  # the map (WebGL scatter) comes first
     expect(chart).to_be_visible(timeout=STEP_MS)
     expect(chart.locator(".plot-container")).to_be_visible(timeout=STEP_MS)  # plotly has drawn it
+    page.wait_for_function(HAS_DOTS, arg=chart.element_handle(), timeout=STEP_MS)
     dot = chart.evaluate(LONELY_DOT)
     assert dot["gap"] > 8, f"no dot stands clear of the others: {dot}"
     page.mouse.move(dot["px"], dot["py"])  # hover first, as a hand would: plotly picks the dot under the cursor

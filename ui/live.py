@@ -51,16 +51,22 @@ def _source(*names: str) -> str:
 WEIGHTS_FILES = ("registry.js", "decoder.js", "weights.js")
 VIEW_FILES = ("registry.js", "view_base.js", "view_sliders.js", "view_pad.js", "view_path.js", "view_scrub.js",
               "view_probe.js", "view_mount.js")
-# Both components' inline module, in every element of every rerun: boot.js without its comments (whole lines,
-# or after two spaces: boot.js writes them so).
-BOOT = re.sub(r"^\s*//.*\n|  // .*", "", _source("boot.js"), flags=re.M)
+
+
+def _uncommented(source: str) -> str:
+    """JavaScript without its // comments (whole lines, or after two spaces: these files write them so)."""
+    return re.sub(r"^\s*//.*\n|  // .*", "", source, flags=re.M)
+
+
+# Both components' inline module, in every element of every rerun: boot.js without its comments.
+BOOT = _uncommented(_source("boot.js"))
 BUNDLES = {  # what boot.js imports: the module (its default export draws) and its CSS as the export `css`
     "weights": _source(*WEIGHTS_FILES).encode(),
     "view": (_source(*VIEW_FILES) + f"\nexport const css = {json.dumps(_source('live.css'))};\n").encode(),
 }
 _weights = st.components.v2.component("vae_live_weights", js=BOOT)
 _view = st.components.v2.component("vae_live_view", js=BOOT)
-_probe = st.components.v2.component("vae_width_probe", js=_source("view_probe.js", "probe_mount.js"))
+_probe = st.components.v2.component("vae_width_probe", js=_uncommented(_source("view_probe.js", "probe_mount.js")))
 
 
 def _media_url(kind: str, name: str, make: Callable[[], bytes], mimetype: str) -> str:

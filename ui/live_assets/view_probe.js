@@ -4,6 +4,7 @@ class WidthProbe {
     this.root = root;
     this.root.className = "vl-probe";
     this.timer = null;
+    this.bornAt = performance.now();
     this.resize = new ResizeObserver(() => this.measure());
     this.resize.observe(root);
   }
@@ -17,6 +18,7 @@ class WidthProbe {
   measure() {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      if (WidthProbe.leftAt > this.bornAt) return;  // its page was left: the next page draws its own
       const width = Math.round(this.root.getBoundingClientRect().width);
       if (width > 0 && (this.known == null || Math.abs(width - this.known) >= this.tolerance)) {
         this.known = width;
@@ -31,3 +33,18 @@ class WidthProbe {
     this.root.remove();
   }
 }
+
+// When the browser last set off for another page of the app: a click on a link to another of its addresses
+// (not a download, not a new tab), or back/forward. A probe born before then keeps quiet for the rest of its
+// life. A width it sent would rerun a fragment of the page being left, and Streamlit runs that after the new
+// page's run, under the old page's name: the new page comes out blank. The address changes only when the
+// server answers, too late to tell; the layout does shift meanwhile, the old page is drawn again as stale, and a
+// busy browser runs a pending measurement after the click it queued behind.
+WidthProbe.leftAt = -Infinity;
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+  if (!link || link.hasAttribute("download") || (link.target && link.target !== "_self")) return;
+  const to = new URL(link.href, location.href);
+  if (to.origin === location.origin && to.pathname !== location.pathname) WidthProbe.leftAt = performance.now();
+}, true);
+window.addEventListener("popstate", () => { WidthProbe.leftAt = performance.now(); });
