@@ -12,6 +12,7 @@ class WidthProbe {
   update(data) {
     this.known = data.known;
     this.tolerance = data.tolerance;
+    WidthProbe.shownOn = location.pathname;
     this.measure();
   }
 
@@ -35,16 +36,18 @@ class WidthProbe {
 }
 
 // When the browser last set off for another page of the app: a click on a link to another of its addresses
-// (not a download, not a new tab), or back/forward. A probe born before then keeps quiet for the rest of its
-// life. A width it sent would rerun a fragment of the page being left, and Streamlit runs that after the new
-// page's run, under the old page's name: the new page comes out blank. The address changes only when the
-// server answers, too late to tell; the layout does shift meanwhile, the old page is drawn again as stale, and a
-// busy browser runs a pending measurement after the click it queued behind.
+// (not a download, not a new tab), or back/forward to another page. A probe born before then keeps quiet for
+// the rest of its life. A width it sent would rerun a fragment of the page being left, and Streamlit runs that
+// after the new page's run, under the old page's name: the new page comes out blank. The address changes only
+// when the server answers, too late to tell; the layout does shift meanwhile, the old page is drawn again as
+// stale, and a busy browser runs a pending measurement after the click it queued behind.
 WidthProbe.leftAt = -Infinity;
-document.addEventListener("click", (event) => {
-  const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+WidthProbe.leave = () => { WidthProbe.leftAt = performance.now(); };
+addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[href]");
   if (!link || link.hasAttribute("download") || (link.target && link.target !== "_self")) return;
-  const to = new URL(link.href, location.href);
-  if (to.origin === location.origin && to.pathname !== location.pathname) WidthProbe.leftAt = performance.now();
+  const to = new URL(link.href);
+  if (to.origin === location.origin && to.pathname !== location.pathname) WidthProbe.leave();
 }, true);
-window.addEventListener("popstate", () => { WidthProbe.leftAt = performance.now(); });
+// The address has changed already here; a page's own history (its query string) does not count.
+addEventListener("popstate", () => location.pathname !== WidthProbe.shownOn && WidthProbe.leave());
