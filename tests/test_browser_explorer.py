@@ -125,9 +125,9 @@ LEAVE_AS_LAYOUT_SHIFTS = """async (name) => {
 
 def rerun_request(frame) -> tuple[str, str] | None:
     """(page script hash, fragment id) of a run the browser asks for in this websocket frame, else None."""
-    message = BackMsg()
     if not isinstance(frame, bytes):
         return None
+    message = BackMsg()
     message.ParseFromString(frame)
     if message.WhichOneof("type") != "rerun_script":
         return None

@@ -39,8 +39,9 @@ class WidthProbe {
 // (not a download, not a new tab), or back/forward to another page. A probe born before then keeps quiet for
 // the rest of its life. A width it sent would rerun a fragment of the page being left, and Streamlit runs that
 // after the new page's run, under the old page's name: the new page comes out blank. The address changes only
-// when the server answers, too late to tell; the layout does shift meanwhile, the old page is drawn again as
-// stale, and a busy browser runs a pending measurement after the click it queued behind.
+// when the server answers, too late to tell; the layout does shift meanwhile, the old page's elements can be
+// drawn again (so a probe's own update() cannot mark its page), and a busy browser runs a pending measurement
+// after the click it queued behind.
 WidthProbe.leftAt = -Infinity;
 WidthProbe.leave = () => { WidthProbe.leftAt = performance.now(); };
 addEventListener("click", (event) => {
