@@ -149,10 +149,16 @@ def _parsed(message_type, raw: bytes):
     return message
 
 
+def rerun_asked(raw: bytes):
+    """The ClientState of a BackMsg asking for a run (a whole page's, or a fragment's: its fragment_id), else
+    None."""
+    message = _parsed(BackMsg, raw)
+    return message.rerun_script if message is not None and message.WhichOneof("type") == "rerun_script" else None
+
+
 def is_rerun(raw: bytes) -> bool:
     """The message is a BackMsg asking for a run (a whole page's or a fragment's)."""
-    message = _parsed(BackMsg, raw)
-    return message is not None and message.WhichOneof("type") == "rerun_script"
+    return rerun_asked(raw) is not None
 
 
 def ends_run(raw: bytes) -> bool:

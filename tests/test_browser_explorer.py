@@ -8,8 +8,8 @@ from urllib.parse import urlencode, urljoin
 
 import pytest
 from playwright.sync_api import Page, expect
-from streamlit.proto.BackMsg_pb2 import BackMsg
 
+from benchmarks.wire import rerun_asked
 from browser_server import browser_type_launch_args, fresh_server, streamlit_server  # noqa: F401  (pytest fixtures)
 from harness import app_server
 from ui.catalog import first_model
@@ -125,13 +125,8 @@ LEAVE_AS_LAYOUT_SHIFTS = """async (name) => {
 
 def rerun_request(frame) -> tuple[str, str] | None:
     """(page script hash, fragment id) of a run the browser asks for in this websocket frame, else None."""
-    if not isinstance(frame, bytes):
-        return None
-    message = BackMsg()
-    message.ParseFromString(frame)
-    if message.WhichOneof("type") != "rerun_script":
-        return None
-    return message.rerun_script.page_script_hash, message.rerun_script.fragment_id
+    asked = rerun_asked(frame) if isinstance(frame, bytes) else None  # text frames are not Streamlit's
+    return (asked.page_script_hash, asked.fragment_id) if asked is not None else None
 
 
 @pytest.mark.browser
